@@ -1,0 +1,59 @@
+// One TCP connection to an AJP backend with its reusable buffers. Owned by
+// one request at a time (taken from and returned to a ConnectionPool).
+#ifndef LIBOX_AJP_CONNECTION_H
+#define LIBOX_AJP_CONNECTION_H
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ajp/ajp_response.h"
+#include "core/clock.h"
+#include "net/socket.h"
+#include "proxy/request.h"
+
+namespace ox::ajp {
+
+class Connection {
+public:
+    Connection(net::Socket socket, std::size_t packet_size);
+
+    net::Socket& socket() noexcept { return socket_; }
+    std::size_t packet_size() const noexcept { return packet_size_; }
+
+    // Scratch space for outgoing packets: two packets, so the forward request
+    // and a body packet can be built side by side.
+    std::uint8_t* out_buffer() noexcept { return out_.get(); }
+
+    // --- incoming packets ------------------------------------------------
+    // Checks whether a whole packet is buffered; see check_frame().
+    FrameStatus frame(std::size_t& packet_len) const noexcept;
+    const std::uint8_t* frame_data() const noexcept { return in_.get() + in_pos_; }
+    void consume(std::size_t n) noexcept { in_pos_ += n; }
+    std::size_t buffered() const noexcept { return in_len_ - in_pos_; }
+    // Reads more bytes from the socket; may move buffered bytes, which
+    // invalidates views into earlier packets.
+    net::IoStatus fill(Millis timeout, int& err) noexcept;
+
+    // Reused across requests so that header parsing does not allocate.
+    std::vector<proxy::Header>& header_storage() noexcept { return headers_; }
+
+    // Pool bookkeeping.
+    TimePoint last_used{};
+    std::uint64_t requests = 0;
+
+private:
+    net::Socket socket_;
+    std::size_t packet_size_;
+    std::unique_ptr<std::uint8_t[]> out_;
+    std::unique_ptr<std::uint8_t[]> in_;
+    std::size_t in_cap_;
+    std::size_t in_pos_ = 0;
+    std::size_t in_len_ = 0;
+    std::vector<proxy::Header> headers_;
+};
+
+}  // namespace ox::ajp
+
+#endif

@@ -1,0 +1,288 @@
+#include "ajp/ajp_exchange.h"
+
+#include <sys/uio.h>
+
+#include <algorithm>
+
+#include "ajp/ajp_message.h"
+#include "ajp/ajp_protocol.h"
+
+namespace ox::ajp {
+
+namespace {
+
+using proxy::Failure;
+using proxy::Outcome;
+using proxy::SinkResult;
+
+Failure io_failure(net::IoStatus st) noexcept
+{
+    return st == net::IoStatus::timeout ? Failure::read_timeout : Failure::backend_closed;
+}
+
+const char* frame_problem(FrameStatus st) noexcept
+{
+    switch (st) {
+    case FrameStatus::bad_magic: return "packet does not start with 'AB'";
+    case FrameStatus::empty: return "packet with an empty payload";
+    case FrameStatus::too_large: return "packet larger than the packet size";
+    default: return "bad packet";
+    }
+}
+
+// The state of one exchange; its methods are the steps of the client loop.
+class Exchange {
+public:
+    Exchange(Connection& c, const proxy::Request& req, const ExchangeParams& p, proxy::BodySource& body,
+             proxy::ResponseSink& sink) noexcept
+        : c_(c), req_(req), p_(p), body_(body), sink_(sink)
+    {
+        if (req.body == proxy::BodyKind::length) {
+            remaining_ = static_cast<std::uint64_t>(req.content_length) - p.first_chunk.size();
+        }
+        body_done_ = req.body == proxy::BodyKind::none || (req.body == proxy::BodyKind::length && remaining_ == 0);
+    }
+
+    Outcome run() noexcept
+    {
+        if (!send_request()) return out_;
+        for (;;) {
+            std::size_t len = 0;
+            FrameStatus fs = c_.frame(len);
+            if (fs == FrameStatus::need_more) {
+                if (!wait_for_more()) return out_;
+                continue;
+            }
+            if (fs != FrameStatus::complete) {
+                fail(Failure::malformed, frame_problem(fs));
+                return out_;
+            }
+            const std::uint8_t* payload = c_.frame_data() + kPacketHeaderLen;
+            std::size_t plen = len - kPacketHeaderLen;
+            bool done = false;
+            if (!dispatch(payload, plen, done)) return out_;
+            c_.consume(len);
+            if (done) return out_;
+        }
+    }
+
+private:
+    bool send_request() noexcept
+    {
+        std::uint8_t* buf = c_.out_buffer();
+        std::size_t psize = c_.packet_size();
+        std::size_t fwd = encode_forward_request(req_, p_.forward, buf, psize);
+        if (fwd == 0) return fail(Failure::request_too_large, "request head does not fit into one AJP packet");
+
+        iovec iov[3];
+        int n = 0;
+        iov[n++] = {buf, fwd};
+        std::uint8_t* body_hdr = buf + psize;
+        if (req_.body == proxy::BodyKind::length && !p_.first_chunk.empty()) {
+            put_body_packet_header(body_hdr, static_cast<std::uint16_t>(p_.first_chunk.size()));
+            iov[n++] = {body_hdr, kBodyPacketOverhead};
+            iov[n++] = {const_cast<char*>(p_.first_chunk.data()), p_.first_chunk.size()};
+            out_.body_bytes_in = p_.first_chunk.size();
+        }
+        std::size_t written = 0;
+        int err = 0;
+        net::IoStatus st = c_.socket().write_all(iov, n, p_.timeout, written, err);
+        out_.request_sent = written > 0;
+        if (st != net::IoStatus::ok) {
+            out_.sys_errno = err;
+            return fail(st == net::IoStatus::timeout ? Failure::read_timeout : Failure::send_failed,
+                        "writing the request");
+        }
+        return true;
+    }
+
+    // Before blocking on the socket, hand what the sink holds to the client,
+    // flushing it when the backend has nothing more right now: a response
+    // streams, and a fast one is written in large pieces.
+    bool wait_for_more() noexcept
+    {
+        if (pending_ && !release(!c_.socket().readable_now())) return false;
+        int err = 0;
+        net::IoStatus st = c_.fill(p_.timeout, err);
+        if (st == net::IoStatus::ok) return true;
+        out_.sys_errno = err;
+        return fail(io_failure(st), st == net::IoStatus::timeout ? "waiting for the backend" : "reading the response");
+    }
+
+    bool release(bool flush) noexcept
+    {
+        pending_ = false;
+        if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        return true;
+    }
+
+    bool dispatch(const std::uint8_t* payload, std::size_t len, bool& done) noexcept
+    {
+        switch (payload[0]) {
+        case kSendHeaders: return on_headers(payload, len);
+        case kSendBodyChunk: return on_body(payload, len);
+        case kGetBodyChunk: return on_get_body(payload, len);
+        case kEndResponse: return on_end(payload, len, done);
+        default: return fail(Failure::malformed, "unknown packet type from the backend");
+        }
+    }
+
+    bool on_headers(const std::uint8_t* payload, std::size_t len) noexcept
+    {
+        if (out_.head_sent) return fail(Failure::malformed, "second SEND_HEADERS in one response");
+        proxy::ResponseHead head;
+        if (const char* bad = parse_send_headers(payload, len, head, c_.header_storage())) {
+            return fail(Failure::malformed, bad);
+        }
+        out_.head_sent = true;
+        if (sink_.head(head) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        return true;
+    }
+
+    bool on_body(const std::uint8_t* payload, std::size_t len) noexcept
+    {
+        if (!out_.head_sent) return fail(Failure::malformed, "SEND_BODY_CHUNK before SEND_HEADERS");
+        const char* data = nullptr;
+        std::size_t n = 0;
+        if (const char* bad = parse_body_chunk(payload, len, data, n)) return fail(Failure::malformed, bad);
+        if (n == 0) return true;
+        out_.body_bytes_out += n;
+        pending_ = true;
+        if (sink_.body(data, n) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        return true;
+    }
+
+    bool on_get_body(const std::uint8_t* payload, std::size_t len) noexcept
+    {
+        std::uint16_t requested = 0;
+        if (const char* bad = parse_get_body_chunk(payload, len, requested)) return fail(Failure::malformed, bad);
+        if (requested == 0) return fail(Failure::malformed, "GET_BODY_CHUNK asks for 0 bytes");
+        std::uint8_t* pkt = c_.out_buffer();
+        std::size_t n = 0;
+        if (!body_done_) {
+            // The client may be slow to send: let the response written so
+            // far reach it before waiting on its body.
+            if (pending_ && !release(true)) return false;
+            std::size_t want = std::min<std::size_t>(requested, max_body_chunk(c_.packet_size()));
+            if (req_.body == proxy::BodyKind::length) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, remaining_));
+            long got = body_.read(reinterpret_cast<char*>(pkt + kBodyPacketOverhead), want);
+            if (got < 0 || (got == 0 && req_.body == proxy::BodyKind::length && remaining_ > 0)) {
+                return fail(Failure::client_body_error, "reading the client's request body");
+            }
+            n = static_cast<std::size_t>(got);
+            if (n > 0) {
+                out_.body_started = true;
+                out_.body_bytes_in += n;
+                remaining_ -= std::min<std::uint64_t>(remaining_, n);
+            }
+            if (n == 0 || (req_.body == proxy::BodyKind::length && remaining_ == 0)) body_done_ = true;
+        }
+        // An empty body packet tells the backend the body has ended.
+        put_body_packet_header(pkt, static_cast<std::uint16_t>(n));
+        std::size_t total = n == 0 ? kPacketHeaderLen : kBodyPacketOverhead + n;
+        std::size_t written = 0;
+        int err = 0;
+        net::IoStatus st = c_.socket().write_all(pkt, total, p_.timeout, written, err);
+        if (st != net::IoStatus::ok) {
+            out_.sys_errno = err;
+            return fail(st == net::IoStatus::timeout ? Failure::read_timeout : Failure::send_failed,
+                        "writing a request body packet");
+        }
+        return true;
+    }
+
+    bool on_end(const std::uint8_t* payload, std::size_t len, bool& done) noexcept
+    {
+        if (!out_.head_sent) return fail(Failure::malformed, "END_RESPONSE before SEND_HEADERS");
+        bool reuse = false;
+        if (const char* bad = parse_end_response(payload, len, reuse)) return fail(Failure::malformed, bad);
+        done = true;
+        ++c_.requests;
+        pending_ = false;
+        // Bytes after END_RESPONSE belong to no request: such a connection
+        // is out of step and must not be reused.
+        out_.reusable = reuse && c_.buffered() == len + kPacketHeaderLen;
+        if (sink_.finish() == SinkResult::client_gone) {
+            out_.failure = Failure::client_aborted;
+            out_.detail = "";
+        }
+        return true;
+    }
+
+    // Records the failure; a response already under way is aborted so that
+    // the client never takes a truncated body for a complete one.
+    bool fail(Failure f, const char* detail) noexcept
+    {
+        out_.failure = f;
+        out_.detail = detail;
+        out_.reusable = false;
+        if (out_.head_sent && f != Failure::client_aborted) sink_.abort();
+        return false;
+    }
+
+    Connection& c_;
+    const proxy::Request& req_;
+    const ExchangeParams& p_;
+    proxy::BodySource& body_;
+    proxy::ResponseSink& sink_;
+    Outcome out_;
+    std::uint64_t remaining_ = 0;  // Content-Length body bytes not yet sent
+    bool body_done_ = false;
+    bool pending_ = false;  // the sink holds body data not yet released
+};
+
+}  // namespace
+
+long read_first_chunk(const proxy::Request& req, proxy::BodySource& body, char* dst, std::size_t max) noexcept
+{
+    if (req.body != proxy::BodyKind::length || req.content_length <= 0) return 0;
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(max, static_cast<std::uint64_t>(req.content_length)));
+    std::size_t have = 0;
+    // Fill the packet: the first chunk is all Tomcat reads before it starts
+    // the servlet, so a short one only costs another round trip.
+    while (have < want) {
+        long n = body.read(dst + have, want - have);
+        if (n <= 0) return -1;  // a Content-Length body cannot end early
+        have += static_cast<std::size_t>(n);
+    }
+    return static_cast<long>(have);
+}
+
+proxy::Outcome exchange(Connection& conn, const proxy::Request& req, const ExchangeParams& params,
+                        proxy::BodySource& body, proxy::ResponseSink& sink) noexcept
+{
+    return Exchange(conn, req, params, body, sink).run();
+}
+
+bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept
+{
+    std::uint8_t* buf = conn.out_buffer();
+    std::size_t len = encode_cping(buf);
+    std::size_t written = 0;
+    int err = 0;
+    if (conn.socket().write_all(buf, len, timeout, written, err) != net::IoStatus::ok) {
+        detail = "writing CPING";
+        return false;
+    }
+    for (;;) {
+        std::size_t plen = 0;
+        FrameStatus fs = conn.frame(plen);
+        if (fs == FrameStatus::complete) {
+            const std::uint8_t* payload = conn.frame_data() + kPacketHeaderLen;
+            detail = parse_cpong(payload, plen - kPacketHeaderLen);
+            conn.consume(plen);
+            return detail == nullptr;
+        }
+        if (fs != FrameStatus::need_more) {
+            detail = frame_problem(fs);
+            return false;
+        }
+        net::IoStatus st = conn.fill(timeout, err);
+        if (st != net::IoStatus::ok) {
+            detail = st == net::IoStatus::timeout ? "no CPONG within the timeout" : "connection closed while waiting for CPONG";
+            return false;
+        }
+    }
+}
+
+}  // namespace ox::ajp

@@ -1,0 +1,39 @@
+#include "balance/balancer_spec.h"
+
+#include <algorithm>
+
+namespace ox {
+
+std::size_t BalancerSpec::min_packet_size() const noexcept
+{
+    std::size_t m = 0;
+    for (const auto& mem : members) m = (m == 0) ? mem.packet_size : std::min(m, mem.packet_size);
+    return m;
+}
+
+std::string BalancerSpec::add_member(MemberSpec m)
+{
+    for (const auto& other : members) {
+        if (other.url == m.url) return "member " + m.url + " is already in balancer " + name;
+        if (!m.route.empty() && other.route == m.route) {
+            return "route " + m.route + " is already used by " + other.url + " in balancer " + name;
+        }
+    }
+    members.push_back(std::move(m));
+    return {};
+}
+
+std::string parse_balancer_name(std::string_view text, std::string& out)
+{
+    if (text.substr(0, 11) == "balancer://") text.remove_prefix(11);
+    if (text.empty()) return "a balancer needs a name";
+    for (char c : text) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '_' || c == '.';
+        if (!ok) return "balancer name '" + std::string(text) + "': only letters, digits, '-', '_' and '.' are allowed";
+    }
+    out.assign(text);
+    return {};
+}
+
+}  // namespace ox

@@ -1,0 +1,28 @@
+// A balancer as configured: `<OXBalancer name>` with its members.
+#ifndef LIBOX_BALANCE_BALANCER_SPEC_H
+#define LIBOX_BALANCE_BALANCER_SPEC_H
+
+#include <string>
+#include <vector>
+
+#include "balance/member_spec.h"
+
+namespace ox {
+
+struct BalancerSpec {
+    std::string name;
+    std::vector<MemberSpec> members;
+
+    // The largest first body chunk every member can take in one packet.
+    std::size_t min_packet_size() const noexcept;
+    // Adds a member; returns what is wrong (duplicate URL or route) or "".
+    std::string add_member(MemberSpec m);
+};
+
+// Balancer names: letters, digits, '-', '_', '.'; "balancer://" is accepted
+// and stripped so that mod_proxy configs convert one to one.
+std::string parse_balancer_name(std::string_view text, std::string& out);
+
+}  // namespace ox
+
+#endif

@@ -1,0 +1,144 @@
+#include "balance/member_runtime.h"
+
+#include <cerrno>
+
+#include "ajp/ajp_exchange.h"
+
+namespace ox {
+
+namespace {
+
+constexpr Millis kDefaultConnectTimeout{5000};
+
+std::int64_t to_ms(TimePoint t) noexcept
+{
+    return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
+}
+
+PoolLimits limits_for(const MemberSpec& spec, std::size_t threads)
+{
+    PoolLimits l;
+    l.smax = spec.smax;
+    l.ttl = spec.ttl;
+    l.max_idle = spec.max ? spec.max : (threads ? threads : 64);
+    return l;
+}
+
+}  // namespace
+
+MemberRuntime::MemberRuntime(const MemberSpec& spec, Millis default_timeout, std::size_t threads)
+    : spec_(spec),
+      timeout_(spec.timeout.count() > 0 ? spec.timeout : default_timeout),
+      connect_timeout_(spec.connect_timeout.count() > 0 ? spec.connect_timeout
+                                                        : std::min(timeout_, kDefaultConnectTimeout)),
+      pool_(limits_for(spec, threads))
+{
+}
+
+bool MemberRuntime::addresses(std::vector<net::SockAddr>& out, std::string& err) noexcept
+{
+    try {
+        std::lock_guard<std::mutex> lock(addr_mu_);
+        if (addrs_.empty()) {
+            err = net::resolve(spec_.endpoint, addrs_);
+            if (!err.empty()) return false;
+        }
+        out = addrs_;
+        return true;
+    } catch (...) {
+        err = "out of memory";
+        return false;
+    }
+}
+
+std::unique_ptr<ajp::Connection> MemberRuntime::open(proxy::Outcome& failure) noexcept
+{
+    failure = proxy::Outcome{};
+    std::vector<net::SockAddr> addrs;
+    std::string err;
+    if (!addresses(addrs, err)) {
+        failure.failure = proxy::Failure::connect_error;
+        failure.detail = "cannot resolve the member's host";
+        return nullptr;
+    }
+    for (const auto& a : addrs) {
+        net::Socket s;
+        int e = 0;
+        net::IoStatus st = net::Socket::connect(a, connect_timeout_, s, e);
+        if (st == net::IoStatus::ok) {
+            try {
+                auto c = std::make_unique<ajp::Connection>(std::move(s), spec_.packet_size);
+                if (spec_.ping.count() > 0 && !ping(*c, failure)) return nullptr;
+                return c;
+            } catch (...) {
+                failure.failure = proxy::Failure::connect_error;
+                failure.detail = "out of memory";
+                return nullptr;
+            }
+        }
+        failure.sys_errno = e;
+        if (st == net::IoStatus::timeout) {
+            failure.failure = proxy::Failure::connect_timeout;
+        } else if (e == ECONNREFUSED) {
+            failure.failure = proxy::Failure::connect_refused;
+        } else {
+            failure.failure = proxy::Failure::connect_error;
+        }
+        failure.detail = "connecting";
+    }
+    return nullptr;
+}
+
+bool MemberRuntime::ping(ajp::Connection& c, proxy::Outcome& failure) noexcept
+{
+    const char* detail = nullptr;
+    if (ajp::cping(c, spec_.ping, detail)) return true;
+    failure.failure = proxy::Failure::connect_error;
+    failure.detail = detail ? detail : "CPing failed";
+    return false;
+}
+
+std::unique_ptr<ajp::Connection> MemberRuntime::get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept
+{
+    while (auto c = pool_.acquire(now)) {
+        // With ping=, a pooled connection proves it is alive before it
+        // carries a request; a dead one is dropped and the next one tried.
+        if (spec_.ping.count() == 0 || ping(*c, failure)) {
+            reused = true;
+            return c;
+        }
+    }
+    reused = false;
+    return open(failure);
+}
+
+void MemberRuntime::finish(std::unique_ptr<ajp::Connection> conn, bool reusable, TimePoint now) noexcept
+{
+    if (!conn) return;
+    if (reusable) {
+        pool_.release(std::move(conn), now);
+    } else {
+        // The backend may be mid-request on it: reset rather than leave it
+        // a half request that could look complete.
+        conn->socket().abort();
+    }
+}
+
+bool MemberRuntime::in_error(TimePoint now) const noexcept
+{
+    return error_until_ms_.load(std::memory_order_relaxed) > to_ms(now);
+}
+
+bool MemberRuntime::mark_failed(TimePoint now) noexcept
+{
+    std::int64_t until = to_ms(now) + spec_.retry.count();
+    std::int64_t old = error_until_ms_.exchange(until, std::memory_order_relaxed);
+    return old <= to_ms(now);
+}
+
+void MemberRuntime::mark_ok() noexcept
+{
+    if (error_until_ms_.load(std::memory_order_relaxed) != 0) error_until_ms_.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace ox

@@ -1,0 +1,63 @@
+// What one process knows about one member: its connection pool, its resolved
+// addresses and whether it recently failed. One per member per httpd child,
+// shared by the child's threads.
+#ifndef LIBOX_BALANCE_MEMBER_RUNTIME_H
+#define LIBOX_BALANCE_MEMBER_RUNTIME_H
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "ajp/ajp_connection.h"
+#include "balance/member_spec.h"
+#include "core/clock.h"
+#include "pool/connection_pool.h"
+#include "proxy/outcome.h"
+
+namespace ox {
+
+class MemberRuntime {
+public:
+    // `default_timeout` applies when the member sets none (the server's
+    // Timeout); `threads` bounds the idle connections when `max` is unset.
+    MemberRuntime(const MemberSpec& spec, Millis default_timeout, std::size_t threads);
+
+    const MemberSpec& spec() const noexcept { return spec_; }
+    Millis timeout() const noexcept { return timeout_; }
+    Millis connect_timeout() const noexcept { return connect_timeout_; }
+
+    // A connection ready for a request: from the pool (`reused`) or new.
+    // Null when none could be had; `failure` says why.
+    std::unique_ptr<ajp::Connection> get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept;
+    // A new connection, never a pooled one.
+    std::unique_ptr<ajp::Connection> open(proxy::Outcome& failure) noexcept;
+    // After a request: keeps the connection if the backend allows it.
+    void finish(std::unique_ptr<ajp::Connection> conn, bool reusable, TimePoint now) noexcept;
+
+    std::size_t idle_connections() const noexcept { return pool_.idle_count(); }
+
+    // Passive failure detection, per process: a member that failed to
+    // connect or answer is avoided for `retry`.
+    bool in_error(TimePoint now) const noexcept;
+    // Returns true when this call put the member into the error state (so
+    // that the transition is logged once).
+    bool mark_failed(TimePoint now) noexcept;
+    void mark_ok() noexcept;
+
+private:
+    bool ping(ajp::Connection& c, proxy::Outcome& failure) noexcept;
+    bool addresses(std::vector<net::SockAddr>& out, std::string& err) noexcept;
+
+    const MemberSpec& spec_;
+    Millis timeout_;
+    Millis connect_timeout_;
+    ConnectionPool<ajp::Connection> pool_;
+    std::mutex addr_mu_;
+    std::vector<net::SockAddr> addrs_;  // resolved on first use
+    std::atomic<std::int64_t> error_until_ms_{0};
+};
+
+}  // namespace ox
+
+#endif

@@ -1,0 +1,134 @@
+#include "balance/member_spec.h"
+
+#include <charconv>
+
+#include "ajp/ajp_protocol.h"
+
+namespace ox {
+
+namespace {
+
+bool parse_uint(std::string_view s, unsigned long long& v)
+{
+    if (s.empty()) return false;
+    auto res = std::from_chars(s.data(), s.data() + s.size(), v);
+    return res.ec == std::errc() && res.ptr == s.data() + s.size();
+}
+
+std::string parse_size(std::string_view key, std::string_view value, unsigned long long lo, unsigned long long hi,
+                       unsigned long long& out)
+{
+    if (!parse_uint(value, out) || out < lo || out > hi) {
+        return std::string(key) + "=" + std::string(value) + ": expected a whole number from " +
+               std::to_string(lo) + " to " + std::to_string(hi);
+    }
+    return {};
+}
+
+// Routes end up in cookies and in the jvm_route attribute: the characters OX
+// allows in com.openexchange.server.backendRoute, and nothing that would end
+// a cookie value or a path parameter.
+std::string check_route(std::string_view route)
+{
+    if (route.empty()) return "route= must not be empty";
+    if (route.size() > 64) return "route= is longer than 64 characters";
+    for (char c : route) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '_' || c == '.';
+        if (!ok) return "route=" + std::string(route) + ": only letters, digits, '-', '_' and '.' are allowed";
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string parse_duration(std::string_view text, Millis& out)
+{
+    std::string_view digits = text;
+    long long scale = 1000;
+    if (text.size() > 2 && text.substr(text.size() - 2) == "ms") {
+        digits = text.substr(0, text.size() - 2);
+        scale = 1;
+    } else if (!text.empty() && text.back() == 's') {
+        digits = text.substr(0, text.size() - 1);
+    } else if (!text.empty() && text.back() == 'm') {
+        digits = text.substr(0, text.size() - 1);
+        scale = 60000;
+    }
+    unsigned long long v = 0;
+    if (!parse_uint(digits, v) || v > 86400000ULL) {
+        return "'" + std::string(text) + "' is not a duration (seconds, or with a unit: 250ms, 30s, 2m)";
+    }
+    out = Millis(static_cast<long long>(v) * scale);
+    return {};
+}
+
+std::string parse_member(std::string_view url, const std::vector<std::string_view>& params, MemberSpec& out)
+{
+    std::string_view rest;
+    if (url.substr(0, 6) == "ajp://") {
+        out.scheme = Scheme::ajp;
+        rest = url.substr(6);
+    } else if (url.substr(0, 7) == "http://") {
+        return "http:// members are not supported yet; use ajp://host:port";
+    } else {
+        return "member URL '" + std::string(url) + "' must start with ajp://";
+    }
+    while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    if (rest.find('/') != std::string_view::npos) {
+        return "member URL '" + std::string(url) + "' must not have a path; map paths with OXPass";
+    }
+    if (std::string err = net::parse_endpoint(rest, 8009, out.endpoint); !err.empty()) {
+        return "member URL '" + std::string(url) + "': " + err;
+    }
+    out.url = "ajp://" + out.endpoint.to_string();
+
+    for (std::string_view p : params) {
+        auto eq = p.find('=');
+        if (eq == std::string_view::npos || eq == 0) {
+            return "'" + std::string(p) + "': member parameters are written key=value";
+        }
+        std::string_view key = p.substr(0, eq);
+        std::string_view value = p.substr(eq + 1);
+        std::string err;
+        unsigned long long n = 0;
+        if (key == "route") {
+            err = check_route(value);
+            if (err.empty()) out.route.assign(value);
+        } else if (key == "loadfactor") {
+            err = parse_size(key, value, 1, 100, n);
+            out.loadfactor = static_cast<int>(n);
+        } else if (key == "timeout") {
+            err = parse_duration(value, out.timeout);
+            if (err.empty() && out.timeout.count() == 0) err = "timeout= must be greater than 0";
+        } else if (key == "connecttimeout" || key == "connectiontimeout") {
+            err = parse_duration(value, out.connect_timeout);
+            if (err.empty() && out.connect_timeout.count() == 0) err = std::string(key) + "= must be greater than 0";
+        } else if (key == "ttl") {
+            err = parse_duration(value, out.ttl);
+        } else if (key == "retry") {
+            err = parse_duration(value, out.retry);
+        } else if (key == "ping") {
+            err = parse_duration(value, out.ping);
+        } else if (key == "smax") {
+            err = parse_size(key, value, 0, 100000, n);
+            out.smax = n;
+        } else if (key == "max") {
+            err = parse_size(key, value, 1, 100000, n);
+            out.max = n;
+        } else if (key == "packetsize") {
+            err = parse_size(key, value, ajp::kDefaultPacketSize, ajp::kMaxPacketSize, n);
+            out.packet_size = n;
+        } else if (key == "secret") {
+            if (value.empty()) err = "secret= must not be empty";
+            out.secret.assign(value);
+        } else {
+            err = "unknown member parameter '" + std::string(key) +
+                  "' (known: route, loadfactor, timeout, connecttimeout, ttl, retry, ping, smax, max, packetsize, secret)";
+        }
+        if (!err.empty()) return err;
+    }
+    return {};
+}
+
+}  // namespace ox

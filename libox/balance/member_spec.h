@@ -1,0 +1,49 @@
+// A balancer member as configured: `OXMember ajp://host:port key=value ...`.
+// Parsing lives here, not in the httpd glue, so that every rule of the
+// configuration grammar is unit-tested.
+#ifndef LIBOX_BALANCE_MEMBER_SPEC_H
+#define LIBOX_BALANCE_MEMBER_SPEC_H
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "net/endpoint.h"
+
+namespace ox {
+
+enum class Scheme { ajp, http };
+
+struct MemberSpec {
+    std::string url;  // normalised: "ajp://host:port"
+    Scheme scheme = Scheme::ajp;
+    net::Endpoint endpoint;
+    std::string route;           // session route (jvmRoute), may be empty
+    int loadfactor = 1;          // 1..100, weight for new sessions
+    Millis timeout{0};           // each wait for the backend; 0 = the server's Timeout
+    Millis connect_timeout{0};   // 0 = min(timeout, 5 s)
+    Millis ttl{0};               // idle age above which surplus connections close; 0 = never
+    Millis retry{60000};         // how long a failed member is avoided
+    Millis ping{0};              // CPing a connection before each request; 0 = off
+    std::size_t smax = 0;        // idle connections kept regardless of ttl
+    std::size_t max = 0;         // max idle connections per process; 0 = ThreadsPerChild
+    std::size_t packet_size = 8192;
+    std::string secret;
+
+    // A short name for logs: the route when set, else the URL.
+    const std::string& display_name() const noexcept { return route.empty() ? url : route; }
+};
+
+// Parses a duration: "30" (seconds), "30s", "250ms", "2m". Returns an empty
+// string or what is wrong.
+std::string parse_duration(std::string_view text, Millis& out);
+
+// Parses the member URL and its key=value parameters. Returns an empty
+// string on success, else a message naming the bad word.
+std::string parse_member(std::string_view url, const std::vector<std::string_view>& params, MemberSpec& out);
+
+}  // namespace ox
+
+#endif

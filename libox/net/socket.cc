@@ -1,0 +1,185 @@
+#include "net/socket.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+namespace ox::net {
+
+namespace {
+
+int poll_ms(Millis timeout) noexcept
+{
+    auto ms = timeout.count();
+    if (ms < 0) return -1;
+    if (ms > INT_MAX) return INT_MAX;
+    return static_cast<int>(ms);
+}
+
+// Waits for `events` on fd. Returns ok, timeout or error.
+IoStatus wait_for(int fd, short events, Millis timeout, int& err) noexcept
+{
+    pollfd p{fd, events, 0};
+    for (;;) {
+        int rc = ::poll(&p, 1, poll_ms(timeout));
+        if (rc > 0) return IoStatus::ok;
+        if (rc == 0) return IoStatus::timeout;
+        if (errno != EINTR) {
+            err = errno;
+            return IoStatus::error;
+        }
+    }
+}
+
+}  // namespace
+
+Socket& Socket::operator=(Socket&& o) noexcept
+{
+    if (this != &o) {
+        close();
+        fd_ = o.fd_;
+        o.fd_ = -1;
+    }
+    return *this;
+}
+
+IoStatus Socket::connect(const SockAddr& addr, Millis timeout, Socket& out, int& err) noexcept
+{
+    int fd = ::socket(addr.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) {
+        err = errno;
+        return IoStatus::error;
+    }
+    Socket s(fd);
+    int one = 1;
+    // Requests and responses are written whole; Nagle would only add delay.
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr.storage), addr.len) != 0) {
+        if (errno != EINPROGRESS) {
+            err = errno;
+            return IoStatus::error;
+        }
+        IoStatus st = wait_for(fd, POLLOUT, timeout, err);
+        if (st != IoStatus::ok) {
+            if (st == IoStatus::timeout) err = ETIMEDOUT;
+            return st;
+        }
+        int so_error = 0;
+        socklen_t len = sizeof so_error;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
+        if (so_error != 0) {
+            err = so_error;
+            return IoStatus::error;
+        }
+    }
+    out = std::move(s);
+    return IoStatus::ok;
+}
+
+IoStatus Socket::write_all(struct iovec* iov, int iovcnt, Millis timeout, std::size_t& written, int& err) noexcept
+{
+    written = 0;
+    while (iovcnt > 0) {
+        if (iov->iov_len == 0) {
+            ++iov;
+            --iovcnt;
+            continue;
+        }
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = static_cast<std::size_t>(iovcnt);
+        ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                IoStatus st = wait_for(fd_, POLLOUT, timeout, err);
+                if (st != IoStatus::ok) return st;
+                continue;
+            }
+            err = errno;
+            return (err == EPIPE || err == ECONNRESET) ? IoStatus::closed : IoStatus::error;
+        }
+        auto left = static_cast<std::size_t>(n);
+        written += left;
+        while (left > 0 && iovcnt > 0) {
+            if (left >= iov->iov_len) {
+                left -= iov->iov_len;
+                ++iov;
+                --iovcnt;
+            } else {
+                iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+                iov->iov_len -= left;
+                left = 0;
+            }
+        }
+    }
+    return IoStatus::ok;
+}
+
+IoStatus Socket::write_all(const void* data, std::size_t len, Millis timeout, std::size_t& written, int& err) noexcept
+{
+    iovec iov{const_cast<void*>(data), len};
+    return write_all(&iov, 1, timeout, written, err);
+}
+
+IoStatus Socket::read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err) noexcept
+{
+    got = 0;
+    for (;;) {
+        ssize_t n = ::recv(fd_, dst, max, 0);
+        if (n > 0) {
+            got = static_cast<std::size_t>(n);
+            return IoStatus::ok;
+        }
+        if (n == 0) return IoStatus::closed;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            IoStatus st = wait_for(fd_, POLLIN, timeout, err);
+            if (st != IoStatus::ok) return st;
+            continue;
+        }
+        err = errno;
+        return errno == ECONNRESET ? IoStatus::closed : IoStatus::error;
+    }
+}
+
+bool Socket::readable_now() const noexcept
+{
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+}
+
+bool Socket::idle_and_open() const noexcept
+{
+    if (fd_ < 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    int rc = ::poll(&p, 1, 0);
+    // Readable on an idle connection means EOF, RST or bytes nobody asked
+    // for: in each case the connection cannot carry a request.
+    return rc == 0;
+}
+
+void Socket::close() noexcept
+{
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+void Socket::abort() noexcept
+{
+    if (fd_ >= 0) {
+        linger l{1, 0};
+        ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        close();
+    }
+}
+
+}  // namespace ox::net

@@ -1,0 +1,61 @@
+// A non-blocking TCP socket with per-operation timeouts (poll based). The
+// timeout bounds each wait for the peer, like mod_proxy's `timeout`.
+#ifndef LIBOX_NET_SOCKET_H
+#define LIBOX_NET_SOCKET_H
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+
+#include "core/clock.h"
+#include "net/endpoint.h"
+
+namespace ox::net {
+
+enum class IoStatus { ok, timeout, closed, error };
+
+class Socket {
+public:
+    Socket() = default;
+    explicit Socket(int fd) noexcept : fd_(fd) {}
+    ~Socket() { close(); }
+    Socket(Socket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    Socket& operator=(Socket&& o) noexcept;
+    Socket(const Socket&) = delete;
+    Socket& operator=(const Socket&) = delete;
+
+    // Connects with a timeout. On failure returns timeout or error with
+    // `err` set (ECONNREFUSED, EHOSTUNREACH, ...).
+    static IoStatus connect(const SockAddr& addr, Millis timeout, Socket& out, int& err) noexcept;
+
+    bool valid() const noexcept { return fd_ >= 0; }
+    int fd() const noexcept { return fd_; }
+
+    // Writes all of the buffers. `written` counts bytes that left, so a
+    // caller knows whether the peer may have seen part of a request.
+    IoStatus write_all(struct iovec* iov, int iovcnt, Millis timeout, std::size_t& written, int& err) noexcept;
+    IoStatus write_all(const void* data, std::size_t len, Millis timeout, std::size_t& written, int& err) noexcept;
+
+    // Reads at least one byte (up to `max`), waiting up to `timeout`.
+    IoStatus read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err) noexcept;
+
+    // True when a read would not block (data, EOF or an error is pending).
+    bool readable_now() const noexcept;
+
+    // For an idle pooled connection: true when the peer has neither closed it
+    // nor sent anything unexpected, so a request may be written on it.
+    bool idle_and_open() const noexcept;
+
+    void close() noexcept;
+    // Closes with RST instead of FIN, for connections left in an unknown
+    // protocol state: the backend must not read a half request as complete.
+    void abort() noexcept;
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace ox::net
+
+#endif

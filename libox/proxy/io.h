@@ -1,0 +1,52 @@
+// The two ends an exchange streams between: the client's request body (a
+// source) and the client's response (a sink). The httpd glue implements both
+// over brigades; unit tests implement them over strings.
+#ifndef LIBOX_PROXY_IO_H
+#define LIBOX_PROXY_IO_H
+
+#include <cstddef>
+#include <string_view>
+
+#include "proxy/request.h"
+
+namespace ox::proxy {
+
+class BodySource {
+public:
+    virtual ~BodySource() = default;
+    // Reads up to `max` (> 0) bytes of the client's request body into `dst`.
+    // Returns the number of bytes read, 0 at the end of the body, or -1 when
+    // the client body cannot be read (client gone, timed out, bad chunking).
+    virtual long read(char* dst, std::size_t max) noexcept = 0;
+};
+
+struct ResponseHead {
+    int status = 0;
+    std::string_view reason;
+    const Header* headers = nullptr;
+    std::size_t header_count = 0;
+};
+
+enum class SinkResult { ok, client_gone };
+
+// Receives one response. Views passed to head() and body() stay valid until
+// the next release() or finish() call; the sink must hand the data on (or
+// copy it) by then.
+class ResponseSink {
+public:
+    virtual ~ResponseSink() = default;
+    virtual SinkResult head(const ResponseHead& head) noexcept = 0;
+    virtual SinkResult body(const char* data, std::size_t len) noexcept = 0;
+    // Hands everything received so far to the client; `flush` asks for it to
+    // be written out now because the backend has nothing more at the moment.
+    virtual SinkResult release(bool flush) noexcept = 0;
+    // The response is complete.
+    virtual SinkResult finish() noexcept = 0;
+    // The backend failed after head(): the client must see a broken response,
+    // never a short one that looks complete.
+    virtual void abort() noexcept = 0;
+};
+
+}  // namespace ox::proxy
+
+#endif

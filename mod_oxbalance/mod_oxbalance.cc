@@ -1,0 +1,45 @@
+// mod_oxbalance: the module definition, the only C boundary. Every hook is a
+// thin C-linkage shim into namespace oxb.
+#include "mod_oxbalance_config.h"
+#include "mod_oxbalance_handler.h"
+#include "mod_oxbalance_httpd.h"
+#include "mod_oxbalance_runtime.h"
+
+extern "C" {
+
+static int oxb_check_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s)
+{
+    return oxb::check_config(pconf, plog, ptemp, s);
+}
+static void oxb_child_init(apr_pool_t* p, server_rec* s) { oxb::child_init(p, s); }
+static int oxb_translate_name(request_rec* r) { return oxb::translate_name(r); }
+static int oxb_map_to_storage(request_rec* r) { return oxb::map_to_storage(r); }
+static int oxb_handler(request_rec* r) { return oxb::handler(r); }
+static void* oxb_create_server_config(apr_pool_t* p, server_rec* s) { return oxb::create_server_config(p, s); }
+static void* oxb_merge_server_config(apr_pool_t* p, void* base, void* add)
+{
+    return oxb::merge_server_config(p, base, add);
+}
+
+static void oxb_register_hooks(apr_pool_t*)
+{
+    ap_hook_check_config(oxb_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_child_init(oxb_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // Before mod_alias, mod_rewrite's per-server phase and core.
+    ap_hook_translate_name(oxb_translate_name, nullptr, nullptr, APR_HOOK_FIRST);
+    ap_hook_map_to_storage(oxb_map_to_storage, nullptr, nullptr, APR_HOOK_FIRST);
+    ap_hook_handler(oxb_handler, nullptr, nullptr, APR_HOOK_FIRST);
+}
+
+__attribute__((visibility("default"))) module AP_MODULE_DECLARE_DATA oxbalance_module = {
+    STANDARD20_MODULE_STUFF,
+    nullptr,                   // per-directory config: none
+    nullptr,
+    oxb_create_server_config,  // per-server config
+    oxb_merge_server_config,
+    oxb::directives,
+    oxb_register_hooks,
+    AP_MODULE_FLAG_NONE,
+};
+
+}  // extern "C"

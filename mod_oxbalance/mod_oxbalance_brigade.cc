@@ -1,0 +1,150 @@
+#include "mod_oxbalance_brigade.h"
+
+#include <cstring>
+
+namespace oxb {
+
+using ox::proxy::SinkResult;
+
+BrigadeBodySource::BrigadeBodySource(request_rec* r) noexcept
+    : r_(r), bb_(apr_brigade_create(r->pool, r->connection->bucket_alloc))
+{
+}
+
+long BrigadeBodySource::read(char* dst, std::size_t max) noexcept
+{
+    std::size_t got = 0;
+    while (got == 0 && !eos_) {
+        if (APR_BRIGADE_EMPTY(bb_)) {
+            rv_ = ap_get_brigade(r_->input_filters, bb_, AP_MODE_READBYTES, APR_BLOCK_READ,
+                                 static_cast<apr_off_t>(max));
+            if (rv_ != APR_SUCCESS) return -1;
+        }
+        while (!APR_BRIGADE_EMPTY(bb_) && got < max) {
+            apr_bucket* b = APR_BRIGADE_FIRST(bb_);
+            if (APR_BUCKET_IS_EOS(b)) {
+                eos_ = true;
+                apr_bucket_delete(b);
+                break;
+            }
+            if (APR_BUCKET_IS_METADATA(b)) {
+                apr_bucket_delete(b);
+                continue;
+            }
+            const char* data = nullptr;
+            apr_size_t len = 0;
+            rv_ = apr_bucket_read(b, &data, &len, APR_BLOCK_READ);
+            if (rv_ != APR_SUCCESS) return -1;
+            std::size_t n = len < max - got ? len : max - got;
+            if (n > 0) std::memcpy(dst + got, data, n);
+            got += n;
+            if (n < len) {
+                apr_bucket_split(b, n);
+            }
+            apr_bucket_delete(b);
+        }
+    }
+    return static_cast<long>(got);
+}
+
+int BrigadeBodySource::error_status() const noexcept
+{
+    return ap_map_http_request_error(rv_ == APR_SUCCESS ? APR_EGENERAL : rv_, HTTP_BAD_REQUEST);
+}
+
+BrigadeResponseSink::BrigadeResponseSink(request_rec* r) noexcept
+    : r_(r), bb_(apr_brigade_create(r->pool, r->connection->bucket_alloc))
+{
+}
+
+namespace {
+
+bool is(std::string_view a, const char* b) noexcept
+{
+    return a.size() == std::strlen(b) && strncasecmp(a.data(), b, a.size()) == 0;
+}
+
+// Headers that describe this hop's connection, not the response.
+bool hop_by_hop(std::string_view name) noexcept
+{
+    return is(name, "Connection") || is(name, "Keep-Alive") || is(name, "Proxy-Connection") ||
+           is(name, "Transfer-Encoding") || is(name, "Upgrade") || is(name, "TE") || is(name, "Trailer");
+}
+
+}  // namespace
+
+SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexcept
+{
+    request_rec* r = r_;
+    apr_pool_t* p = r->pool;
+    r->status = head.status;
+    if (!head.reason.empty()) {
+        r->status_line = apr_psprintf(p, "%d %.*s", head.status, static_cast<int>(head.reason.size()), head.reason.data());
+    }
+    // Only the backend decides the type; nothing guessed from the path.
+    r->content_type = nullptr;
+    for (std::size_t i = 0; i < head.header_count; ++i) {
+        const ox::proxy::Header& h = head.headers[i];
+        if (hop_by_hop(h.name)) continue;
+        char* value = apr_pstrmemdup(p, h.value.data(), h.value.size());
+        if (is(h.name, "Content-Type")) {
+            ap_set_content_type(r, value);
+            continue;
+        }
+        if (is(h.name, "Content-Length")) {
+            // Kept, so that HTTP/1.0 keep-alive clients keep their
+            // connection; httpd checks it against the body it passes on.
+            apr_off_t len = 0;
+            char* end = nullptr;
+            if (apr_strtoff(&len, value, &end, 10) == APR_SUCCESS && end != value && !*end && len >= 0) {
+                ap_set_content_length(r, len);
+            }
+            continue;
+        }
+        apr_table_addn(r->headers_out, apr_pstrmemdup(p, h.name.data(), h.name.size()), value);
+    }
+    return SinkResult::ok;
+}
+
+SinkResult BrigadeResponseSink::body(const char* data, std::size_t len) noexcept
+{
+    // Transient: httpd copies it only if it has to keep it past the pass.
+    apr_bucket* b = apr_bucket_transient_create(data, len, r_->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb_, b);
+    return SinkResult::ok;
+}
+
+SinkResult BrigadeResponseSink::pass() noexcept
+{
+    apr_status_t rv = ap_pass_brigade(r_->output_filters, bb_);
+    apr_brigade_cleanup(bb_);
+    if (rv != APR_SUCCESS || r_->connection->aborted) return SinkResult::client_gone;
+    return SinkResult::ok;
+}
+
+SinkResult BrigadeResponseSink::release(bool flush) noexcept
+{
+    if (flush) APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_flush_create(r_->connection->bucket_alloc));
+    return pass();
+}
+
+SinkResult BrigadeResponseSink::finish() noexcept
+{
+    APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(r_->connection->bucket_alloc));
+    return pass();
+}
+
+void BrigadeResponseSink::abort() noexcept
+{
+    // What arrived is passed on, then an error bucket: httpd closes the
+    // connection instead of ending the response, so the client sees a
+    // broken download rather than a complete-looking short one.
+    conn_rec* c = r_->connection;
+    c->keepalive = AP_CONN_CLOSE;
+    r_->no_cache = 1;
+    APR_BRIGADE_INSERT_TAIL(bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c->bucket_alloc));
+    APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(c->bucket_alloc));
+    pass();
+}
+
+}  // namespace oxb

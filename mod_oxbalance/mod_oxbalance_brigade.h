@@ -1,0 +1,44 @@
+// libox's body source and response sink over httpd's filter chains: the
+// request body is read from r->input_filters, the response is passed down
+// r->output_filters. Neither buffers a whole body.
+#ifndef MOD_OXBALANCE_BRIGADE_H
+#define MOD_OXBALANCE_BRIGADE_H
+
+#include "mod_oxbalance_httpd.h"
+#include "proxy/io.h"
+
+namespace oxb {
+
+class BrigadeBodySource final : public ox::proxy::BodySource {
+public:
+    explicit BrigadeBodySource(request_rec* r) noexcept;
+    long read(char* dst, std::size_t max) noexcept override;
+    // The status for a body that could not be read (400, 408, 413, ...).
+    int error_status() const noexcept;
+
+private:
+    request_rec* r_;
+    apr_bucket_brigade* bb_;
+    apr_status_t rv_ = APR_SUCCESS;
+    bool eos_ = false;
+};
+
+class BrigadeResponseSink final : public ox::proxy::ResponseSink {
+public:
+    explicit BrigadeResponseSink(request_rec* r) noexcept;
+    ox::proxy::SinkResult head(const ox::proxy::ResponseHead& head) noexcept override;
+    ox::proxy::SinkResult body(const char* data, std::size_t len) noexcept override;
+    ox::proxy::SinkResult release(bool flush) noexcept override;
+    ox::proxy::SinkResult finish() noexcept override;
+    void abort() noexcept override;
+
+private:
+    ox::proxy::SinkResult pass() noexcept;
+
+    request_rec* r_;
+    apr_bucket_brigade* bb_;
+};
+
+}  // namespace oxb
+
+#endif

@@ -1,0 +1,267 @@
+#include "mod_oxbalance_config.h"
+
+#include <algorithm>
+
+#include "balance/balancer_runtime.h"
+#include "mod_oxbalance_log.h"
+#include "mod_oxbalance_pool.h"
+
+namespace oxb {
+
+namespace {
+
+constexpr const char* kModuleConfigKey = "oxbalance-module-config";
+
+// Directive handlers must not let an exception into httpd's C frames.
+template <class F>
+const char* guarded(cmd_parms* cmd, F&& f) noexcept
+{
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        return apr_psprintf(cmd->pool, "%s: internal error: %s", cmd->cmd->name, e.what());
+    } catch (...) {
+        return apr_psprintf(cmd->pool, "%s: internal error", cmd->cmd->name);
+    }
+}
+
+const char* dup(cmd_parms* cmd, const std::string& s) { return apr_pstrmemdup(cmd->pool, s.data(), s.size()); }
+
+ConfigPlace place_of(const cmd_parms* cmd) noexcept
+{
+    ConfigPlace p;
+    if (cmd->directive) {
+        p.file = cmd->directive->filename ? cmd->directive->filename : "";
+        p.line = cmd->directive->line_num;
+    }
+    return p;
+}
+
+ModuleConfig* module_config(cmd_parms* cmd) { return server_config(cmd->server)->module; }
+
+// <OXBalancer name> ... </OXBalancer>
+const char* cmd_balancer(cmd_parms* cmd, void*, const char* arg)
+{
+    return guarded(cmd, [&]() -> const char* {
+        if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
+        const char* end = ap_strrchr_c(arg, '>');
+        if (!end) return "<OXBalancer> is missing its closing '>'";
+        const char* args = apr_pstrmemdup(cmd->temp_pool, arg, static_cast<apr_size_t>(end - arg));
+        const char* word = ap_getword_conf(cmd->temp_pool, &args);
+        if (!*word) return "<OXBalancer> needs a name: <OXBalancer oxcluster>";
+        if (*ap_getword_conf(cmd->temp_pool, &args)) return "<OXBalancer> takes exactly one name";
+
+        ModuleConfig* mc = module_config(cmd);
+        if (mc->current) return "<OXBalancer> sections cannot be nested";
+        auto bc = std::make_unique<BalancerConfig>();
+        if (std::string err = ox::parse_balancer_name(word, bc->spec.name); !err.empty()) return dup(cmd, err);
+        if (const BalancerConfig* other = mc->find(bc->spec.name)) {
+            return apr_psprintf(cmd->pool, "balancer '%s' is already defined at %s:%d", other->spec.name.c_str(),
+                                other->place.file, other->place.line);
+        }
+        bc->place = place_of(cmd);
+        bc->index = mc->balancers.size();
+        mc->balancers.push_back(std::move(bc));
+        mc->current = mc->balancers.back().get();
+        const char* err = ap_walk_config(cmd->directive->first_child, cmd, cmd->context);
+        mc->current = nullptr;
+        return err;
+    });
+}
+
+// OXMember ajp://host:port [key=value ...]
+const char* cmd_member(cmd_parms* cmd, void*, const char* args)
+{
+    return guarded(cmd, [&]() -> const char* {
+        ModuleConfig* mc = module_config(cmd);
+        if (!mc->current) return "OXMember must be inside an <OXBalancer> section";
+        const char* url = ap_getword_conf(cmd->temp_pool, &args);
+        if (!*url) return "OXMember needs a URL: OXMember ajp://host:port [route=..]";
+        std::vector<std::string_view> params;
+        while (*args) {
+            const char* w = ap_getword_conf(cmd->temp_pool, &args);
+            if (*w) params.emplace_back(w);
+        }
+        ox::MemberSpec m;
+        if (std::string err = ox::parse_member(url, params, m); !err.empty()) return dup(cmd, err);
+        if (mc->current->spec.members.size() >= ox::kMaxMembers) {
+            return apr_psprintf(cmd->pool, "a balancer may have at most %zu members", ox::kMaxMembers);
+        }
+        if (std::string err = mc->current->spec.add_member(std::move(m)); !err.empty()) return dup(cmd, err);
+        return nullptr;
+    });
+}
+
+// OXPass /prefix balancer [/backend-prefix]   |   OXPass /prefix !
+const char* cmd_pass(cmd_parms* cmd, void*, const char* prefix, const char* balancer, const char* backend)
+{
+    return guarded(cmd, [&]() -> const char* {
+        if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
+        if (prefix[0] != '/') return apr_psprintf(cmd->pool, "OXPass prefix '%s' must start with '/'", prefix);
+        PassRule rule;
+        rule.prefix = prefix;
+        if (std::string_view(balancer) == "!") {
+            if (backend) return "OXPass /prefix ! takes no backend prefix";
+            rule.balancer_name = "!";
+        } else if (std::string err = ox::parse_balancer_name(balancer, rule.balancer_name); !err.empty()) {
+            return dup(cmd, err);
+        }
+        if (backend) {
+            if (backend[0] != '/') return apr_psprintf(cmd->pool, "OXPass backend prefix '%s' must start with '/'", backend);
+            rule.backend_prefix = backend;
+            rule.has_backend_prefix = true;
+        }
+        rule.place = place_of(cmd);
+        ServerConfig* sc = server_config(cmd->server);
+        for (const PassRule& r : sc->passes) {
+            if (r.prefix == rule.prefix) {
+                return apr_psprintf(cmd->pool, "OXPass %s is already defined at %s:%d", prefix, r.place.file, r.place.line);
+            }
+        }
+        sc->passes.push_back(std::move(rule));
+        return nullptr;
+    });
+}
+
+void sort_longest_first(std::vector<PassRule>& passes)
+{
+    std::stable_sort(passes.begin(), passes.end(),
+                     [](const PassRule& a, const PassRule& b) { return a.prefix.size() > b.prefix.size(); });
+}
+
+}  // namespace
+
+bool PassRule::matches(std::string_view path) const noexcept
+{
+    if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
+    if (path.size() == prefix.size() || prefix.back() == '/') return true;
+    char next = path[prefix.size()];
+    return next == '/' || next == ';';
+}
+
+BalancerConfig* ModuleConfig::find(std::string_view name) const noexcept
+{
+    for (const auto& b : balancers) {
+        if (b->spec.name == name) return b.get();
+    }
+    return nullptr;
+}
+
+const PassRule* ServerConfig::match(std::string_view path) const noexcept
+{
+    for (const PassRule& r : passes) {
+        if (r.matches(path)) return &r;
+    }
+    return nullptr;
+}
+
+ServerConfig* server_config(const server_rec* s) noexcept
+{
+    return static_cast<ServerConfig*>(ap_get_module_config(s->module_config, &oxbalance_module));
+}
+
+extern "C" {
+static const char* c_cmd_balancer(cmd_parms* cmd, void* d, const char* a) { return cmd_balancer(cmd, d, a); }
+static const char* c_cmd_member(cmd_parms* cmd, void* d, const char* a) { return cmd_member(cmd, d, a); }
+static const char* c_cmd_pass(cmd_parms* cmd, void* d, const char* a, const char* b, const char* c)
+{
+    return cmd_pass(cmd, d, a, b, c);
+}
+}
+
+// httpd declares cmd_func without parameters in C++; casting through
+// void(*)() is the conversion GCC accepts as deliberate.
+template <class F>
+cmd_func as_cmd_func(F* f) noexcept
+{
+    return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(f));
+}
+
+const command_rec directives[] = {
+    AP_INIT_RAW_ARGS("<OXBalancer", as_cmd_func(c_cmd_balancer), nullptr, RSRC_CONF,
+                     "<OXBalancer name> ... </OXBalancer>: a group of OX nodes"),
+    AP_INIT_RAW_ARGS("OXMember", as_cmd_func(c_cmd_member), nullptr, RSRC_CONF,
+                     "OXMember ajp://host:port [route= loadfactor= timeout= ttl= retry= smax= secret= ...]"),
+    AP_INIT_TAKE23("OXPass", as_cmd_func(c_cmd_pass), nullptr, RSRC_CONF,
+                   "OXPass /prefix balancer [/backend-prefix], or OXPass /prefix !"),
+    {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
+};
+
+void* create_server_config(apr_pool_t* p, server_rec*)
+{
+    try {
+        void* found = nullptr;
+        apr_pool_userdata_get(&found, kModuleConfigKey, p);
+        auto* mc = static_cast<ModuleConfig*>(found);
+        if (!mc) {
+            mc = pool_new<ModuleConfig>(p);
+            apr_pool_userdata_setn(mc, kModuleConfigKey, apr_pool_cleanup_null, p);
+        }
+        ServerConfig* sc = pool_new<ServerConfig>(p);
+        sc->module = mc;
+        return sc;
+    } catch (...) {
+        // httpd treats a null config as a fatal startup error.
+        return nullptr;
+    }
+}
+
+void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
+{
+    try {
+        auto* base = static_cast<ServerConfig*>(base_v);
+        auto* add = static_cast<ServerConfig*>(add_v);
+        ServerConfig* sc = pool_new<ServerConfig>(p);
+        sc->module = add->module;
+        // A vhost's own rules come first; the main server's rules apply to
+        // every prefix the vhost does not define itself.
+        sc->passes = add->passes;
+        for (const PassRule& r : base->passes) {
+            bool overridden = std::any_of(add->passes.begin(), add->passes.end(),
+                                          [&](const PassRule& a) { return a.prefix == r.prefix; });
+            if (!overridden) sc->passes.push_back(r);
+        }
+        return sc;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
+{
+    try {
+        ServerConfig* main_sc = server_config(s);
+        ModuleConfig* mc = main_sc->module;
+        int rc = OK;
+        for (const auto& b : mc->balancers) {
+            if (b->spec.members.empty()) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
+                             OXBLOGNO(00002) "%s:%d: <OXBalancer %s> has no OXMember", b->place.file, b->place.line,
+                             b->spec.name.c_str());
+                rc = !OK;
+            }
+        }
+        for (server_rec* vs = s; vs; vs = vs->next) {
+            ServerConfig* sc = server_config(vs);
+            for (PassRule& r : sc->passes) {
+                if (r.excluded()) continue;
+                const BalancerConfig* b = mc->find(r.balancer_name);
+                if (!b) {
+                    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
+                                 OXBLOGNO(00001) "%s:%d: OXPass %s names balancer '%s', which no <OXBalancer> defines",
+                                 r.place.file, r.place.line, r.prefix.c_str(), r.balancer_name.c_str());
+                    rc = !OK;
+                    continue;
+                }
+                r.balancer_index = b->index;
+            }
+            sort_longest_first(sc->passes);
+        }
+        return rc;
+    } catch (...) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s, OXBLOGNO(00015) "internal error checking the configuration");
+        return !OK;
+    }
+}
+
+}  // namespace oxb

@@ -1,0 +1,74 @@
+// Configuration: the directives, the per-server config and its merge, and the
+// module-wide list of balancers. Everything here is immutable once
+// check_config has run, except ModuleConfig::runtime (set in child_init).
+#ifndef MOD_OXBALANCE_CONFIG_H
+#define MOD_OXBALANCE_CONFIG_H
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "balance/balancer_spec.h"
+#include "mod_oxbalance_httpd.h"
+
+namespace oxb {
+
+class ChildRuntime;
+
+// Where a directive was written, for errors found after parsing.
+struct ConfigPlace {
+    const char* file = "";
+    int line = 0;
+};
+
+struct BalancerConfig {
+    ox::BalancerSpec spec;
+    ConfigPlace place;
+    std::size_t index = 0;  // slot in ChildRuntime
+};
+
+// `OXPass /prefix balancer [/backend-prefix]`, or `OXPass /prefix !`.
+struct PassRule {
+    std::string prefix;
+    std::string balancer_name;   // "!" excludes the prefix
+    std::string backend_prefix;  // replaces `prefix` when has_backend_prefix
+    bool has_backend_prefix = false;
+    ConfigPlace place;
+    std::size_t balancer_index = 0;  // resolved by check_config
+
+    bool excluded() const noexcept { return balancer_name == "!"; }
+    // Prefix match on path-segment boundaries: "/ajax" matches "/ajax",
+    // "/ajax/x" and "/ajax;jsessionid=..", never "/ajaxfoo".
+    bool matches(std::string_view path) const noexcept;
+};
+
+// Module-wide: balancers are defined once and may be used by every vhost.
+struct ModuleConfig {
+    std::vector<std::unique_ptr<BalancerConfig>> balancers;
+    BalancerConfig* current = nullptr;  // while inside <OXBalancer>
+    ChildRuntime* runtime = nullptr;    // this process's, from child_init
+
+    BalancerConfig* find(std::string_view name) const noexcept;
+};
+
+struct ServerConfig {
+    ModuleConfig* module = nullptr;
+    std::vector<PassRule> passes;  // longest prefix first after check_config
+
+    // The rule for a request path, or null.
+    const PassRule* match(std::string_view path) const noexcept;
+};
+
+ServerConfig* server_config(const server_rec* s) noexcept;
+
+extern const command_rec directives[];
+void* create_server_config(apr_pool_t* p, server_rec* s);
+void* merge_server_config(apr_pool_t* p, void* base, void* add);
+// Resolves balancer names and checks what directive handlers cannot see
+// alone; runs before `configtest` reports Syntax OK.
+int check_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s);
+
+}  // namespace oxb
+
+#endif

@@ -1,0 +1,161 @@
+#include "mod_oxbalance_handler.h"
+
+#include <cstring>
+
+#include "balance/balancer_runtime.h"
+#include "mod_oxbalance_brigade.h"
+#include "mod_oxbalance_config.h"
+#include "mod_oxbalance_log.h"
+#include "mod_oxbalance_request.h"
+#include "mod_oxbalance_runtime.h"
+
+namespace oxb {
+
+namespace {
+
+constexpr const char* kHandlerName = "oxbalance";
+
+// What translate_name found, kept for the handler.
+struct RequestNote {
+    const PassRule* rule;
+};
+
+using ox::proxy::Failure;
+
+// The status a client gets when forwarding failed before a response began.
+int status_for(Failure f) noexcept
+{
+    switch (f) {
+    case Failure::connect_refused:
+    case Failure::connect_timeout:
+    case Failure::connect_error: return HTTP_SERVICE_UNAVAILABLE;
+    case Failure::read_timeout: return HTTP_GATEWAY_TIME_OUT;
+    case Failure::request_too_large: return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+    default: return HTTP_BAD_GATEWAY;
+    }
+}
+
+// Logs each failed attempt once, with the member and what it will cost the
+// client, and a member's entry into the error state once per process.
+class LoggingObserver final : public ox::AttemptObserver {
+public:
+    explicit LoggingObserver(request_rec* r) noexcept : r_(r) {}
+
+    void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying) noexcept override
+    {
+        char errbuf[128] = "";
+        if (o.sys_errno) apr_strerror(o.sys_errno, errbuf, sizeof errbuf);
+        const char* what = retrying ? "trying another member" : apr_psprintf(r_->pool, "answering %d", status_for(o.failure));
+        if (o.head_sent) what = "response aborted";
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                      OXBLOGNO(00010) "member %s (%s): %s%s%s%s%s; %s", m.display_name().c_str(), m.url.c_str(),
+                      ox::proxy::failure_name(o.failure), *o.detail ? " while " : "", o.detail,
+                      *errbuf ? ": " : "", errbuf, what);
+    }
+
+    void member_failed(const ox::MemberSpec& m) noexcept override
+    {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
+                      OXBLOGNO(00011) "member %s (%s) is in error state for %llds in this process",
+                      m.display_name().c_str(), m.url.c_str(), static_cast<long long>(m.retry.count() / 1000));
+    }
+
+private:
+    request_rec* r_;
+};
+
+RequestNote* note_of(request_rec* r) noexcept
+{
+    return static_cast<RequestNote*>(ap_get_module_config(r->request_config, &oxbalance_module));
+}
+
+// The result of a forward, as the handler's return value.
+int finish_request(request_rec* r, const ox::ForwardResult& res, const BrigadeBodySource& body) noexcept
+{
+    const ox::proxy::Outcome& o = res.outcome;
+    if (res.member) apr_table_setn(r->notes, "oxbalance-member", res.member->display_name().c_str());
+    if (o.ok()) return OK;
+    switch (o.failure) {
+    case Failure::client_aborted:
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OXBLOGNO(00014) "client went away during the response");
+        return OK;
+    case Failure::client_body_error: {
+        int status = body.error_status();
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      OXBLOGNO(00012) "cannot read the client's request body; answering %d", status);
+        return o.head_sent ? OK : status;
+    }
+    case Failure::request_too_large:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      OXBLOGNO(00013) "request head does not fit into one AJP packet of member %s; "
+                      "raise packetsize= (and the backend's packetSize)",
+                      res.member ? res.member->display_name().c_str() : "-");
+        return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+    default:
+        // Logged by the observer. After the head the client already has
+        // a (now aborted) response.
+        return o.head_sent ? OK : status_for(o.failure);
+    }
+}
+
+int forward(request_rec* r, const RequestNote& note)
+{
+    ModuleConfig* mc = server_config(r->server)->module;
+    if (!mc->runtime) return HTTP_INTERNAL_SERVER_ERROR;  // OXB00020 was logged at start
+    ox::BalancerRuntime& balancer = mc->runtime->balancer(note.rule->balancer_index);
+
+    ox::proxy::Request req;
+    if (int rc = build_request(r, *note.rule, req); rc != OK) return rc;
+    char* scratch = nullptr;
+    if (req.body == ox::proxy::BodyKind::length) {
+        scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size()));
+    }
+    static const ox::SteadyTimeSource clock;
+    BrigadeBodySource body(r);
+    BrigadeResponseSink sink(r);
+    LoggingObserver observer(r);
+    ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
+    return finish_request(r, res, body);
+}
+
+}  // namespace
+
+int translate_name(request_rec* r)
+{
+    if (r->proxyreq != PROXYREQ_NONE || !r->uri || r->uri[0] != '/') return DECLINED;
+    ServerConfig* sc = server_config(r->server);
+    const PassRule* rule = sc->match(r->uri);
+    if (!rule || rule->excluded()) return DECLINED;
+    auto* note = static_cast<RequestNote*>(apr_palloc(r->pool, sizeof(RequestNote)));
+    note->rule = rule;
+    ap_set_module_config(r->request_config, &oxbalance_module, note);
+    // A reverse-proxied request, as mod_proxy marks it: httpd keeps the
+    // backend's Date and Server headers.
+    r->proxyreq = PROXYREQ_REVERSE;
+    r->handler = kHandlerName;
+    r->filename = apr_pstrcat(r->pool, "oxbalance:", r->uri, nullptr);
+    return OK;
+}
+
+int map_to_storage(request_rec* r)
+{
+    // No file-system walk for forwarded requests: nothing on disk is served.
+    return note_of(r) ? OK : DECLINED;
+}
+
+int handler(request_rec* r)
+{
+    if (!r->handler || std::strcmp(r->handler, kHandlerName) != 0) return DECLINED;
+    RequestNote* note = note_of(r);
+    if (!note) return DECLINED;
+    try {
+        return forward(r, *note);
+    } catch (const std::exception& e) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error: %s", e.what());
+    } catch (...) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error");
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+}  // namespace oxb

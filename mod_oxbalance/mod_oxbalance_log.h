@@ -1,0 +1,21 @@
+// Stable message ids: "OXB" + five digits, never reused. docs/messages.md
+// lists each one with what it means and what to do.
+#ifndef MOD_OXBALANCE_LOG_H
+#define MOD_OXBALANCE_LOG_H
+
+#define OXBLOGNO(n) "OXB" #n ": "
+
+// Configuration (checked before `apachectl configtest` says Syntax OK)
+//   00001 OXPass names an undefined balancer
+//   00002 a balancer has no members
+// Requests
+//   00010 an attempt to forward a request to a member failed
+//   00011 a member entered the error state
+//   00012 the client's request body could not be read
+//   00013 the request head does not fit into one AJP packet
+//   00014 the client went away while the response streamed
+//   00015 an unexpected internal error (a C++ exception) was contained
+// Processes
+//   00020 the per-process runtime could not be created
+
+#endif

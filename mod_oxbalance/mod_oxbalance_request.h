@@ -1,0 +1,18 @@
+// Builds the protocol-neutral request (libox) from httpd's request_rec.
+#ifndef MOD_OXBALANCE_REQUEST_H
+#define MOD_OXBALANCE_REQUEST_H
+
+#include "mod_oxbalance_config.h"
+#include "mod_oxbalance_httpd.h"
+#include "proxy/request.h"
+
+namespace oxb {
+
+// Fills `out` with views into r's pool. Returns OK, or the HTTP status for a
+// request that cannot be forwarded (an unsupported Transfer-Encoding, a bad
+// Content-Length).
+int build_request(request_rec* r, const PassRule& rule, ox::proxy::Request& out);
+
+}  // namespace oxb
+
+#endif
