@@ -22,18 +22,32 @@ bool hop_by_hop(const char* name) noexcept
     return false;
 }
 
-// The path as the backend must see it: the client's bytes (still
-// %-encoded), with the OXPass prefix replaced by the backend prefix.
+// The client's request-target path, still %-encoded: httpd decodes
+// r->uri and r->parsed_uri.path in place, r->unparsed_uri keeps the bytes.
+std::string_view raw_path(request_rec* r)
+{
+    std::string_view t = r->unparsed_uri ? r->unparsed_uri : "";
+    if (t.empty() || t.front() != '/') {
+        // absolute-form "http://host/path?q": the path starts after the authority
+        auto scheme = t.find("://");
+        auto slash = scheme == std::string_view::npos ? std::string_view::npos : t.find('/', scheme + 3);
+        if (slash == std::string_view::npos) return r->uri;
+        t.remove_prefix(slash);
+    }
+    return t.substr(0, t.find_first_of("?#"));
+}
+
+// The path as the backend must see it: the client's bytes, with the OXPass
+// prefix replaced by the backend prefix.
 std::string_view backend_path(request_rec* r, const PassRule& rule)
 {
-    const char* raw = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
-    if (!rule.has_backend_prefix) return raw;
-    std::string_view path(raw);
+    std::string_view path = raw_path(r);
+    if (!rule.has_backend_prefix) return path;
     if (!rule.matches(path)) {
-        // The client spelled the prefix differently (e.g. %-encoded): map
-        // the decoded, normalised path instead, re-encoded.
+        // The client spelled the prefix differently (%-encoded, or with
+        // dot segments): map httpd's decoded, normalised path, re-encoded.
         path = ap_os_escape_path(r->pool, r->uri, 1);
-        if (!rule.matches(path)) return raw;
+        if (!rule.matches(path)) return raw_path(r);
     }
     std::string_view rest = path.substr(rule.prefix.size());
     const std::string& to = rule.backend_prefix;

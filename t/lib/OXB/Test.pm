@@ -1,0 +1,146 @@
+package OXB::Test;
+# Helpers shared by the Apache::Test files: the test pattern, the echo dump
+# format of both test backends, curl for large bodies, error-log watching.
+use strict;
+use warnings;
+use Exporter 'import';
+use Apache::Test ();
+use Apache::TestRequest ();
+use Digest::SHA ();
+use File::Temp ();
+use Time::HiRes ();
+
+our @EXPORT_OK = qw(base_url pattern_sha256 pattern_bytes parse_dump curl error_log_mark
+                    error_log_since wait_for_log server_pid child_pids have_tomcat sanitized
+                    pattern_program);
+
+sub have_tomcat { return !$ENV{OXB_NO_TOMCAT} }
+sub sanitized   { return $ENV{OXB_SANITIZED} ? 1 : 0 }
+sub pattern_program { return $ENV{OXB_PATTERN} }
+
+sub base_url {
+    my $cfg = Apache::Test::config();
+    return 'http://' . $cfg->{vars}{servername} . ':' . $cfg->{vars}{port};
+}
+
+# The pattern every test body uses: 16-byte records, each the hex offset of
+# the record in 15 digits and a newline.
+sub pattern_bytes {
+    my ($n) = @_;
+    my $out = '';
+    for (my $off = 0; length($out) < $n; $off += 16) {
+        $out .= sprintf("%015x\n", $off);
+    }
+    return substr($out, 0, $n);
+}
+
+sub pattern_sha256 {
+    my ($n) = @_;
+    my $prog = $ENV{OXB_PATTERN};
+    open(my $fh, '-|', $prog, 'gen', $n) or die "cannot run $prog: $!";
+    binmode $fh;
+    my $sha = Digest::SHA->new(256);
+    $sha->addfile($fh);
+    close $fh or die "$prog gen $n failed";
+    return $sha->hexdigest;
+}
+
+# Parses the line-based dump that /echo prints on both test backends into
+# a hash: single fields by name, `header` and `attr` as arrays of [name, value].
+sub parse_dump {
+    my ($body) = @_;
+    my %d = (header => [], attr => []);
+    for my $line (split /\n/, $body // '') {
+        if ($line =~ /^header: ([^:]+): ?(.*)$/) {
+            push @{ $d{header} }, [lc $1, $2];
+        } elsif ($line =~ /^attr: ([^=]+)=(.*)$/) {
+            push @{ $d{attr} }, [$1, $2];
+        } elsif ($line =~ /^([a-z0-9-]+): ?(.*)$/) {
+            $d{$1} = $2;
+        }
+    }
+    $d{headers_named} = sub {
+        my $name = lc shift;
+        return map { $_->[1] } grep { $_->[0] eq $name } @{ $d{header} };
+    };
+    $d{attr_named} = sub {
+        my $name = shift;
+        return map { $_->[1] } grep { $_->[0] eq $name } @{ $d{attr} };
+    };
+    return \%d;
+}
+
+# Runs curl; returns (exit code, stdout, stderr). Bodies of any size are
+# streamed by curl itself, never held by the test.
+sub curl {
+    my (@args) = @_;
+    my $out = File::Temp->new;
+    my $err = File::Temp->new;
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDOUT, '>', $out->filename or die;
+        open STDERR, '>', $err->filename or die;
+        exec 'curl', '--silent', '--show-error', @args or exit 127;
+    }
+    waitpid $pid, 0;
+    my $rc = $? >> 8;
+    local $/;
+    open my $o, '<', $out->filename; my $stdout = <$o>;
+    open my $e, '<', $err->filename; my $stderr = <$e>;
+    return ($rc, $stdout // '', $stderr // '');
+}
+
+sub error_log_path {
+    return Apache::Test::config()->{vars}{t_logs} . '/error_log';
+}
+
+# The current end of the error log; lines written later are read with
+# error_log_since.
+sub error_log_mark {
+    return -s error_log_path() || 0;
+}
+
+sub error_log_since {
+    my ($mark) = @_;
+    open my $fh, '<', error_log_path() or return ();
+    seek $fh, $mark, 0;
+    my @lines = <$fh>;
+    return @lines;
+}
+
+# Waits (up to 10 s) until a line matching $re appears after $mark; returns
+# the new lines. httpd writes the log line around the response, not always
+# before the client has read it.
+sub wait_for_log {
+    my ($mark, $re) = @_;
+    for (1 .. 200) {
+        my @lines = error_log_since($mark);
+        return @lines if grep { $_ =~ $re } @lines;
+        Time::HiRes::sleep(0.05);
+    }
+    return error_log_since($mark);
+}
+
+sub server_pid {
+    my $file = Apache::Test::config()->{vars}{t_pid_file};
+    open my $fh, '<', $file or die "no pid file $file";
+    my $pid = <$fh>;
+    chomp $pid;
+    return $pid;
+}
+
+# The httpd child processes (the event MPM's workers).
+sub child_pids {
+    my $parent = server_pid();
+    my @kids;
+    opendir my $d, '/proc' or die;
+    for my $p (grep { /^\d+$/ } readdir $d) {
+        open my $fh, '<', "/proc/$p/stat" or next;
+        my $stat = <$fh>;
+        next unless $stat && $stat =~ /^\d+ \(.*\) \S (\d+)/;
+        push @kids, $p if $1 == $parent;
+    }
+    return sort { $a <=> $b } @kids;
+}
+
+1;
