@@ -116,6 +116,7 @@ SinkResult BrigadeResponseSink::body(const char* data, std::size_t len) noexcept
 
 SinkResult BrigadeResponseSink::pass() noexcept
 {
+    delivered_ = true;
     apr_status_t rv = ap_pass_brigade(r_->output_filters, bb_);
     apr_brigade_cleanup(bb_);
     if (rv != APR_SUCCESS || r_->connection->aborted) return SinkResult::client_gone;
@@ -139,12 +140,15 @@ void BrigadeResponseSink::abort() noexcept
     // What arrived is passed on, then an error bucket: httpd closes the
     // connection instead of ending the response, so the client sees a
     // broken download rather than a complete-looking short one.
+    // If nothing was passed yet, httpd answers the error bucket with a 502.
     conn_rec* c = r_->connection;
     c->keepalive = AP_CONN_CLOSE;
     r_->no_cache = 1;
+    bool before = delivered_;
     APR_BRIGADE_INSERT_TAIL(bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(c->bucket_alloc));
     pass();
+    delivered_ = before;
 }
 
 }  // namespace oxb

@@ -32,11 +32,16 @@ public:
     ox::proxy::SinkResult finish() noexcept override;
     void abort() noexcept override;
 
+    // Whether anything of the backend's response reached httpd's output
+    // filters: after abort(), false means the client got a plain 502.
+    bool delivered() const noexcept { return delivered_; }
+
 private:
     ox::proxy::SinkResult pass() noexcept;
 
     request_rec* r_;
     apr_bucket_brigade* bb_;
+    bool delivered_ = false;
 };
 
 }  // namespace oxb

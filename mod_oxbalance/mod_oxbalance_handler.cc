@@ -39,29 +39,30 @@ int status_for(Failure f) noexcept
 // client, and a member's entry into the error state once per process.
 class LoggingObserver final : public ox::AttemptObserver {
 public:
-    explicit LoggingObserver(request_rec* r) noexcept : r_(r) {}
+    LoggingObserver(request_rec* r, const BrigadeResponseSink& sink) noexcept : r_(r), sink_(sink) {}
 
     void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying) noexcept override
     {
         char errbuf[128] = "";
         if (o.sys_errno) apr_strerror(o.sys_errno, errbuf, sizeof errbuf);
         const char* what = retrying ? "trying another member" : apr_psprintf(r_->pool, "answering %d", status_for(o.failure));
-        if (o.head_sent) what = "response aborted";
+        if (o.head_sent && sink_.delivered()) what = "response aborted";
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                      OXBLOGNO(00010) "member %s (%s): %s%s%s%s%s; %s", m.display_name().c_str(), m.url.c_str(),
-                      ox::proxy::failure_name(o.failure), *o.detail ? " while " : "", o.detail,
-                      *errbuf ? ": " : "", errbuf, what);
+                      OXBLOGNO(00010) "member %s (%s): %s%s%s%s%s%s; %s", m.display_name().c_str(), m.url.c_str(),
+                      ox::proxy::failure_name(o.failure), *o.detail ? ": " : "", o.detail,
+                      *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "", what);
     }
 
     void member_failed(const ox::MemberSpec& m) noexcept override
     {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
-                      OXBLOGNO(00011) "member %s (%s) is in error state for %llds in this process",
-                      m.display_name().c_str(), m.url.c_str(), static_cast<long long>(m.retry.count() / 1000));
+                      OXBLOGNO(00011) "member %s (%s) is in error state for %" APR_INT64_T_FMT "s in this process",
+                      m.display_name().c_str(), m.url.c_str(), static_cast<apr_int64_t>(m.retry.count() / 1000));
     }
 
 private:
     request_rec* r_;
+    const BrigadeResponseSink& sink_;
 };
 
 RequestNote* note_of(request_rec* r) noexcept
@@ -92,8 +93,8 @@ int finish_request(request_rec* r, const ox::ForwardResult& res, const BrigadeBo
                       res.member ? res.member->display_name().c_str() : "-");
         return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
     default:
-        // Logged by the observer. After the head the client already has
-        // a (now aborted) response.
+        // Logged by the observer. Once the sink was given the head, it has
+        // answered the client itself (with the response, or a 502).
         return o.head_sent ? OK : status_for(o.failure);
     }
 }
@@ -113,7 +114,7 @@ int forward(request_rec* r, const RequestNote& note)
     static const ox::SteadyTimeSource clock;
     BrigadeBodySource body(r);
     BrigadeResponseSink sink(r);
-    LoggingObserver observer(r);
+    LoggingObserver observer(r, sink);
     ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
     return finish_request(r, res, body);
 }

@@ -69,7 +69,7 @@ const char* parse_send_headers(const std::uint8_t* payload, std::size_t len, pro
     if (!r.u16(status)) return "SEND_HEADERS truncated before the status";
     // A final response: 1xx cannot be relayed over AJP, >599 is not HTTP.
     if (status < 200 || status > 599) return "SEND_HEADERS status outside 200-599";
-    if (!r.string(reason)) return "SEND_HEADERS status message overruns the packet";
+    if (!r.string(reason)) return "SEND_HEADERS status message overruns the packet or lacks its NUL";
     if (!valid_text(reason)) return "SEND_HEADERS status message contains control characters";
     if (!r.u16(count)) return "SEND_HEADERS truncated before the header count";
     // Each header takes at least 2 + 3 bytes; a count beyond that is a lie
@@ -91,10 +91,10 @@ const char* parse_send_headers(const std::uint8_t* payload, std::size_t len, pro
             h.name = response_header_name(code);
             if (h.name.empty()) return "SEND_HEADERS has an unknown coded header name";
         } else {
-            if (!r.string(h.name)) return "SEND_HEADERS header name overruns the packet";
+            if (!r.string(h.name)) return "SEND_HEADERS header name overruns the packet or lacks its NUL";
             if (!valid_name(h.name)) return "SEND_HEADERS header name is not a token";
         }
-        if (!r.string(h.value)) return "SEND_HEADERS header value overruns the packet";
+        if (!r.string(h.value)) return "SEND_HEADERS header value overruns the packet or lacks its NUL";
         if (!valid_text(h.value)) return "SEND_HEADERS header value contains control characters";
         storage.push_back(h);
     }

@@ -84,7 +84,7 @@ std::unique_ptr<ajp::Connection> MemberRuntime::open(proxy::Outcome& failure) no
         } else {
             failure.failure = proxy::Failure::connect_error;
         }
-        failure.detail = "connecting";
+        failure.detail = "";
     }
     return nullptr;
 }
@@ -131,6 +131,7 @@ bool MemberRuntime::in_error(TimePoint now) const noexcept
 
 bool MemberRuntime::mark_failed(TimePoint now) noexcept
 {
+    if (spec_.retry.count() == 0) return false;  // retry=0: never avoided
     std::int64_t until = to_ms(now) + spec_.retry.count();
     std::int64_t old = error_until_ms_.exchange(until, std::memory_order_relaxed);
     return old <= to_ms(now);

@@ -41,7 +41,7 @@ public:
     // connect or answer is avoided for `retry`.
     bool in_error(TimePoint now) const noexcept;
     // Returns true when this call put the member into the error state (so
-    // that the transition is logged once).
+    // that the transition is logged once); with retry=0 it never enters it.
     bool mark_failed(TimePoint now) noexcept;
     void mark_ok() noexcept;
 
