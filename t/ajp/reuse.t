@@ -1,0 +1,106 @@
+# Backend connections are pooled: many requests ride one connection, a
+# backend's "don't reuse" is honoured, and a client that aborts a download
+# leaves no half-read connection behind.
+use strict;
+use warnings;
+use Apache::Test qw(plan ok);
+use Apache::TestUtil qw(t_cmp);
+use Apache::TestRequest ();
+use IO::Socket::INET ();
+use OXB::Test qw(base_url error_log_mark wait_for_log);
+
+plan tests => 12;
+
+my $ua = Apache::TestRequest::user_agent(keep_alive => 1);
+my $base = base_url();
+
+sub conn_of {
+    my ($r) = @_;
+    return ($r->header('X-Conn-Id') // -1, $r->header('X-Conn-Requests') // -1);
+}
+
+# 200 requests on one client connection: one httpd child serves them, and
+# its pool hands the same backend connection out again and again.
+{
+    my %conns;
+    my $ok = 0;
+    for (1 .. 200) {
+        my $r = $ua->get("$base/one/conn");
+        $ok++ if $r->code == 200;
+        my ($id) = conn_of($r);
+        $conns{$id}++;
+    }
+    ok t_cmp($ok, 200, '200 requests answered');
+    my ($most) = sort { $b <=> $a } values %conns;
+    my $per_conn = 200 / keys %conns;
+    print "# 200 requests over ", scalar(keys %conns), " backend connection(s), $per_conn per connection\n";
+    ok keys(%conns) <= 2;
+    ok $most >= 100;
+}
+
+# END_RESPONSE with reuse=0: that connection is not used again.
+{
+    my $r = $ua->get("$base/one/noreuse");
+    ok t_cmp($r->code, 200, 'noreuse answered');
+    my ($gone) = conn_of($r);
+    my @next = map { (conn_of($ua->get("$base/one/conn")))[0] } 1 .. 5;
+    ok t_cmp(scalar(grep { $_ == $gone } @next), 0, 'a reuse=0 connection is not reused');
+}
+
+# A client aborts a 100 MiB download after 1 MiB. The backend connection,
+# still mid-response, must be dropped: the next requests get clean answers
+# on other connections.
+{
+    my $mark = error_log_mark();
+    my ($host, $port) = $base =~ m{http://([^:]+):(\d+)};
+    my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port) or die "connect: $!";
+    print $s "GET /one/stream?bytes=104857600 HTTP/1.1\r\nHost: $host\r\n\r\n";
+    my $buf = '';
+    while (length($buf) < 1_048_576) {
+        my $n = sysread($s, $buf, 65536, length $buf);
+        last unless $n;
+    }
+    my ($aborted) = $buf =~ /^X-Conn-Id: (\d+)/mi;
+    ok defined $aborted;
+    close $s;
+    my @lines = wait_for_log($mark, qr/OXB00014/);
+    ok t_cmp(scalar(grep { /OXB00014/ } @lines), 1, 'the abort was noticed once');
+    my (@codes, @ids);
+    for (1 .. 20) {
+        my $r = $ua->get("$base/one/conn");
+        push @codes, $r->code;
+        push @ids, (conn_of($r))[0];
+    }
+    ok t_cmp(scalar(grep { $_ == 200 } @codes), 20, 'requests after the abort answered');
+    ok t_cmp(scalar(grep { $_ == ($aborted // -2) } @ids), 0, 'the aborted connection was not pooled');
+    ok t_cmp(scalar(grep { /OXB00010/ } wait_for_log($mark, qr/OXB00014/)), 0, 'no backend errors after the abort');
+}
+
+# Many clients at once: every request is answered.
+{
+    my @pids;
+    my $tmp = Apache::Test::config()->{vars}{t_dir} . '/tmp';
+    mkdir $tmp;
+    for my $c (1 .. 8) {
+        my $pid = fork // die;
+        if (!$pid) {
+            my $ua2 = LWP::UserAgent->new(keep_alive => 1);
+            my $ok = 0;
+            $ok += ($ua2->get("$base/ajp/echo?c=$c")->code == 200) for 1 .. 50;
+            open my $fh, '>', "$tmp/parallel-$c" or die;
+            print $fh $ok;
+            exit 0;
+        }
+        push @pids, $pid;
+    }
+    waitpid $_, 0 for @pids;
+    my $total = 0;
+    for my $c (1 .. 8) {
+        open my $fh, '<', "$tmp/parallel-$c" or next;
+        $total += <$fh>;
+        unlink "$tmp/parallel-$c";
+    }
+    ok t_cmp($total, 400, '8 clients x 50 requests answered');
+    my $stats = $ua->get("$base/ajp/stats")->content;
+    ok $stats =~ /connections=(\d+)/ && $1 < 100;
+}
