@@ -1,0 +1,127 @@
+# Every configuration mistake fails `httpd -t` (what `apachectl configtest`
+# runs) with the file, the line and what is wrong; a correct configuration
+# passes.
+use strict;
+use warnings;
+use Apache::Test qw(plan ok);
+use Apache::TestUtil qw(t_cmp);
+use File::Temp qw(tempdir);
+
+# [ config body, expected message (regex), line of the mistake in the body ]
+my @bad = (
+    [ "OXMember ajp://127.0.0.1:8009\n", qr/OXMember must be inside an <OXBalancer> section/, 1 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 rout=OX1\n</OXBalancer>\n",
+      qr/unknown member parameter 'rout'/, 2 ],
+    [ "<OXBalancer c>\n  OXMember http://127.0.0.1:8009\n</OXBalancer>\n", qr/http:\/\/ members are not supported yet/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:99999\n</OXBalancer>\n", qr/port must be a number from 1 to 65535/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009/ajax\n</OXBalancer>\n", qr/must not have a path/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 loadfactor=0\n</OXBalancer>\n",
+      qr/loadfactor=0: expected a whole number from 1 to 100/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 timeout=abc\n</OXBalancer>\n", qr/'abc' is not a duration/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 packetsize=4096\n</OXBalancer>\n",
+      qr/packetsize=4096: expected a whole number from 8192 to 65536/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX1\n  OXMember ajp://127.0.0.1:8010 route=OX1\n</OXBalancer>\n",
+      qr/route OX1 is already used by ajp:\/\/127\.0\.0\.1:8009/, 3 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX;1\n</OXBalancer>\n", qr/only letters, digits/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009\n</OXBalancer>\n<OXBalancer c>\n  OXMember ajp://127.0.0.1:8010\n</OXBalancer>\n",
+      qr/balancer 'c' is already defined at \S+\.conf:\d+$/m, 4 ],
+    [ "<OXBalancer>\n</OXBalancer>\n", qr/<OXBalancer> needs a name/, 1 ],
+    [ "OXPass ajax c\n", qr/OXPass prefix 'ajax' must start with '\/'/, 1 ],
+    [ "OXPass /ajax\n", qr/OXPass takes two or three arguments/, 1 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009\n</OXBalancer>\nOXPass /ajax c\nOXPass /ajax c\n",
+      qr/OXPass \/ajax is already defined at \S+\.conf:\d+$/m, 5 ],
+    [ "<Location /x>\n  OXPass /ajax c\n</Location>\n", qr/OXPass not allowed in <Location> context/, 2 ],
+);
+
+# Mistakes found once the whole file is read: reported with our message id,
+# the file and the line, before httpd would say "Syntax OK".
+my @late = (
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009\n</OXBalancer>\nOXPass /ajax nope\n",
+      qr/OXB00001: (\S+):(\d+): OXPass \/ajax names balancer 'nope', which no <OXBalancer> defines/, 4 ],
+    [ "OXPass /ajax c\n<OXBalancer c>\n</OXBalancer>\n", qr/OXB00002: (\S+):(\d+): <OXBalancer c> has no OXMember/, 2 ],
+);
+
+plan tests => 4 * @bad + 4 * @late + 3;
+
+my $dir = tempdir(CLEANUP => 1);
+my $httpd = $ENV{OXB_TEST_HTTPD} || $ENV{OXB_HTTPD};
+my $n = 0;
+
+# Writes a complete config whose module part is $body; returns (file, first
+# line of $body in it).
+sub write_conf {
+    my ($body) = @_;
+    my $file = "$dir/case" . ++$n . ".conf";
+    my $head = <<"EOC";
+ServerRoot "$dir"
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule oxbalance_module "$ENV{OXB_MODULE}"
+ServerName localhost
+Listen 127.0.0.1:1
+PidFile "$dir/httpd.pid"
+ErrorLog "$dir/error_log"
+DefaultRuntimeDir "$dir"
+EOC
+    open my $fh, '>', $file or die;
+    print $fh $head, $body;
+    close $fh;
+    my $lines = () = $head =~ /\n/g;
+    return ($file, $lines + 1);
+}
+
+sub configtest {
+    my ($file) = @_;
+    my $out = `'$httpd' -t -f '$file' 2>&1`;
+    return ($? >> 8, $out);
+}
+
+for my $case (@bad) {
+    my ($body, $re, $line) = @$case;
+    my ($file, $first) = write_conf($body);
+    my ($rc, $out) = configtest($file);
+    my $at = $first + $line - 1;
+    ok $rc != 0;
+    ok $out =~ $re;
+    ok $out =~ /line $at of \Q$file\E/;
+    ok $out !~ /Syntax OK/;
+    print "# wanted line $at of $file and $re, got: $out" unless $out =~ $re && $out =~ /line $at of/;
+}
+
+for my $case (@late) {
+    my ($body, $re, $line) = @$case;
+    my ($file, $first) = write_conf($body);
+    my ($rc, $out) = configtest($file);
+    my ($named, $at) = $out =~ $re;
+    ok $rc != 0;
+    ok defined $named;
+    print "# got: $out" unless defined $named;
+    ok t_cmp($named, $file, 'the message names the file');
+    ok t_cmp($at, $first + $line - 1, 'the message names the line');
+}
+
+# The seed's layout, converted: passes configtest.
+{
+    my ($file) = write_conf(<<'EOC');
+<OXBalancer oxcluster>
+    OXMember ajp://10.20.30.213:8009 timeout=100 smax=0 ttl=60 retry=60 loadfactor=50 route=OX1
+    OXMember ajp://10.20.30.215:8009 timeout=100 smax=0 ttl=60 retry=60 loadfactor=50 route=OX2
+</OXBalancer>
+<OXBalancer balancer://oxcluster_sync>
+    OXMember ajp://[::1]:8009 route=OX-1 packetsize=65536 secret=s3cret ping=500ms connecttimeout=2s max=32
+</OXBalancer>
+OXPass /ajax                        oxcluster
+OXPass /servlet                     oxcluster
+OXPass /infostore                   oxcluster
+OXPass /appsuite/api                oxcluster /ajax
+OXPass /Microsoft-Server-ActiveSync oxcluster_sync
+OXPass /servlet/static              !
+<VirtualHost 127.0.0.1:2>
+    OXPass /usm-json oxcluster_sync
+</VirtualHost>
+EOC
+    my ($rc, $out) = configtest($file);
+    ok t_cmp($rc, 0, 'a correct configuration passes');
+    ok $out =~ /Syntax OK/;
+    ok $out !~ /OXB/;
+}

@@ -1,0 +1,402 @@
+// The configuration grammar: OXMember URLs and parameters, durations,
+// endpoints, balancer names, and BalancerSpec's duplicate checks.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "balance/balancer_spec.h"
+#include "balance/member_spec.h"
+#include "net/endpoint.h"
+#include "unit_util.h"
+
+using ox::BalancerSpec;
+using ox::MemberSpec;
+using ox::Millis;
+using ox::net::Endpoint;
+
+namespace {
+
+// parse_member with the parameters as one string, split at spaces.
+std::string parse(std::string_view url, std::string_view params, MemberSpec& out)
+{
+    static std::vector<std::string> storage;
+    storage.clear();
+    std::vector<std::string_view> words;
+    std::size_t pos = 0;
+    while (pos < params.size()) {
+        std::size_t sp = params.find(' ', pos);
+        if (sp == std::string_view::npos) sp = params.size();
+        if (sp > pos) storage.emplace_back(params.substr(pos, sp - pos));
+        pos = sp + 1;
+    }
+    for (const auto& s : storage) words.push_back(s);
+    return ox::parse_member(url, words, out);
+}
+
+bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+// ============================================================================
+// parse_duration
+// ============================================================================
+
+START_TEST(durations)
+{
+    struct Case {
+        const char* text;
+        long long ms;  // -1: must be rejected
+    } cases[] = {
+        {"30", 30000},     {"30s", 30000},  {"250ms", 250},   {"2m", 120000},  {"0", 0},
+        {"0ms", 0},        {"1ms", 1},      {"86400000ms", 86400000},          {"007", 7000},
+        {"", -1},          {"s", -1},       {"ms", -1},       {"m", -1},       {"-1", -1},
+        {"+1", -1},        {"1.5", -1},     {"1h", -1},       {"10 s", -1},    {" 10", -1},
+        {"10S", -1},       {"abc", -1},     {"1sm", -1},      {"86400001", -1}, {"99999999999999999999", -1},
+        {"5mss", -1},
+    };
+    for (const auto& c : cases) {
+        Millis out{-42};
+        std::string err = ox::parse_duration(c.text, out);
+        if (c.ms < 0) {
+            ck_assert_msg(!err.empty(), "'%s' accepted as %lld ms", c.text, static_cast<long long>(out.count()));
+            ck_assert_msg(contains(err, c.text), "'%s': message '%s' does not quote it", c.text, err.c_str());
+        } else {
+            ck_assert_msg(err.empty(), "'%s': %s", c.text, err.c_str());
+            ck_assert_msg(out.count() == c.ms, "'%s' = %lld ms, expected %lld", c.text,
+                          static_cast<long long>(out.count()), c.ms);
+        }
+    }
+}
+END_TEST
+
+// ============================================================================
+// parse_endpoint
+// ============================================================================
+
+START_TEST(endpoints)
+{
+    struct Case {
+        const char* text;
+        const char* host;  // nullptr: must be rejected, `error_part` names why
+        unsigned port;
+        const char* error_part;
+    } cases[] = {
+        {"ox1", "ox1", 8009, nullptr},
+        {"ox1:8010", "ox1", 8010, nullptr},
+        {"10.0.0.1:1", "10.0.0.1", 1, nullptr},
+        {"ox1:65535", "ox1", 65535, nullptr},
+        {"[::1]", "::1", 8009, nullptr},
+        {"[::1]:9009", "::1", 9009, nullptr},
+        {"[fe80::1%eth0]:8009", "fe80::1%eth0", 8009, nullptr},
+        {"::1", nullptr, 0, "brackets"},
+        {"[::1", nullptr, 0, "unterminated"},
+        {"[::1]9009", nullptr, 0, "':port'"},
+        {"[::1]:", nullptr, 0, "empty port"},
+        {"[]:8009", nullptr, 0, "empty host"},
+        {"ox1:", nullptr, 0, "empty port"},
+        {":8009", nullptr, 0, "empty host"},
+        {"", nullptr, 0, "empty host"},
+        {"ox1:0", nullptr, 0, "1 to 65535"},
+        {"ox1:65536", nullptr, 0, "1 to 65535"},
+        {"ox1:123456", nullptr, 0, "1 to 65535"},
+        {"ox1:80a", nullptr, 0, "1 to 65535"},
+        {"ox1:-1", nullptr, 0, "1 to 65535"},
+        {"ox 1", nullptr, 0, "invalid character"},
+        {"user@ox1", nullptr, 0, "invalid character"},
+        {"ox1?x", nullptr, 0, "invalid character"},
+        {"ox1#x", nullptr, 0, "invalid character"},
+    };
+    for (const auto& c : cases) {
+        Endpoint ep;
+        std::string err = ox::net::parse_endpoint(c.text, 8009, ep);
+        if (!c.host) {
+            ck_assert_msg(!err.empty(), "'%s' accepted", c.text);
+            ck_assert_msg(contains(err, c.error_part), "'%s': '%s' lacks '%s'", c.text, err.c_str(), c.error_part);
+            continue;
+        }
+        ck_assert_msg(err.empty(), "'%s': %s", c.text, err.c_str());
+        ck_assert_str_eq(ep.host.c_str(), c.host);
+        ck_assert_uint_eq(ep.port, c.port);
+    }
+}
+END_TEST
+
+START_TEST(endpoint_to_string)
+{
+    Endpoint a{"ox1", 8009};
+    Endpoint b{"::1", 9009};
+    CK_ASSERT_STRING_EQ(a.to_string(), "ox1:8009");
+    CK_ASSERT_STRING_EQ(b.to_string(), "[::1]:9009");
+}
+END_TEST
+
+// Numeric addresses resolve without DNS, to the given port.
+START_TEST(resolve_numeric)
+{
+    std::vector<ox::net::SockAddr> addrs;
+    std::string err = ox::net::resolve(Endpoint{"127.0.0.1", 8123}, addrs);
+    ck_assert_msg(err.empty(), "%s", err.c_str());
+    ck_assert_uint_eq(addrs.size(), 1);
+    ck_assert_int_eq(addrs[0].storage.ss_family, AF_INET);
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&addrs[0].storage);
+    ck_assert_uint_eq(ntohs(sin->sin_port), 8123);
+    ck_assert_uint_eq(ntohl(sin->sin_addr.s_addr), 0x7f000001u);
+}
+END_TEST
+
+// ============================================================================
+// parse_member: the URL
+// ============================================================================
+
+START_TEST(member_urls)
+{
+    struct Case {
+        const char* url;
+        const char* normalised;  // nullptr: rejected
+        const char* error_part;
+    } cases[] = {
+        {"ajp://ox1", "ajp://ox1:8009", nullptr},
+        {"ajp://ox1:8010", "ajp://ox1:8010", nullptr},
+        {"ajp://ox1:8009/", "ajp://ox1:8009", nullptr},
+        {"ajp://ox1//", "ajp://ox1:8009", nullptr},
+        {"ajp://[::1]:8009", "ajp://[::1]:8009", nullptr},
+        {"ajp://[::1]", "ajp://[::1]:8009", nullptr},
+        {"ajp://10.1.2.3", "ajp://10.1.2.3:8009", nullptr},
+        {"ajp://ox1:8009/appsuite", nullptr, "must not have a path"},
+        {"ajp://ox1/x/", nullptr, "must not have a path"},
+        {"http://ox1:8080", nullptr, "http:// members are not supported"},
+        {"https://ox1", nullptr, "must start with ajp://"},
+        {"ox1:8009", nullptr, "must start with ajp://"},
+        {"AJP://ox1", nullptr, "must start with ajp://"},
+        {"ajp://", nullptr, "empty host"},
+        {"ajp://ox1:0", nullptr, "1 to 65535"},
+        {"ajp://::1", nullptr, "brackets"},
+    };
+    for (const auto& c : cases) {
+        MemberSpec m;
+        std::string err = parse(c.url, "", m);
+        if (!c.normalised) {
+            ck_assert_msg(!err.empty(), "'%s' accepted", c.url);
+            ck_assert_msg(contains(err, c.error_part), "'%s': '%s' lacks '%s'", c.url, err.c_str(), c.error_part);
+            continue;
+        }
+        ck_assert_msg(err.empty(), "'%s': %s", c.url, err.c_str());
+        ck_assert_str_eq(m.url.c_str(), c.normalised);
+        ck_assert(m.scheme == ox::Scheme::ajp);
+    }
+}
+END_TEST
+
+// A member without parameters has the documented defaults.
+START_TEST(member_defaults)
+{
+    MemberSpec m;
+    ck_assert(parse("ajp://ox1", "", m).empty());
+    ck_assert_str_eq(m.endpoint.host.c_str(), "ox1");
+    ck_assert_uint_eq(m.endpoint.port, 8009);
+    ck_assert_str_eq(m.route.c_str(), "");
+    ck_assert_int_eq(m.loadfactor, 1);
+    ck_assert_int_eq(m.timeout.count(), 0);
+    ck_assert_int_eq(m.connect_timeout.count(), 0);
+    ck_assert_int_eq(m.ttl.count(), 0);
+    ck_assert_int_eq(m.retry.count(), 60000);
+    ck_assert_int_eq(m.ping.count(), 0);
+    ck_assert_uint_eq(m.smax, 0);
+    ck_assert_uint_eq(m.max, 0);
+    ck_assert_uint_eq(m.packet_size, 8192);
+    ck_assert_str_eq(m.secret.c_str(), "");
+    ck_assert_str_eq(m.display_name().c_str(), "ajp://ox1:8009");
+}
+END_TEST
+
+// Every parameter, set.
+START_TEST(member_all_parameters)
+{
+    MemberSpec m;
+    std::string err = parse("ajp://ox1:8010",
+                            "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m retry=30s "
+                            "ping=500ms smax=4 max=32 packetsize=65536 secret=s3cret",
+                            m);
+    ck_assert_msg(err.empty(), "%s", err.c_str());
+    ck_assert_str_eq(m.route.c_str(), "ox1.node-a_b");
+    ck_assert_int_eq(m.loadfactor, 100);
+    ck_assert_int_eq(m.timeout.count(), 90000);
+    ck_assert_int_eq(m.connect_timeout.count(), 250);
+    ck_assert_int_eq(m.ttl.count(), 120000);
+    ck_assert_int_eq(m.retry.count(), 30000);
+    ck_assert_int_eq(m.ping.count(), 500);
+    ck_assert_uint_eq(m.smax, 4);
+    ck_assert_uint_eq(m.max, 32);
+    ck_assert_uint_eq(m.packet_size, 65536);
+    ck_assert_str_eq(m.secret.c_str(), "s3cret");
+    ck_assert_str_eq(m.display_name().c_str(), "ox1.node-a_b");
+
+    MemberSpec alias;
+    ck_assert(parse("ajp://ox1", "connectiontimeout=3", alias).empty());
+    ck_assert_int_eq(alias.connect_timeout.count(), 3000);
+}
+END_TEST
+
+// Each parameter's bounds: the values at the bounds are accepted, those just
+// outside are refused with a message that names the parameter.
+START_TEST(member_parameter_bounds)
+{
+    struct Case {
+        const char* param;
+        bool ok;
+        const char* error_part;
+    } cases[] = {
+        {"loadfactor=1", true, nullptr},          {"loadfactor=100", true, nullptr},
+        {"loadfactor=0", false, "loadfactor"},    {"loadfactor=101", false, "loadfactor"},
+        {"loadfactor=", false, "loadfactor"},     {"loadfactor=1.5", false, "loadfactor"},
+        {"loadfactor=-1", false, "loadfactor"},   {"timeout=1ms", true, nullptr},
+        {"timeout=0", false, "timeout"},          {"timeout=0ms", false, "timeout"},
+        {"timeout=x", false, "'x'"},              {"connecttimeout=0", false, "connecttimeout"},
+        {"connectiontimeout=0", false, "connectiontimeout"},
+        {"ttl=0", true, nullptr},                 {"ttl=1h", false, "'1h'"},
+        {"retry=0", true, nullptr},               {"retry=-5", false, "'-5'"},
+        {"ping=0", true, nullptr},                {"ping=5x", false, "'5x'"},
+        {"smax=0", true, nullptr},                {"smax=100000", true, nullptr},
+        {"smax=100001", false, "smax"},           {"max=1", true, nullptr},
+        {"max=100000", true, nullptr},            {"max=0", false, "max"},
+        {"max=100001", false, "max"},             {"packetsize=8192", true, nullptr},
+        {"packetsize=65536", true, nullptr},      {"packetsize=8191", false, "packetsize"},
+        {"packetsize=65537", false, "packetsize"},
+        {"secret=x", true, nullptr},              {"secret=", false, "secret"},
+        {"route=", false, "route"},               {"route=" "0123456789012345678901234567890123456789012345678901234567890123",
+                                                   true, nullptr},
+        {"route=" "01234567890123456789012345678901234567890123456789012345678901234", false, "64"},
+        {"route=ox 1", false, "route"},           {"route=ox;1", false, "route=ox;1"},
+        {"route=ox,1", false, "route"},           {"route=ox=1", false, "route"},
+        {"route=ox/1", false, "route"},           {"route=\xc3\xa9", false, "route"},
+    };
+    for (const auto& c : cases) {
+        MemberSpec m;
+        // Not split at spaces: one parameter word.
+        std::vector<std::string_view> params{c.param};
+        std::string err = ox::parse_member("ajp://ox1", params, m);
+        if (c.ok) {
+            ck_assert_msg(err.empty(), "'%s': %s", c.param, err.c_str());
+        } else {
+            ck_assert_msg(!err.empty(), "'%s' accepted", c.param);
+            ck_assert_msg(contains(err, c.error_part), "'%s': '%s' lacks '%s'", c.param, err.c_str(), c.error_part);
+        }
+    }
+}
+END_TEST
+
+// Parameters must be key=value; an unknown key is named in the message.
+START_TEST(member_bad_parameter_words)
+{
+    MemberSpec m;
+    std::string err = parse("ajp://ox1", "weight=3", m);
+    ck_assert_msg(contains(err, "unknown member parameter 'weight'"), "%s", err.c_str());
+    err = parse("ajp://ox1", "route", m);
+    ck_assert_msg(contains(err, "'route'") && contains(err, "key=value"), "%s", err.c_str());
+    err = parse("ajp://ox1", "=ox1", m);
+    ck_assert_msg(contains(err, "'=ox1'") && contains(err, "key=value"), "%s", err.c_str());
+    err = parse("ajp://ox1", "Route=ox1", m);  // keys are case-sensitive
+    ck_assert_msg(contains(err, "'Route'"), "%s", err.c_str());
+    // The first bad word stops parsing.
+    MemberSpec m2;
+    err = parse("ajp://ox1", "route=a smax=x route=b", m2);
+    ck_assert_msg(contains(err, "smax"), "%s", err.c_str());
+    ck_assert_str_eq(m2.route.c_str(), "a");
+}
+END_TEST
+
+// ============================================================================
+// BalancerSpec
+// ============================================================================
+
+// Two members with the same normalised URL, or the same route, are refused
+// with a message naming both; members without a route do not clash.
+START_TEST(balancer_duplicates)
+{
+    BalancerSpec b;
+    b.name = "ox";
+    MemberSpec m1, m2, m3, m4, m5;
+    ck_assert(parse("ajp://ox1", "route=r1", m1).empty());
+    ck_assert(parse("ajp://ox1:8009/", "route=r2", m2).empty());
+    ck_assert(parse("ajp://ox2", "route=r1", m3).empty());
+    ck_assert(parse("ajp://ox3", "", m4).empty());
+    ck_assert(parse("ajp://ox4", "", m5).empty());
+
+    ck_assert(b.add_member(m1).empty());
+    std::string err = b.add_member(m2);
+    ck_assert_msg(contains(err, "ajp://ox1:8009") && contains(err, "already in balancer ox"), "%s", err.c_str());
+    err = b.add_member(m3);
+    ck_assert_msg(contains(err, "route r1") && contains(err, "ajp://ox1:8009"), "%s", err.c_str());
+    ck_assert(b.add_member(m4).empty());
+    ck_assert(b.add_member(m5).empty());
+    ck_assert_uint_eq(b.members.size(), 3);
+}
+END_TEST
+
+START_TEST(balancer_min_packet_size)
+{
+    BalancerSpec b;
+    ck_assert_uint_eq(b.min_packet_size(), 0);
+    MemberSpec a, c;
+    ck_assert(parse("ajp://a", "packetsize=16384", a).empty());
+    ck_assert(parse("ajp://c", "packetsize=9000", c).empty());
+    b.add_member(a);
+    ck_assert_uint_eq(b.min_packet_size(), 16384);
+    b.add_member(c);
+    ck_assert_uint_eq(b.min_packet_size(), 9000);
+}
+END_TEST
+
+START_TEST(balancer_names)
+{
+    struct Case {
+        const char* text;
+        const char* name;  // nullptr: rejected
+    } cases[] = {
+        {"balancer://ox", "ox"},
+        {"ox-cluster_1.a", "ox-cluster_1.a"},
+        {"balancer://ox.2", "ox.2"},
+        {"balancer://", nullptr},
+        {"", nullptr},
+        {"a/b", nullptr},
+        {"balancer://a/b", nullptr},
+        {"ox cluster", nullptr},
+        {"BALANCER://ox", nullptr},
+        {"balancer:/ox", nullptr},
+    };
+    for (const auto& c : cases) {
+        std::string out = "unchanged";
+        std::string err = ox::parse_balancer_name(c.text, out);
+        if (c.name) {
+            ck_assert_msg(err.empty(), "'%s': %s", c.text, err.c_str());
+            ck_assert_str_eq(out.c_str(), c.name);
+        } else {
+            ck_assert_msg(!err.empty(), "'%s' accepted as '%s'", c.text, out.c_str());
+            ck_assert_str_eq(out.c_str(), "unchanged");
+        }
+    }
+}
+END_TEST
+
+int main()
+{
+    Suite* s = suite_create("member_spec");
+    TCase* tc = tcase_create("grammar");
+    tcase_add_test(tc, durations);
+    tcase_add_test(tc, endpoints);
+    tcase_add_test(tc, endpoint_to_string);
+    tcase_add_test(tc, resolve_numeric);
+    tcase_add_test(tc, member_urls);
+    tcase_add_test(tc, member_defaults);
+    tcase_add_test(tc, member_all_parameters);
+    tcase_add_test(tc, member_parameter_bounds);
+    tcase_add_test(tc, member_bad_parameter_words);
+    tcase_add_test(tc, balancer_duplicates);
+    tcase_add_test(tc, balancer_min_packet_size);
+    tcase_add_test(tc, balancer_names);
+    suite_add_tcase(s, tc);
+    return unit::run_suite(s);
+}

@@ -1,0 +1,31 @@
+# Runs last. The error log may hold warnings and errors only for faults the
+# tests provoked on purpose, identified by message id; anything else is a
+# failure, as is any AddressSanitizer/UBSan report.
+use strict;
+use warnings;
+use Apache::Test qw(plan ok);
+use Apache::TestUtil qw(t_cmp);
+
+plan tests => 2;
+
+# Provoked by t/ajp/faults.t and t/ajp/reuse.t.
+my %expected = map { $_ => 1 } qw(OXB00010 OXB00011 OXB00012 OXB00014);
+
+my $log = Apache::Test::config()->{vars}{t_logs} . '/error_log';
+open my $fh, '<', $log or die "cannot read $log: $!";
+my @unexpected;
+while (my $line = <$fh>) {
+    next unless $line =~ /\[[a-z_]+:(warn|error|crit|alert|emerg)\]/;
+    my ($id) = $line =~ /\b(OXB\d{5}|AH\d{5})\b/;
+    next if $id && $expected{$id};
+    push @unexpected, $line;
+}
+print "# unexpected: $_" for @unexpected;
+ok t_cmp(scalar @unexpected, 0, 'no unexpected warnings or errors in error_log');
+
+my @reports = glob(($ENV{OXB_SANITIZER_LOG} // '/nonexistent/none') . '.*');
+for my $r (@reports) {
+    open my $in, '<', $r or next;
+    print "# $r:\n", map { "#   $_" } <$in>;
+}
+ok t_cmp(scalar @reports, 0, 'no sanitizer reports');
