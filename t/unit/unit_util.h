@@ -98,12 +98,13 @@ std::string describe(const std::vector<Bytes>& proxy_packets);
         ck_assert_msg(ck_diff_.empty(), "%s", ck_diff_.c_str());               \
     } while (0)
 
-// ck_assert_str_eq on a std::string expression (ck_assert_str_eq itself
+// ck_assert_str_eq on std::string expressions (ck_assert_str_eq itself
 // keeps only the c_str() of a temporary, which is gone by the comparison).
 #define CK_ASSERT_STRING_EQ(actual, expected)                                  \
     do {                                                                       \
         const std::string ck_actual_ = (actual);                               \
-        ck_assert_str_eq(ck_actual_.c_str(), (expected));                      \
+        const std::string ck_expected_ = (expected);                           \
+        ck_assert_str_eq(ck_actual_.c_str(), ck_expected_.c_str());            \
     } while (0)
 
 #define CK_ASSERT_FAILURE(actual, expected)                                    \

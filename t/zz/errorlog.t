@@ -5,8 +5,9 @@ use strict;
 use warnings;
 use Apache::Test qw(plan ok);
 use Apache::TestUtil qw(t_cmp);
+use OXB::Test qw(child_pids sanitized);
 
-plan tests => 2;
+plan tests => 3;
 
 # Provoked by t/ajp/faults.t and t/ajp/reuse.t.
 my %expected = map { $_ => 1 } qw(OXB00010 OXB00011 OXB00012 OXB00014);
@@ -29,3 +30,14 @@ for my $r (@reports) {
     print "# $r:\n", map { "#   $_" } <$in>;
 }
 ok t_cmp(scalar @reports, 0, 'no sanitizer reports');
+
+# In the sanitizer run the children must really carry ASan: otherwise the
+# check above would pass for nothing.
+{
+    my $asan = 0;
+    for my $pid (child_pids()) {
+        open my $maps, '<', "/proc/$pid/maps" or next;
+        $asan ||= grep { /libasan/ } <$maps>;
+    }
+    ok t_cmp($asan ? 1 : 0, sanitized(), 'httpd children carry ASan exactly in the sanitizer run');
+}

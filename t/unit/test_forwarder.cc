@@ -1,0 +1,672 @@
+// ox::BalancerRuntime::forward against fake AJP backends listening on
+// 127.0.0.1: member choice (round robin, skipping and avoiding failed
+// members), which failures are retried where, and pooled connections that
+// died while idle or under a request.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "balance/balancer_runtime.h"
+#include "balance/member_spec.h"
+#include "unit_util.h"
+
+using ox::Millis;
+using ox::proxy::BodyKind;
+using ox::proxy::Failure;
+using ox::proxy::Header;
+using ox::proxy::Request;
+using unit::BackendPeer;
+using unit::Bytes;
+using unit::FakeAjpServer;
+using unit::RecordingSink;
+using unit::RequestLog;
+using unit::ReservedPort;
+using unit::StringBody;
+
+namespace {
+
+// One balancer with an injected clock and a recording observer. Declare it
+// after the servers it points to: it closes its pooled connections first.
+class Balancer {
+public:
+    void add(const std::string& url, std::string_view param = "")
+    {
+        ox::MemberSpec m;
+        std::vector<std::string_view> params;
+        if (!param.empty()) params.push_back(param);
+        std::string err = ox::parse_member(url, params, m);
+        ck_assert_msg(err.empty(), "%s", err.c_str());
+        err = spec.add_member(m);
+        ck_assert_msg(err.empty(), "%s", err.c_str());
+    }
+    void start()
+    {
+        spec.name = "test";
+        rt = std::make_unique<ox::BalancerRuntime>(spec, Millis(5000), 4);
+        scratch.resize(rt->scratch_size());
+    }
+    ox::ForwardResult forward(const Request& req, ox::proxy::BodySource& body, RecordingSink& sink)
+    {
+        return rt->forward(req, body, sink, scratch.data(), obs, clock);
+    }
+    // Drops the runtime and with it every pooled connection.
+    void stop() { rt.reset(); }
+
+    ox::BalancerSpec spec;
+    std::unique_ptr<ox::BalancerRuntime> rt;
+    ox::ManualTimeSource clock;
+    unit::RecordingObserver obs;
+    std::vector<char> scratch;
+};
+
+const Header kGetHeaders[] = {{"Host", "ox.example.com"}};
+
+Request get_request()
+{
+    Request r;
+    r.method = "GET";
+    r.protocol = "HTTP/1.1";
+    r.path = "/appsuite/";
+    r.remote_addr = "192.0.2.1";
+    r.server_name = "ox.example.com";
+    r.server_port = 80;
+    r.headers = kGetHeaders;
+    r.header_count = 1;
+    return r;
+}
+
+// A POST whose Content-Length header and field match `length`; the header
+// storage lives in `cl`.
+Request post_request(std::size_t length, std::string& cl, Header (&h)[2])
+{
+    cl = std::to_string(length);
+    h[0] = {"Host", "ox.example.com"};
+    h[1] = {"Content-Length", cl};
+    Request r = get_request();
+    r.method = "POST";
+    r.headers = h;
+    r.header_count = 2;
+    r.body = BodyKind::length;
+    r.content_length = static_cast<std::int64_t>(length);
+    return r;
+}
+
+// A GET through the balancer; the response body is in `body`.
+ox::ForwardResult get(Balancer& bal, std::string* body = nullptr)
+{
+    StringBody none;
+    RecordingSink sink;
+    Request req = get_request();
+    ox::ForwardResult res = bal.forward(req, none, sink);
+    if (body) *body = sink.body_text;
+    return res;
+}
+
+// A POST of `data` through the balancer.
+ox::ForwardResult post(Balancer& bal, const std::string& data, std::string* body = nullptr, StringBody* src = nullptr)
+{
+    std::string cl;
+    Header h[2];
+    Request req = post_request(data.size(), cl, h);
+    StringBody own(data);
+    StringBody& source = src ? *src : own;
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(req, source, sink);
+    if (body) *body = sink.body_text;
+    return res;
+}
+
+FakeAjpServer::Handler serve_all(RequestLog& log, std::string answer)
+{
+    return [&log, answer](BackendPeer& p, int no) { unit::serve_all(p, log, no, answer); };
+}
+
+void assert_attempt(const unit::RecordingObserver& obs, std::size_t i, const std::string& url, Failure f,
+                    bool request_sent, bool retrying)
+{
+    ck_assert_msg(i < obs.attempts.size(), "no attempt %zu (have %zu)", i, obs.attempts.size());
+    const auto& a = obs.attempts[i];
+    ck_assert_str_eq(a.member.c_str(), url.c_str());
+    CK_ASSERT_FAILURE(a.failure, f);
+    ck_assert_msg(a.request_sent == request_sent, "attempt %zu: request_sent %d", i, a.request_sent);
+    ck_assert_msg(a.retrying == retrying, "attempt %zu: retrying %d", i, a.retrying);
+}
+
+}  // namespace
+
+// ============================================================================
+// Member choice
+// ============================================================================
+
+// Requests alternate between the members; each member's connection is
+// pooled and reused.
+START_TEST(round_robin_alternates)
+{
+    RequestLog la, lb;
+    FakeAjpServer a(serve_all(la, "A"));
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    std::string seq, reused;
+    for (int i = 0; i < 4; ++i) {
+        std::string body;
+        ox::ForwardResult res = get(bal, &body);
+        CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+        ck_assert_int_eq(res.attempts, 1);
+        CK_ASSERT_STRING_EQ(res.member->url, (i % 2 ? b : a).url());
+        seq += body;
+        reused += res.reused ? 'r' : 'n';
+    }
+    ck_assert_str_eq(seq.c_str(), "ABAB");
+    ck_assert_str_eq(reused.c_str(), "nnrr");
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_uint_eq(bal.rt->member(0).idle_connections(), 1);
+
+    bal.stop();
+    a.stop();
+    b.stop();
+    ck_assert_int_eq(a.accepted(), 1);
+    ck_assert_int_eq(b.accepted(), 1);
+    ck_assert_uint_eq(la.size(), 2);
+    ck_assert_uint_eq(lb.size(), 2);
+}
+END_TEST
+
+// A member whose port refuses connections is skipped: the request is served
+// by the other member; the observer hears of the failed attempt (retrying)
+// and of the member entering the error state, once.
+START_TEST(refused_member_skipped)
+{
+    ReservedPort down;
+    RequestLog lb;
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(down.url());
+    bal.add(b.url());
+    bal.start();
+
+    std::string body;
+    ox::ForwardResult res = get(bal, &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "B");
+    ck_assert_int_eq(res.attempts, 2);
+    CK_ASSERT_STRING_EQ(res.member->url, b.url());
+    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
+    assert_attempt(bal.obs, 0, down.url(), Failure::connect_refused, false, true);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+    CK_ASSERT_STRING_EQ(bal.obs.failed_members[0], down.url());
+    ck_assert(bal.rt->member(0).in_error(bal.clock.now()));
+    ck_assert(!bal.rt->member(1).in_error(bal.clock.now()));
+}
+END_TEST
+
+// A refused member is avoided for `retry` (while any other is left), and
+// tried again once `retry` has passed.
+START_TEST(refused_member_avoided_for_retry)
+{
+    ReservedPort down;
+    RequestLog lb;
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(down.url(), "retry=10");
+    bal.add(b.url());
+    bal.start();
+
+    ck_assert(get(bal).outcome.ok());
+    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
+
+    // Two requests (round robin starts once at each member): neither tries
+    // the refused member within its retry window.
+    bal.clock.advance(Millis(9999));
+    for (int i = 0; i < 2; ++i) {
+        ox::ForwardResult res = get(bal);
+        CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+        ck_assert_int_eq(res.attempts, 1);
+    }
+    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+
+    // At retry the member is tried again by one of two requests, fails, and
+    // enters the error state anew.
+    bal.clock.advance(Millis(1));
+    ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
+    for (int i = 0; i < 2; ++i) ck_assert(get(bal).outcome.ok());
+    ck_assert_uint_eq(bal.obs.attempts.size(), 2);
+    assert_attempt(bal.obs, 1, down.url(), Failure::connect_refused, false, true);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 2);
+    ck_assert_uint_eq(lb.size(), 5);
+}
+END_TEST
+
+// Every member refuses: connect_refused, the last attempt not retrying. The
+// next request still tries them all (members in error are the fallback when
+// no other is left), without reporting them as newly failed.
+START_TEST(all_members_refuse)
+{
+    ReservedPort d1, d2;
+    Balancer bal;
+    bal.add(d1.url());
+    bal.add(d2.url());
+    bal.start();
+
+    RecordingSink sink;
+    StringBody none;
+    Request req = get_request();
+    ox::ForwardResult res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::connect_refused);
+    ck_assert_int_eq(res.attempts, 2);
+    ck_assert(!res.outcome.request_sent);
+    CK_ASSERT_STRING_EQ(res.member->url, d2.url());
+    ck_assert_uint_eq(bal.obs.attempts.size(), 2);
+    assert_attempt(bal.obs, 0, d1.url(), Failure::connect_refused, false, true);
+    assert_attempt(bal.obs, 1, d2.url(), Failure::connect_refused, false, false);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 2);
+    ck_assert_str_eq(sink.events.c_str(), "");
+
+    res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::connect_refused);
+    ck_assert_int_eq(res.attempts, 2);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 4);
+    ck_assert(!bal.obs.attempts[3].retrying);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 2);
+}
+END_TEST
+
+// A member that takes the request and then does not answer within its
+// timeout: read_timeout, not retried (the request was sent), and the member
+// is avoided afterwards.
+START_TEST(read_timeout_marks_member)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        unit::read_request_only(p, la, no);
+        p.read_to_eof();
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "timeout=50ms");
+    bal.add(b.url());
+    bal.start();
+
+    ox::ForwardResult res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::read_timeout);
+    ck_assert_int_eq(res.attempts, 1);
+    assert_attempt(bal.obs, 0, a.url(), Failure::read_timeout, true, false);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+
+    for (int i = 0; i < 2; ++i) {
+        std::string body;
+        ck_assert(get(bal, &body).outcome.ok());
+        ck_assert_str_eq(body.c_str(), "B");
+    }
+    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
+    ck_assert_uint_eq(la.size(), 1);
+}
+END_TEST
+
+// With ping=, a fresh connection must answer CPING first; a member that
+// does not is skipped like one that refuses.
+START_TEST(ping_failure_skips_member)
+{
+    RequestLog lb;
+    FakeAjpServer a([](BackendPeer& p, int) {
+        p.read_packet();  // the CPING, never answered
+        p.read_to_eof();
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "ping=50ms");
+    bal.add(b.url());
+    bal.start();
+
+    std::string body;
+    ox::ForwardResult res = get(bal, &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "B");
+    assert_attempt(bal.obs, 0, a.url(), Failure::connect_error, false, true);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+}
+END_TEST
+
+// With ping=, every request, on a fresh or a pooled connection, is preceded
+// by CPING/CPONG.
+START_TEST(ping_before_every_request)
+{
+    std::vector<std::string> seen;  // written by the backend, read after stop()
+    FakeAjpServer a([&](BackendPeer& p, int) {
+        for (;;) {
+            Bytes pkt = p.read_packet();
+            if (pkt.empty()) return;
+            if (pkt == unit::hex("12 34 00 01 0a")) {
+                seen.push_back("PING");
+                p.send(unit::pkt_cpong());
+                continue;
+            }
+            seen.push_back(unit::describe({pkt}));
+            p.send(unit::cat({unit::pkt_headers(200, "OK"), unit::pkt_body("A"), unit::pkt_end(true)}));
+        }
+    });
+    Balancer bal;
+    bal.add(a.url(), "ping=1s");
+    bal.start();
+    for (int i = 0; i < 2; ++i) ck_assert(get(bal).outcome.ok());
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 1);
+    std::string all;
+    for (const auto& s : seen) all += s + " ";
+    ck_assert_str_eq(all.c_str(), "PING FWD PING FWD ");
+}
+END_TEST
+
+// ============================================================================
+// What is retried where
+// ============================================================================
+
+// The forward request was written, then the backend closed without an
+// answer: the backend may have acted on it, so no other member is tried.
+START_TEST(sent_then_closed_get_not_retried)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) { unit::read_request_only(p, la, no); });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    RecordingSink sink;
+    StringBody none;
+    Request req = get_request();
+    ox::ForwardResult res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::backend_closed);
+    ck_assert(res.outcome.request_sent);
+    ck_assert_int_eq(res.attempts, 1);
+    CK_ASSERT_STRING_EQ(res.member->url, a.url());
+    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
+    assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, false);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);  // a close is no sign of a dead member
+    ck_assert_str_eq(sink.events.c_str(), "");
+
+    bal.stop();
+    b.stop();
+    ck_assert_int_eq(b.accepted(), 0);
+    ck_assert_uint_eq(la.size(), 1);
+}
+END_TEST
+
+// The same for a POST: its first body chunk reached one backend, once, and
+// was not sent anywhere else.
+START_TEST(sent_then_closed_post_not_retried)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) { unit::read_request_only(p, la, no); });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    StringBody src("hello world");
+    ox::ForwardResult res = post(bal, "hello world", nullptr, &src);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::backend_closed);
+    ck_assert_int_eq(res.attempts, 1);
+    assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, false);
+    ck_assert_int_eq(src.reads, 1);
+
+    bal.stop();
+    a.stop();
+    b.stop();
+    ck_assert_int_eq(b.accepted(), 0);
+    auto reqs = la.all();
+    ck_assert_uint_eq(reqs.size(), 1);
+    ck_assert_uint_eq(reqs[0].body_packets.size(), 1);
+    ck_assert_str_eq(reqs[0].body_packets[0].c_str(), "hello world");
+}
+END_TEST
+
+// A POST whose first member refuses: the other member gets the body, whole
+// and once; the client body was read once (the first chunk is kept for the
+// retry, the rest is read only as the serving backend asks for it).
+START_TEST(post_after_refusal_body_sent_once)
+{
+    ReservedPort down;
+    RequestLog lb;
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(down.url());
+    bal.add(b.url());
+    bal.start();
+
+    const std::string data = unit::pattern(20000, 3);  // larger than one packet
+    StringBody src(data);
+    std::string body;
+    ox::ForwardResult res = post(bal, data, &body, &src);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "B");
+    ck_assert_int_eq(res.attempts, 2);
+    ck_assert_uint_eq(res.outcome.body_bytes_in, data.size());
+    ck_assert_uint_eq(src.consumed, data.size());
+
+    auto reqs = lb.all();
+    ck_assert_uint_eq(reqs.size(), 1);
+    std::vector<std::size_t> sizes;
+    std::string joined;
+    for (const auto& p : reqs[0].body_packets) {
+        sizes.push_back(p.size());
+        joined += p;
+    }
+    ck_assert_msg(sizes == std::vector<std::size_t>({8186, 8186, 3628}), "body packets of %zu, %zu, ... bytes",
+                  sizes.size() > 0 ? sizes[0] : 0, sizes.size() > 1 ? sizes[1] : 0);
+    ck_assert_msg(joined == data, "body bytes differ");
+}
+END_TEST
+
+// A client body that cannot be read: no member is tried at all.
+START_TEST(client_body_error_before_any_attempt)
+{
+    RequestLog la;
+    FakeAjpServer a(serve_all(la, "A"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.start();
+
+    std::string cl;
+    Header h[2];
+    Request req = post_request(11, cl, h);
+    StringBody src("hel");  // 8 bytes short
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(req, src, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::client_body_error);
+    ck_assert_int_eq(res.attempts, 0);
+    ck_assert_ptr_null(res.member);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 0);
+}
+END_TEST
+
+// A request head too large for a packet is the request's fault: no other
+// member is tried and no member is blamed.
+START_TEST(request_too_large_not_retried)
+{
+    RequestLog la, lb;
+    FakeAjpServer a(serve_all(la, "A"));
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    std::string big(9000, 'x');
+    Header h[] = {{"X-Big", big}};
+    Request req = get_request();
+    req.headers = h;
+    req.header_count = 1;
+    StringBody none;
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::request_too_large);
+    ck_assert_int_eq(res.attempts, 1);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    bal.stop();
+    a.stop();
+    b.stop();
+    ck_assert_int_eq(b.accepted(), 0);
+    ck_assert_uint_eq(la.size() + lb.size(), 0);
+}
+END_TEST
+
+// ============================================================================
+// Pooled connections that died
+// ============================================================================
+
+// The backend closed a pooled connection while it was idle: acquire sees it
+// and a fresh connection carries the request. A POST proves it happened
+// before anything was written (a POST is never sent twice).
+START_TEST(idle_pooled_connection_closed)
+{
+    RequestLog log;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (no == 0) {
+            unit::serve_one(p, log, no, "first");  // then close, while pooled
+            return;
+        }
+        unit::serve_all(p, log, no, "second");
+    });
+    Balancer bal;
+    bal.add(a.url());
+    bal.start();
+
+    std::string body;
+    ox::ForwardResult res = post(bal, "one", &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "first");
+    ck_assert_uint_eq(bal.rt->member(0).idle_connections(), 1);
+
+    // Wait until the pooled socket has the backend's FIN: no sleeping.
+    auto ports = a.client_ports();
+    ck_assert_uint_eq(ports.size(), 1);
+    int fd = unit::find_local_socket(ports[0]);
+    ck_assert_int_ge(fd, 0);
+    ck_assert(unit::wait_readable(fd, 5000));
+
+    res = post(bal, "two", &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "second");
+    ck_assert(!res.reused);
+    ck_assert_int_eq(res.attempts, 1);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_int_eq(a.accepted(), 2);
+    auto reqs = log.all();
+    ck_assert_uint_eq(reqs.size(), 2);
+    ck_assert_str_eq(reqs[1].body_packets.at(0).c_str(), "two");
+    ck_assert_int_eq(reqs[1].conn_no, 1);
+}
+END_TEST
+
+// A backend that reads a request off a pooled connection and closes it
+// without an answer: a GET is sent again, once, on a fresh connection to the
+// same member.
+START_TEST(pooled_dies_under_get_retried)
+{
+    RequestLog log;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (no == 0) {
+            unit::serve_one(p, log, no, "first");
+            unit::read_request_only(p, log, no);  // and close
+            return;
+        }
+        unit::serve_all(p, log, no, "fresh");
+    });
+    Balancer bal;
+    bal.add(a.url());
+    bal.start();
+
+    ck_assert(get(bal).outcome.ok());
+    std::string body;
+    ox::ForwardResult res = get(bal, &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "fresh");
+    ck_assert(!res.reused);
+    ck_assert_int_eq(res.attempts, 1);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_int_eq(a.accepted(), 2);
+    auto reqs = log.all();
+    ck_assert_uint_eq(reqs.size(), 3);
+    ck_assert_int_eq(reqs[1].conn_no, 0);  // the request that died
+    ck_assert_int_eq(reqs[2].conn_no, 1);  // sent again
+}
+END_TEST
+
+// The same for a POST: not idempotent, so not sent again.
+START_TEST(pooled_dies_under_post_not_retried)
+{
+    RequestLog log;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (no == 0) {
+            unit::serve_one(p, log, no, "first");
+            unit::read_request_only(p, log, no);
+            return;
+        }
+        unit::serve_all(p, log, no, "fresh");
+    });
+    Balancer bal;
+    bal.add(a.url());
+    bal.start();
+
+    ck_assert(post(bal, "one").outcome.ok());
+    ox::ForwardResult res = post(bal, "two");
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::backend_closed);
+    ck_assert(res.reused);
+    ck_assert(res.outcome.request_sent);
+    ck_assert_int_eq(res.attempts, 1);
+    assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, false);
+
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 1);
+    auto reqs = log.all();
+    ck_assert_uint_eq(reqs.size(), 2);
+    ck_assert_str_eq(reqs[1].body_packets.at(0).c_str(), "two");
+}
+END_TEST
+
+int main()
+{
+    Suite* s = suite_create("forwarder");
+
+    TCase* choice = tcase_create("member_choice");
+    tcase_set_timeout(choice, 30);
+    tcase_add_test(choice, round_robin_alternates);
+    tcase_add_test(choice, refused_member_skipped);
+    tcase_add_test(choice, refused_member_avoided_for_retry);
+    tcase_add_test(choice, all_members_refuse);
+    tcase_add_test(choice, read_timeout_marks_member);
+    tcase_add_test(choice, ping_failure_skips_member);
+    tcase_add_test(choice, ping_before_every_request);
+    suite_add_tcase(s, choice);
+
+    TCase* retry = tcase_create("retries");
+    tcase_set_timeout(retry, 30);
+    tcase_add_test(retry, sent_then_closed_get_not_retried);
+    tcase_add_test(retry, sent_then_closed_post_not_retried);
+    tcase_add_test(retry, post_after_refusal_body_sent_once);
+    tcase_add_test(retry, client_body_error_before_any_attempt);
+    tcase_add_test(retry, request_too_large_not_retried);
+    suite_add_tcase(s, retry);
+
+    TCase* pool = tcase_create("pooled");
+    tcase_set_timeout(pool, 30);
+    tcase_add_test(pool, idle_pooled_connection_closed);
+    tcase_add_test(pool, pooled_dies_under_get_retried);
+    tcase_add_test(pool, pooled_dies_under_post_not_retried);
+    suite_add_tcase(s, pool);
+
+    return unit::run_suite(s);
+}
