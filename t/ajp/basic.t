@@ -7,6 +7,7 @@ use Apache::Test qw(plan ok skip);
 use Apache::TestUtil qw(t_cmp);
 use Apache::TestRequest qw(GET HEAD POST);
 use HTTP::Request ();
+use IO::Socket::INET ();
 use OXB::Test qw(parse_dump);
 
 my @webdav = qw(PROPFIND PROPPATCH MKCOL COPY MOVE LOCK UNLOCK REPORT SEARCH
@@ -15,7 +16,7 @@ my @webdav = qw(PROPFIND PROPPATCH MKCOL COPY MOVE LOCK UNLOCK REPORT SEARCH
 my @plain = qw(GET POST PUT DELETE OPTIONS);
 my @stored = qw(PATCH FOO-BAR);
 
-plan tests => 31 + 2 * (@webdav + @plain + @stored);
+plan tests => 35 + 2 * (@webdav + @plain + @stored);
 
 my $ua = Apache::TestRequest::user_agent(keep_alive => 1);
 
@@ -109,4 +110,25 @@ for my $code (204, 304, 500) {
     # LWP reports the decoded transfer coding as Client-Transfer-Encoding.
     ok t_cmp($r2->header('Client-Transfer-Encoding'), 'chunked', 'no Content-Length: chunked');
     ok t_cmp(length($r2->content), 2000000, 'all bytes arrive');
+}
+
+# An HTTP/1.0 client asking for keep-alive keeps its connection through a
+# streamed response, because the backend's Content-Length is passed on.
+{
+    my ($host, $port) = (Apache::Test::config()->{vars}{servername}, Apache::Test::config()->{vars}{port});
+    my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port) or die "connect: $!";
+    my @answers;
+    for (1 .. 2) {
+        print $s "GET /ajp/stream?bytes=300000 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+        my $head = '';
+        $head .= getc($s) // last while $head !~ /\r\n\r\n$/;
+        my ($len) = $head =~ /^Content-Length: (\d+)/mi;
+        my $body = '';
+        read($s, $body, $len // 0);
+        push @answers, [$head, length $body];
+    }
+    ok $answers[0][0] =~ /^Connection: Keep-Alive\r$/mi;
+    ok t_cmp($answers[0][1], 300000, 'HTTP/1.0: whole body');
+    ok $answers[1][0] =~ m{^HTTP/1\.1 200};
+    ok t_cmp($answers[1][1], 300000, 'HTTP/1.0: second response on the same connection');
 }
