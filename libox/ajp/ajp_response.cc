@@ -118,7 +118,9 @@ const char* parse_body_chunk(const std::uint8_t* payload, std::size_t len, const
     if (!r.bytes(n, bytes)) return "SEND_BODY_CHUNK length exceeds the packet";
     // Tomcat ends the chunk with a NUL; other servers omit it. Nothing else
     // may follow.
-    if (r.remaining() > 1) return "SEND_BODY_CHUNK has bytes after its data";
+    if (r.remaining() > 1 || (r.remaining() == 1 && payload[len - 1] != 0)) {
+        return "SEND_BODY_CHUNK has bytes after its data";
+    }
     data = reinterpret_cast<const char*>(bytes);
     data_len = n;
     return nullptr;

@@ -55,14 +55,25 @@ bool BalancerRuntime::untried_left(std::uint64_t tried) const noexcept
 
 std::size_t BalancerRuntime::choose(std::uint64_t tried, TimePoint now) noexcept
 {
+    // Round robin over the healthy untried members, counted among
+    // themselves: when one member is down its share spreads evenly instead
+    // of falling on its neighbour.
+    auto untried = [tried](std::size_t i) { return !(tried & (std::uint64_t{1} << i)); };
     std::size_t n = members_.size();
-    std::size_t start = next_.fetch_add(1, std::memory_order_relaxed) % n;
+    std::size_t healthy = 0;
     std::size_t fallback = npos;
-    for (std::size_t k = 0; k < n; ++k) {
-        std::size_t i = (start + k) % n;
-        if (tried & (std::uint64_t{1} << i)) continue;
-        if (!members_[i]->in_error(now)) return i;
-        if (fallback == npos) fallback = i;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!untried(i)) continue;
+        if (!members_[i]->in_error(now)) {
+            ++healthy;
+        } else if (fallback == npos) {
+            fallback = i;
+        }
+    }
+    if (healthy == 0) return fallback;
+    std::size_t k = next_.fetch_add(1, std::memory_order_relaxed) % healthy;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (untried(i) && !members_[i]->in_error(now) && k-- == 0) return i;
     }
     return fallback;
 }

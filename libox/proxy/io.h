@@ -29,9 +29,10 @@ struct ResponseHead {
 
 enum class SinkResult { ok, client_gone };
 
-// Receives one response. Views passed to head() and body() stay valid until
-// the next release() or finish() call; the sink must hand the data on (or
-// copy it) by then.
+// Receives one response. Views passed to head() are valid only during the
+// call: the sink copies what it keeps (the backend's next packet may land on
+// the same bytes). Views passed to body() stay valid until the next release()
+// or finish() call, so body data can be handed on without a copy.
 class ResponseSink {
 public:
     virtual ~ResponseSink() = default;

@@ -779,9 +779,8 @@ START_TEST(body_chunk_rejected)
 }
 END_TEST
 
-// BUG: the byte after the data may only be the NUL Tomcat writes ("Nothing
-// else may follow" says parse_body_chunk's own comment), but any single
-// byte is accepted: 03 00 01 'x' 'Y' parses as the chunk "x".
+// The byte after the data may only be the NUL Tomcat writes:
+// 03 00 01 'x' 'Y' is not the chunk "x".
 START_TEST(body_chunk_trailing_byte_must_be_nul)
 {
     Bytes payload = hex(R"(03 00 01 "x" "Y")");

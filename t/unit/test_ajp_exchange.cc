@@ -49,6 +49,8 @@ public:
     {
         return ox::ajp::exchange(conn, req, p, body, sink);
     }
+    // Waits for the script to end while libox's end stays open.
+    void wait_backend() { backend_.join(); }
     void finish()
     {
         conn.socket().close();
@@ -56,7 +58,7 @@ public:
     }
 
 private:
-    unit::FdPair fds_;
+    unit::FdPair fds_;  // initialised first: conn and backend_ take its ends
 
 public:
     Connection conn;
@@ -118,7 +120,8 @@ START_TEST(get_streams_the_response)
                          .str("Set-Cookie").str("b=2")  // and again by name
                          .str("X-Trace").str("t1")
                          .to_proxy();
-        p.send(cat({head, pkt_body("Hello, "), pkt_body("world", false), pkt_end(true)}));
+        // An empty chunk (a flush on the container side) carries nothing.
+        p.send(cat({head, pkt_body("Hello, "), pkt_body(""), pkt_body("world", false), pkt_end(true)}));
         rest = p.read_to_eof();
     });
     StringBody body;
@@ -143,6 +146,7 @@ START_TEST(get_streams_the_response)
                                                 {"Set-Cookie", "b=2"},
                                                 {"X-Trace", "t1"}}));
     ck_assert_str_eq(sink.body_text.c_str(), "Hello, world");
+    ck_assert_int_eq(sink.body_calls, 2);
     ck_assert_int_eq(sink.finish_calls, 1);
     ck_assert_int_eq(sink.abort_calls, 0);
     ck_assert_int_eq(body.reads, 0);
@@ -158,8 +162,8 @@ END_TEST
 
 // A Content-Length body: its first chunk goes right behind the forward
 // request (unasked, as Tomcat expects); the rest only as GET_BODY_CHUNK asks,
-// at most what was asked; no end-of-body packet, since the length is known;
-// the client is not read beyond Content-Length.
+// at most what was asked; no end-of-body packet unless asked, since the
+// length is known; the client is not read beyond Content-Length.
 START_TEST(post_first_chunk_then_get_body_chunk)
 {
     std::vector<Bytes> got;
@@ -170,6 +174,8 @@ START_TEST(post_first_chunk_then_get_body_chunk)
         p.send(pkt_get_body(5));
         got.push_back(p.read_packet());
         p.send(pkt_get_body(8186));
+        got.push_back(p.read_packet());
+        p.send(pkt_get_body(8186));  // more than Content-Length: the end mark
         got.push_back(p.read_packet());
         p.send(simple_response("done"));
         rest = p.read_to_eof();
@@ -186,10 +192,12 @@ START_TEST(post_first_chunk_then_get_body_chunk)
     ck_assert(o.reusable);
     ck_assert(o.body_started);
     ck_assert_uint_eq(o.body_bytes_in, 20);
-    CK_ASSERT_STRING_EQ(unit::describe(got), "FWD BODY(01234567) BODY(89abc) BODY(defghij)");
+    CK_ASSERT_STRING_EQ(unit::describe(got), "FWD BODY(01234567) BODY(89abc) BODY(defghij) BODY()");
     CK_ASSERT_BYTES_EQ(got[1], hex(R"(12 34 00 0a 00 08 "01234567")"));
+    CK_ASSERT_BYTES_EQ(got[4], hex("12 34 00 00"));
     ck_assert_msg(rest.empty(), "sent unasked: %s", unit::to_hex(rest).c_str());
     ck_assert_uint_eq(body.consumed, 12);
+    ck_assert_int_eq(body.reads, 2);  // the client is not asked once the length is reached
     ck_assert_str_eq(sink.body_text.c_str(), "done");
 }
 END_TEST
@@ -383,13 +391,10 @@ START_TEST(large_response_streams)
 }
 END_TEST
 
-// BUG: the ResponseSink contract (proxy/io.h) says the views passed to
-// head() stay valid until the next release() or finish(). After head() the
-// exchange refills its read buffer without a release() (pending_ is only set
-// by body data), and the next packet overwrites the reason and header bytes
-// the sink still points to. The httpd sink copies in head() and is not
-// affected; a sink written to the documented contract is.
-START_TEST(head_views_valid_until_release)
+// The ResponseSink contract (proxy/io.h): body views stay valid until the
+// next release() or finish(), even when the head and the body arrive in
+// separate reads; a lazy sink that copies only on release() gets every byte.
+START_TEST(body_views_valid_until_release)
 {
     unit::Signal head_seen;
     Rig rig([&](BackendPeer& p) {
@@ -432,6 +437,23 @@ START_TEST(backend_closes_before_headers)
     ck_assert(!o.head_sent);
     ck_assert(!o.reusable);
     ck_assert(!o.retryable_elsewhere());
+    ck_assert_str_eq(sink.events.c_str(), "");
+}
+END_TEST
+
+// The backend is gone before the request is written (EPIPE): send_failed,
+// nothing reached it, so another member may be tried.
+START_TEST(backend_gone_before_request)
+{
+    Rig rig([](BackendPeer&) {});  // closes at once
+    rig.wait_backend();
+    StringBody body;
+    RecordingSink sink;
+    Outcome o = rig.run(get_request(), body, sink);
+    CK_ASSERT_FAILURE(o.failure, Failure::send_failed);
+    ck_assert(!o.request_sent);
+    ck_assert(o.retryable_elsewhere());
+    ck_assert_int_ne(o.sys_errno, 0);
     ck_assert_str_eq(sink.events.c_str(), "");
 }
 END_TEST
@@ -781,11 +803,12 @@ int main()
     tcase_add_test(ok, body_packet_capped_at_packet_size);
     tcase_add_test(ok, not_reusable_endings);
     tcase_add_test(ok, large_response_streams);
-    tcase_add_test(ok, head_views_valid_until_release);
+    tcase_add_test(ok, body_views_valid_until_release);
     suite_add_tcase(s, ok);
 
     TCase* backend = tcase_create("backend_failures");
     tcase_set_timeout(backend, 20);
+    tcase_add_test(backend, backend_gone_before_request);
     tcase_add_test(backend, backend_closes_before_headers);
     tcase_add_test(backend, backend_closes_mid_body);
     tcase_add_test(backend, read_timeout);

@@ -241,6 +241,67 @@ START_TEST(refused_member_avoided_for_retry)
 }
 END_TEST
 
+// retry=0: a refused member is never put into the error state, so it is
+// tried (and skipped) again by later requests at the same instant.
+START_TEST(retry_zero_never_avoided)
+{
+    ReservedPort down;
+    RequestLog lb;
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(down.url(), "retry=0");
+    bal.add(b.url());
+    bal.start();
+
+    ck_assert(get(bal).outcome.ok());
+    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
+    // Same instant, two more requests. The round-robin counter moves per
+    // attempt, so with two members each request starts at the refused one
+    // again: two attempts each, every failure reported, none as a member
+    // failure.
+    for (int i = 0; i < 2; ++i) {
+        ox::ForwardResult res = get(bal);
+        CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+        ck_assert_int_eq(res.attempts, 2);
+    }
+    ck_assert_uint_eq(bal.obs.attempts.size(), 3);
+    assert_attempt(bal.obs, 2, down.url(), Failure::connect_refused, false, true);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    ck_assert_uint_eq(lb.size(), 3);
+}
+END_TEST
+
+// With one member in the error state, its share of the requests spreads
+// evenly over the others: with [down, B, C], B and C get one request in two
+// each, rather than the member after the failed one taking its turns.
+START_TEST(error_member_share_spread_evenly)
+{
+    ReservedPort down;
+    RequestLog lb, lc;
+    FakeAjpServer b(serve_all(lb, "B"));
+    FakeAjpServer c(serve_all(lc, "C"));
+    Balancer bal;
+    bal.add(down.url());  // retry: the default 60 s
+    bal.add(b.url());
+    bal.add(c.url());
+    bal.start();
+
+    ck_assert(get(bal).outcome.ok());  // puts `down` into the error state
+    ck_assert(bal.rt->member(0).in_error(bal.clock.now()));
+    std::string seq;
+    for (int i = 0; i < 6; ++i) {
+        std::string body;
+        ck_assert(get(bal, &body).outcome.ok());
+        seq += body;
+    }
+    int to_b = 0, to_c = 0;
+    for (char ch : seq) (ch == 'B' ? to_b : to_c)++;
+    ck_assert_msg(to_b == 3 && to_c == 3, "six requests went %s (B %d, C %d)", seq.c_str(), to_b, to_c);
+}
+END_TEST
+
 // Every member refuses: connect_refused, the last attempt not retrying. The
 // next request still tries them all (members in error are the fallback when
 // no other is left), without reporting them as newly failed.
@@ -646,6 +707,8 @@ int main()
     tcase_add_test(choice, round_robin_alternates);
     tcase_add_test(choice, refused_member_skipped);
     tcase_add_test(choice, refused_member_avoided_for_retry);
+    tcase_add_test(choice, retry_zero_never_avoided);
+    tcase_add_test(choice, error_member_share_spread_evenly);
     tcase_add_test(choice, all_members_refuse);
     tcase_add_test(choice, read_timeout_marks_member);
     tcase_add_test(choice, ping_failure_skips_member);

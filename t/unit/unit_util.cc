@@ -393,14 +393,6 @@ ox::proxy::SinkResult RecordingSink::result(GoneAt where) const noexcept
 
 void RecordingSink::copy_pending()
 {
-    if (lazy_head_pending_) {
-        status = lazy_head_.status;
-        reason.assign(lazy_head_.reason);
-        for (std::size_t i = 0; i < lazy_head_.header_count; ++i) {
-            headers.emplace_back(std::string(lazy_head_.headers[i].name), std::string(lazy_head_.headers[i].value));
-        }
-        lazy_head_pending_ = false;
-    }
     for (std::string_view v : lazy_body_) body_text.append(v);
     lazy_body_.clear();
 }
@@ -409,17 +401,11 @@ ox::proxy::SinkResult RecordingSink::head(const ox::proxy::ResponseHead& h) noex
 {
     ++head_calls;
     events += 'H';
-    if (lazy) {
-        // Views only: the header array itself is libox's, valid as long as
-        // the views are, so a copy of the pointer is what a lazy sink keeps.
-        lazy_head_ = h;
-        lazy_head_pending_ = true;
-    } else {
-        status = h.status;
-        reason.assign(h.reason);
-        for (std::size_t i = 0; i < h.header_count; ++i) {
-            headers.emplace_back(std::string(h.headers[i].name), std::string(h.headers[i].value));
-        }
+    // Head views are valid only during this call (proxy/io.h), lazy or not.
+    status = h.status;
+    reason.assign(h.reason);
+    for (std::size_t i = 0; i < h.header_count; ++i) {
+        headers.emplace_back(std::string(h.headers[i].name), std::string(h.headers[i].value));
     }
     if (on_head) on_head();
     return result(GoneAt::head);

@@ -134,7 +134,7 @@ private:
 };
 
 // Records what an exchange hands to the client. In `lazy` mode it keeps the
-// views it is given and copies them only at release()/finish(), as the
+// body views it is given and copies them only at release()/finish(), as the
 // ResponseSink contract allows: a test of how long those views stay valid.
 class RecordingSink final : public ox::proxy::ResponseSink {
 public:
@@ -163,8 +163,6 @@ private:
     void copy_pending();
     ox::proxy::SinkResult result(GoneAt where) const noexcept;
 
-    ox::proxy::ResponseHead lazy_head_;
-    bool lazy_head_pending_ = false;
     std::vector<std::string_view> lazy_body_;
 };
 
