@@ -9,7 +9,7 @@ use Apache::TestRequest ();
 use IO::Socket::INET ();
 use OXB::Test qw(base_url error_log_mark wait_for_log);
 
-plan tests => 12;
+plan tests => 15;
 
 my $ua = Apache::TestRequest::user_agent(keep_alive => 1);
 my $base = base_url();
@@ -36,6 +36,21 @@ sub conn_of {
     print "# 200 requests over ", scalar(keys %conns), " backend connection(s), $per_conn per connection\n";
     ok keys(%conns) <= 2;
     ok $most >= 100;
+}
+
+# ping=: a CPing/CPong before each request, on the same pooled connection.
+{
+    my $cpings = sub { ($ua->get("$base/one/stats")->content =~ /cpings=(\d+)/)[0] // 0 };
+    my $before = $cpings->();
+    my (@codes, %ids);
+    for (1 .. 20) {
+        my $r = $ua->get("$base/pinged/conn");
+        push @codes, $r->code;
+        $ids{ (conn_of($r))[0] }++;
+    }
+    ok t_cmp(scalar(grep { $_ == 200 } @codes), 20, 'ping=: requests answered after CPong');
+    ok keys(%ids) <= 2;
+    ok $cpings->() - $before >= 20;
 }
 
 # END_RESPONSE with reuse=0: that connection is not used again.

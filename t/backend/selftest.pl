@@ -632,8 +632,8 @@ subtest 'stats and 404' => sub {
     my $c = $new->();
     my $r1 = request($c, uri => '/stats');
     my $r2 = request($c, uri => '/stats');
-    my ($conns1, $reqs1) = $r1->{body} =~ /^connections=(\d+) requests=(\d+)\n\z/ or fail('format');
-    my ($conns2, $reqs2) = $r2->{body} =~ /^connections=(\d+) requests=(\d+)\n\z/;
+    my ($conns1, $reqs1) = $r1->{body} =~ /^connections=(\d+) requests=(\d+) cpings=\d+\n\z/ or fail('format');
+    my ($conns2, $reqs2) = $r2->{body} =~ /^connections=(\d+) requests=(\d+) cpings=\d+\n\z/;
     is($conns2, $conns1, 'no new connection');
     is($reqs2, $reqs1 + 1, 'requests counted');
     is($conns1, $r1->{hdr}{'x-conn-id'}, 'this connection is the latest');

@@ -287,6 +287,7 @@ bool Session::serve_one() {
     if (in_.empty()) throw ProtocolError("empty packet where a request was expected");
     if (in_[0] == kCPing) {
         if (in_.size() != 1) throw ProtocolError("CPING with " + std::to_string(in_.size() - 1) + " extra bytes");
+        ++stats_.cpings;
         send_cpong();
         return true;
     }
@@ -663,7 +664,8 @@ After Session::conn_info() {
 After Session::stats() {
     read_body();
     return respond(200, "connections=" + std::to_string(stats_.connections.load()) +
-                            " requests=" + std::to_string(stats_.requests.load()) + "\n");
+                            " requests=" + std::to_string(stats_.requests.load()) +
+                            " cpings=" + std::to_string(stats_.cpings.load()) + "\n");
 }
 
 After Session::not_found() {

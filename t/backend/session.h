@@ -19,6 +19,7 @@ struct ServerConfig {
 struct ServerStats {
     std::atomic<std::uint64_t> connections{0};
     std::atomic<std::uint64_t> requests{0};
+    std::atomic<std::uint64_t> cpings{0};
 };
 
 // Serves the connection until the peer closes it, an endpoint ends it or a

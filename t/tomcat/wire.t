@@ -10,7 +10,7 @@ use OXB::Test qw(parse_dump have_tomcat curl base_url);
 
 my @methods = qw(GET POST PUT DELETE OPTIONS TRACE PROPFIND PROPPATCH MKCOL COPY MOVE LOCK UNLOCK
                  REPORT SEARCH MKACTIVITY CHECKOUT PATCH);
-plan tests => 25 + @methods, sub { have_tomcat() };
+plan tests => 26 + @methods, sub { have_tomcat() };
 
 my $ua = Apache::TestRequest::user_agent(keep_alive => 1);
 
@@ -90,4 +90,10 @@ ok t_cmp(GET('/tc/status?code=500')->code, 500, '500');
 {
     my ($rc, $out) = curl('-u', 'alice:secret', base_url() . '/tc/echo/auth');
     ok t_cmp(parse_dump($out)->{'remote-user'}, 'alice', 'Tomcat: getRemoteUser()');
+}
+
+# ping=: Tomcat answers CPing with CPong before each request.
+{
+    my $ok = grep { GET('/tcping/echo')->code == 200 } 1 .. 5;
+    ok t_cmp($ok, 5, 'Tomcat with ping=: answered');
 }
