@@ -67,21 +67,7 @@ private:
     unit::BackendThread backend_;
 };
 
-const Header kGetHeaders[] = {{"Host", "ox.example.com"}, {"Accept", "*/*"}};
-
-Request get_request()
-{
-    Request r;
-    r.method = "GET";
-    r.protocol = "HTTP/1.1";
-    r.path = "/appsuite/";
-    r.remote_addr = "192.0.2.1";
-    r.server_name = "ox.example.com";
-    r.server_port = 80;
-    r.headers = kGetHeaders;
-    r.header_count = 2;
-    return r;
-}
+using unit::get_request;
 
 Request post_request(BodyKind kind, std::int64_t length)
 {

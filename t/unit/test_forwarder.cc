@@ -59,21 +59,7 @@ public:
     std::vector<char> scratch;
 };
 
-const Header kGetHeaders[] = {{"Host", "ox.example.com"}};
-
-Request get_request()
-{
-    Request r;
-    r.method = "GET";
-    r.protocol = "HTTP/1.1";
-    r.path = "/appsuite/";
-    r.remote_addr = "192.0.2.1";
-    r.server_name = "ox.example.com";
-    r.server_port = 80;
-    r.headers = kGetHeaders;
-    r.header_count = 1;
-    return r;
-}
+using unit::get_request;
 
 // A POST whose Content-Length header and field match `length`; the header
 // storage lives in `cl`.

@@ -809,4 +809,22 @@ void FakeAjpServer::stop()
     for (auto& t : conns_) t.join();
 }
 
+namespace {
+const ox::proxy::Header kGetHeaders[] = {{"Host", "ox.example.com"}, {"Accept", "*/*"}};
+}  // namespace
+
+ox::proxy::Request get_request()
+{
+    ox::proxy::Request r;
+    r.method = "GET";
+    r.protocol = "HTTP/1.1";
+    r.path = "/appsuite/";
+    r.remote_addr = "192.0.2.1";
+    r.server_name = "ox.example.com";
+    r.server_port = 80;
+    r.headers = kGetHeaders;
+    r.header_count = 2;
+    return r;
+}
+
 }  // namespace unit

@@ -321,6 +321,10 @@ private:
     bool stopped_ = false;
 };
 
+// A plain GET with a Host and an Accept header; its views point to static
+// storage.
+ox::proxy::Request get_request();
+
 }  // namespace unit
 
 #endif
