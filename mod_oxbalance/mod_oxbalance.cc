@@ -4,12 +4,17 @@
 #include "mod_oxbalance_handler.h"
 #include "mod_oxbalance_httpd.h"
 #include "mod_oxbalance_runtime.h"
+#include "mod_oxbalance_shm.h"
 
 extern "C" {
 
 static int oxb_check_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s)
 {
     return oxb::check_config(pconf, plog, ptemp, s);
+}
+static int oxb_post_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s)
+{
+    return oxb::post_config(pconf, plog, ptemp, s);
 }
 static void oxb_child_init(apr_pool_t* p, server_rec* s) { oxb::child_init(p, s); }
 static int oxb_translate_name(request_rec* r) { return oxb::translate_name(r); }
@@ -24,6 +29,7 @@ static void* oxb_merge_server_config(apr_pool_t* p, void* base, void* add)
 static void oxb_register_hooks(apr_pool_t*)
 {
     ap_hook_check_config(oxb_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_post_config(oxb_post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_child_init(oxb_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
     // Before mod_alias, mod_rewrite's per-server phase and core.
     ap_hook_translate_name(oxb_translate_name, nullptr, nullptr, APR_HOOK_FIRST);

@@ -1,6 +1,8 @@
 #include "mod_oxbalance_config.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 
 #include "balance/balancer_runtime.h"
 #include "mod_oxbalance_log.h"
@@ -55,6 +57,9 @@ const char* cmd_balancer(cmd_parms* cmd, void*, const char* arg)
         if (mc->current) return "<OXBalancer> sections cannot be nested";
         auto bc = std::make_unique<BalancerConfig>();
         if (std::string err = ox::parse_balancer_name(word, bc->spec.name); !err.empty()) return dup(cmd, err);
+        if (bc->spec.name.size() >= sizeof(ox::state::MemberSlot::balancer)) {
+            return "<OXBalancer> name is longer than 63 characters";
+        }
         if (const BalancerConfig* other = mc->find(bc->spec.name)) {
             return apr_psprintf(cmd->pool, "balancer '%s' is already defined at %s:%d", other->spec.name.c_str(),
                                 other->place.file, other->place.line);
@@ -84,10 +89,98 @@ const char* cmd_member(cmd_parms* cmd, void*, const char* args)
         }
         ox::MemberSpec m;
         if (std::string err = ox::parse_member(url, params, m); !err.empty()) return dup(cmd, err);
+        if (m.url.size() >= sizeof(ox::state::MemberSlot::member)) return "OXMember: the URL is too long";
         if (mc->current->spec.members.size() >= ox::kMaxMembers) {
             return apr_psprintf(cmd->pool, "a balancer may have at most %zu members", ox::kMaxMembers);
         }
         if (std::string err = mc->current->spec.add_member(std::move(m)); !err.empty()) return dup(cmd, err);
+        return nullptr;
+    });
+}
+
+// The balancer a directive inside <OXBalancer> applies to, or an error.
+const char* current_balancer(cmd_parms* cmd, ox::BalancerSpec*& out)
+{
+    ModuleConfig* mc = module_config(cmd);
+    if (!mc->current) return apr_psprintf(cmd->pool, "%s must be inside an <OXBalancer> section", cmd->cmd->name);
+    out = &mc->current->spec;
+    return nullptr;
+}
+
+bool is_token(std::string_view s) noexcept
+{
+    if (s.empty()) return false;
+    for (char c : s) {
+        if (c <= ' ' || c >= 0x7f || c == '=' || c == ';' || c == ',' || c == '"' || c == '|') return false;
+    }
+    return true;
+}
+
+// OXStickySession COOKIE [PATHPARAM]  (also COOKIE|PATHPARAM, as mod_proxy's
+// stickysession=). One name: the path parameter is its lower case.
+const char* cmd_sticky(cmd_parms* cmd, void*, const char* a, const char* b)
+{
+    return guarded(cmd, [&]() -> const char* {
+        ox::BalancerSpec* spec = nullptr;
+        if (const char* err = current_balancer(cmd, spec)) return err;
+        std::string cookie = a;
+        std::string param = b ? b : "";
+        if (auto bar = cookie.find('|'); bar != std::string::npos && !b) {
+            param = cookie.substr(bar + 1);
+            cookie.resize(bar);
+        }
+        if (param.empty()) {
+            param = cookie;
+            for (char& c : param) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        if (!is_token(cookie) || !is_token(param)) {
+            return "OXStickySession: names are tokens (no spaces, '=', ';', ',', '|' or quotes)";
+        }
+        spec->sticky.cookie = cookie;
+        spec->sticky.path_param = param;
+        return nullptr;
+    });
+}
+
+// OXLBMethod byrequests|bybusyness
+const char* cmd_lbmethod(cmd_parms* cmd, void*, const char* arg)
+{
+    return guarded(cmd, [&]() -> const char* {
+        ox::BalancerSpec* spec = nullptr;
+        if (const char* err = current_balancer(cmd, spec)) return err;
+        if (!ox::parse_lbmethod(arg, spec->lbmethod)) {
+            return apr_psprintf(cmd->pool, "OXLBMethod %s: expected byrequests or bybusyness", arg);
+        }
+        return nullptr;
+    });
+}
+
+// OXFailover On|Off
+const char* cmd_failover(cmd_parms* cmd, void*, int on)
+{
+    return guarded(cmd, [&]() -> const char* {
+        ox::BalancerSpec* spec = nullptr;
+        if (const char* err = current_balancer(cmd, spec)) return err;
+        spec->failover = on != 0;
+        return nullptr;
+    });
+}
+
+// OXRouteHeader name|off
+const char* cmd_route_header(cmd_parms* cmd, void*, const char* arg)
+{
+    return guarded(cmd, [&]() -> const char* {
+        if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
+        ServerConfig* sc = server_config(cmd->server);
+        std::string_view v(arg);
+        if (v == "off" || v == "Off") {
+            sc->route_header.clear();
+        } else if (is_token(v)) {
+            sc->route_header = arg;
+        } else {
+            return apr_psprintf(cmd->pool, "OXRouteHeader %s: expected a header name or off", arg);
+        }
+        sc->route_header_set = true;
         return nullptr;
     });
 }
@@ -167,6 +260,10 @@ static const char* c_cmd_pass(cmd_parms* cmd, void* d, const char* a, const char
 {
     return cmd_pass(cmd, d, a, b, c);
 }
+static const char* c_cmd_sticky(cmd_parms* cmd, void* d, const char* a, const char* b) { return cmd_sticky(cmd, d, a, b); }
+static const char* c_cmd_lbmethod(cmd_parms* cmd, void* d, const char* a) { return cmd_lbmethod(cmd, d, a); }
+static const char* c_cmd_failover(cmd_parms* cmd, void* d, int on) { return cmd_failover(cmd, d, on); }
+static const char* c_cmd_route_header(cmd_parms* cmd, void* d, const char* a) { return cmd_route_header(cmd, d, a); }
 }
 
 // httpd declares cmd_func without parameters in C++; casting through
@@ -184,6 +281,14 @@ const command_rec directives[] = {
                      "OXMember ajp://host:port [route= loadfactor= timeout= ttl= retry= smax= secret= ...]"),
     AP_INIT_TAKE23("OXPass", as_cmd_func(c_cmd_pass), nullptr, RSRC_CONF,
                    "OXPass /prefix balancer [/backend-prefix], or OXPass /prefix !"),
+    AP_INIT_TAKE12("OXStickySession", as_cmd_func(c_cmd_sticky), nullptr, RSRC_CONF,
+                   "OXStickySession COOKIE [PATHPARAM]: where session ids are found (inside <OXBalancer>)"),
+    AP_INIT_TAKE1("OXLBMethod", as_cmd_func(c_cmd_lbmethod), nullptr, RSRC_CONF,
+                  "OXLBMethod byrequests|bybusyness: how new sessions are spread (inside <OXBalancer>)"),
+    AP_INIT_FLAG("OXFailover", as_cmd_func(c_cmd_failover), nullptr, RSRC_CONF,
+                 "OXFailover On|Off: send a session whose member is gone to its successor, or answer 503"),
+    AP_INIT_TAKE1("OXRouteHeader", as_cmd_func(c_cmd_route_header), nullptr, RSRC_CONF,
+                  "OXRouteHeader NAME|off: a response header saying which member answered and why"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 
@@ -216,6 +321,9 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
         // A vhost's own rules come first; the main server's rules apply to
         // every prefix the vhost does not define itself.
         sc->passes = add->passes;
+        const ServerConfig* rh = add->route_header_set ? add : base;
+        sc->route_header = rh->route_header;
+        sc->route_header_set = rh->route_header_set;
         for (const PassRule& r : base->passes) {
             bool overridden = std::any_of(add->passes.begin(), add->passes.end(),
                                           [&](const PassRule& a) { return a.prefix == r.prefix; });

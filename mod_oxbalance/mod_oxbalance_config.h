@@ -11,6 +11,7 @@
 
 #include "balance/balancer_spec.h"
 #include "mod_oxbalance_httpd.h"
+#include "state/shared_state.h"
 
 namespace oxb {
 
@@ -25,7 +26,8 @@ struct ConfigPlace {
 struct BalancerConfig {
     ox::BalancerSpec spec;
     ConfigPlace place;
-    std::size_t index = 0;  // slot in ChildRuntime
+    std::size_t index = 0;       // slot in ChildRuntime
+    std::size_t first_slot = 0;  // its first member's slot in the shared table
 };
 
 // `OXPass /prefix balancer [/backend-prefix]`, or `OXPass /prefix !`.
@@ -47,6 +49,7 @@ struct PassRule {
 struct ModuleConfig {
     std::vector<std::unique_ptr<BalancerConfig>> balancers;
     BalancerConfig* current = nullptr;  // while inside <OXBalancer>
+    ox::state::Table table;             // the shared state, from post_config
     ChildRuntime* runtime = nullptr;    // this process's, from child_init
 
     BalancerConfig* find(std::string_view name) const noexcept;
@@ -55,6 +58,10 @@ struct ModuleConfig {
 struct ServerConfig {
     ModuleConfig* module = nullptr;
     std::vector<PassRule> passes;  // longest prefix first after check_config
+    // OXRouteHeader: the response header that tells where a request went;
+    // empty: none. `route_header_set` is the merge's "unset" sentinel.
+    std::string route_header;
+    bool route_header_set = false;
 
     // The rule for a request path, or null.
     const PassRule* match(std::string_view path) const noexcept;

@@ -28,7 +28,8 @@ int status_for(Failure f) noexcept
     switch (f) {
     case Failure::connect_refused:
     case Failure::connect_timeout:
-    case Failure::connect_error: return HTTP_SERVICE_UNAVAILABLE;
+    case Failure::connect_error:
+    case Failure::no_member: return HTTP_SERVICE_UNAVAILABLE;
     case Failure::read_timeout: return HTTP_GATEWAY_TIME_OUT;
     case Failure::request_too_large: return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
     default: return HTTP_BAD_GATEWAY;
@@ -36,7 +37,7 @@ int status_for(Failure f) noexcept
 }
 
 // Logs each failed attempt once, with the member and what it will cost the
-// client, and a member's entry into the error state once per process.
+// client, and a member's entry into the error state once.
 class LoggingObserver final : public ox::AttemptObserver {
 public:
     LoggingObserver(request_rec* r, const BrigadeResponseSink& sink) noexcept : r_(r), sink_(sink) {}
@@ -56,7 +57,7 @@ public:
     void member_failed(const ox::MemberSpec& m) noexcept override
     {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
-                      OXBLOGNO(00011) "member %s (%s) is in error state for %" APR_INT64_T_FMT "s in this process",
+                      OXBLOGNO(00011) "member %s (%s) is in error state for %" APR_INT64_T_FMT "s",
                       m.display_name().c_str(), m.url.c_str(), static_cast<apr_int64_t>(m.retry.count() / 1000));
     }
 
@@ -70,13 +71,42 @@ RequestNote* note_of(request_rec* r) noexcept
     return static_cast<RequestNote*>(ap_get_module_config(r->request_config, &oxbalance_module));
 }
 
+// Where the request went and why, for LogFormat (%{oxbalance-member}n,
+// %{oxbalance-route}n, %{oxbalance-reason}n) and, when configured, as a
+// response header.
+void record_routing(request_rec* r, const ox::ForwardResult& res, const ServerConfig& sc) noexcept
+{
+    const char* member = res.member ? res.member->display_name().c_str() : "-";
+    const char* route =
+        res.session.route.empty() ? "-" : apr_pstrmemdup(r->pool, res.session.route.data(), res.session.route.size());
+    const char* reason = ox::to_string(res.reason);
+    apr_table_setn(r->notes, "oxbalance-member", member);
+    apr_table_setn(r->notes, "oxbalance-route", route);
+    apr_table_setn(r->notes, "oxbalance-reason", reason);
+    if (!sc.route_header.empty()) {
+        // err_headers_out: kept on error responses too.
+        const char* v = apr_pstrcat(r->pool, "member=", member, "; route=", route, "; reason=", reason, nullptr);
+        apr_table_setn(r->err_headers_out, sc.route_header.c_str(), v);
+    }
+}
+
 // The result of a forward, as the handler's return value.
-int finish_request(request_rec* r, const ox::ForwardResult& res, const BrigadeBodySource& body) noexcept
+int finish_request(request_rec* r, const RequestNote& note, const ox::ForwardResult& res,
+                   const BrigadeBodySource& body) noexcept
 {
     const ox::proxy::Outcome& o = res.outcome;
-    if (res.member) apr_table_setn(r->notes, "oxbalance-member", res.member->display_name().c_str());
     if (o.ok()) return OK;
     switch (o.failure) {
+    case Failure::no_member: {
+        ChildRuntime* rt = server_config(r->server)->module->runtime;
+        long quiet = rt->no_member_log_due(note.rule->balancer_index, ox::Clock::now());
+        if (quiet >= 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          OXBLOGNO(00016) "balancer %s: %s; answering 503 (%ld more like this before)",
+                          note.rule->balancer_name.c_str(), o.detail, quiet);
+        }
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
     case Failure::client_aborted:
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, OXBLOGNO(00014) "client went away during the response");
         return OK;
@@ -102,7 +132,7 @@ int finish_request(request_rec* r, const ox::ForwardResult& res, const BrigadeBo
 int forward(request_rec* r, const RequestNote& note)
 {
     ModuleConfig* mc = server_config(r->server)->module;
-    if (!mc->runtime) return HTTP_INTERNAL_SERVER_ERROR;  // OXB00020 was logged at start
+    if (!mc->runtime) return HTTP_INTERNAL_SERVER_ERROR;  // OXB00020/21 were logged at start
     ox::BalancerRuntime& balancer = mc->runtime->balancer(note.rule->balancer_index);
 
     ox::proxy::Request req;
@@ -116,7 +146,8 @@ int forward(request_rec* r, const RequestNote& note)
     BrigadeResponseSink sink(r);
     LoggingObserver observer(r, sink);
     ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
-    return finish_request(r, res, body);
+    record_routing(r, res, *server_config(r->server));
+    return finish_request(r, note, res, body);
 }
 
 }  // namespace

@@ -15,7 +15,9 @@
 //   00013 the request head does not fit into one AJP packet
 //   00014 the client went away while the response streamed
 //   00015 an unexpected internal error (a C++ exception) was contained
+//   00016 no member may take a request (rate-limited per balancer)
 // Processes
 //   00020 the per-process runtime could not be created
+//   00021 the shared memory could not be created
 
 #endif

@@ -6,17 +6,32 @@
 namespace oxb {
 
 ChildRuntime::ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, std::size_t threads)
+    : quiet_(new Quiet[mc.balancers.size()])
 {
     balancers_.reserve(mc.balancers.size());
     for (const auto& b : mc.balancers) {
-        balancers_.push_back(std::make_unique<ox::BalancerRuntime>(b->spec, default_timeout, threads));
+        balancers_.push_back(
+            std::make_unique<ox::BalancerRuntime>(b->spec, mc.table, b->first_slot, default_timeout, threads));
     }
+}
+
+long ChildRuntime::no_member_log_due(std::size_t index, ox::TimePoint now) noexcept
+{
+    constexpr std::int64_t kIntervalMs = 10000;
+    Quiet& q = quiet_[index];
+    std::int64_t now_ms = std::chrono::duration_cast<ox::Millis>(now.time_since_epoch()).count();
+    std::int64_t due = q.next_ms.load(std::memory_order_relaxed);
+    if (now_ms < due || !q.next_ms.compare_exchange_strong(due, now_ms + kIntervalMs)) {
+        q.suppressed.fetch_add(1, std::memory_order_relaxed);
+        return -1;
+    }
+    return q.suppressed.exchange(0, std::memory_order_relaxed);
 }
 
 void child_init(apr_pool_t* pchild, server_rec* s)
 {
     ModuleConfig* mc = server_config(s)->module;
-    if (mc->balancers.empty()) return;
+    if (mc->balancers.empty() || !mc->table.valid()) return;
     try {
         int threads = 0;
         if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) threads = 1;

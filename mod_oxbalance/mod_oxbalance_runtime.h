@@ -4,6 +4,7 @@
 #ifndef MOD_OXBALANCE_RUNTIME_H
 #define MOD_OXBALANCE_RUNTIME_H
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -17,8 +18,19 @@ public:
     ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, std::size_t threads);
     ox::BalancerRuntime& balancer(std::size_t index) noexcept { return *balancers_[index]; }
 
+    // "No member can take this request" is logged at most once per
+    // interval per balancer and process: a cluster that is down must not
+    // flood the log. Returns how many were left unlogged before this one,
+    // or -1 when this one is not to be logged either.
+    long no_member_log_due(std::size_t index, ox::TimePoint now) noexcept;
+
 private:
+    struct Quiet {
+        std::atomic<std::int64_t> next_ms{0};
+        std::atomic<long> suppressed{0};
+    };
     std::vector<std::unique_ptr<ox::BalancerRuntime>> balancers_;
+    std::unique_ptr<Quiet[]> quiet_;
 };
 
 void child_init(apr_pool_t* pchild, server_rec* s);

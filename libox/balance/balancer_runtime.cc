@@ -1,6 +1,9 @@
 #include "balance/balancer_runtime.h"
 
+#include <chrono>
+
 #include "ajp/ajp_exchange.h"
+#include "balance/selection.h"
 #include "proxy/method.h"
 
 namespace ox {
@@ -8,6 +11,8 @@ namespace ox {
 namespace {
 
 using proxy::Failure;
+
+constexpr std::uint64_t bit(std::size_t i) noexcept { return std::uint64_t{1} << i; }
 
 // A pooled connection that the backend had already closed: the request
 // failed before any response byte, as it would on a fresh connection that
@@ -31,13 +36,68 @@ bool request_fault(Failure f) noexcept
     return f == Failure::client_aborted || f == Failure::client_body_error || f == Failure::request_too_large;
 }
 
+std::vector<state::SlotKey> local_keys(const BalancerSpec& spec)
+{
+    std::vector<state::SlotKey> keys;
+    for (const auto& m : spec.members) keys.push_back({spec.name, m.url, m.status});
+    return keys;
+}
+
+std::int64_t wall_ms() noexcept
+{
+    return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Counts requests in flight on a member for as long as it lives.
+class BusyGuard {
+public:
+    explicit BusyGuard(state::MemberSlot& s) noexcept : s_(s) { s_.busy.fetch_add(1, std::memory_order_relaxed); }
+    ~BusyGuard() { s_.busy.fetch_sub(1, std::memory_order_relaxed); }
+    BusyGuard(const BusyGuard&) = delete;
+    BusyGuard& operator=(const BusyGuard&) = delete;
+
+private:
+    state::MemberSlot& s_;
+};
+
 }  // namespace
 
-BalancerRuntime::BalancerRuntime(const BalancerSpec& spec, Millis default_timeout, std::size_t threads)
+const char* to_string(Reason r) noexcept
+{
+    switch (r) {
+    case Reason::none: return "none";
+    case Reason::sticky: return "sticky";
+    case Reason::new_session: return "new";
+    case Reason::failover: return "failover";
+    case Reason::retry: return "retry";
+    }
+    return "unknown";
+}
+
+BalancerRuntime::BalancerRuntime(const BalancerSpec& spec, const state::Table& table, std::size_t first_slot,
+                                 Millis default_timeout, std::size_t threads)
     : spec_(spec)
 {
-    members_.reserve(spec.members.size());
-    for (const auto& m : spec.members) members_.push_back(std::make_unique<MemberRuntime>(m, default_timeout, threads));
+    build(table, first_slot, default_timeout, threads);
+}
+
+BalancerRuntime::BalancerRuntime(const BalancerSpec& spec, Millis default_timeout, std::size_t threads)
+    : spec_(spec), local_(std::make_unique<state::LocalTable>(local_keys(spec)))
+{
+    build(local_->table(), 0, default_timeout, threads);
+}
+
+BalancerRuntime::~BalancerRuntime() = default;
+
+void BalancerRuntime::build(const state::Table& table, std::size_t first_slot, Millis default_timeout,
+                            std::size_t threads)
+{
+    members_.reserve(spec_.members.size());
+    for (std::size_t i = 0; i < spec_.members.size(); ++i) {
+        const MemberSpec& m = spec_.members[i];
+        members_.push_back(std::make_unique<MemberRuntime>(m, table.slot(first_slot + i), default_timeout, threads));
+        if (!m.route.empty()) routes_.add(m.route, i);
+    }
 }
 
 std::size_t BalancerRuntime::scratch_size() const noexcept
@@ -45,37 +105,83 @@ std::size_t BalancerRuntime::scratch_size() const noexcept
     return ajp::max_body_chunk(spec_.min_packet_size());
 }
 
-bool BalancerRuntime::untried_left(std::uint64_t tried) const noexcept
+SessionRef BalancerRuntime::session_of(const proxy::Request& req) const noexcept
 {
-    for (std::size_t i = 0; i < members_.size(); ++i) {
-        if (!(tried & (std::uint64_t{1} << i))) return true;
-    }
-    return false;
+    return find_session(req.path, req.headers, req.header_count, spec_.sticky, routes_);
 }
 
-std::size_t BalancerRuntime::choose(std::uint64_t tried, TimePoint now) noexcept
+Candidate BalancerRuntime::candidate(std::size_t i) const noexcept
 {
-    // Round robin over the healthy untried members, counted among
-    // themselves: when one member is down its share spreads evenly instead
-    // of falling on its neighbour.
-    auto untried = [tried](std::size_t i) { return !(tried & (std::uint64_t{1} << i)); };
-    std::size_t n = members_.size();
-    std::size_t healthy = 0;
-    std::size_t fallback = npos;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!untried(i)) continue;
-        if (!members_[i]->in_error(now)) {
-            ++healthy;
-        } else if (fallback == npos) {
-            fallback = i;
+    const MemberSpec& m = members_[i]->spec();
+    return Candidate{i, m.loadfactor, &members_[i]->slot(), m.display_name()};
+}
+
+// The members that may take a new session, or a session whose member is
+// gone: active and up. Only when there is none do active members in the
+// passive error window get a chance: they may have recovered, and a request
+// tried is better than one refused.
+std::size_t BalancerRuntime::live_active(std::uint64_t tried, TimePoint now, Candidate* out) const noexcept
+{
+    std::size_t n = 0;
+    for (int pass = 0; pass < 2 && n == 0; ++pass) {
+        for (std::size_t i = 0; i < members_.size(); ++i) {
+            const MemberRuntime& m = *members_[i];
+            if ((tried & bit(i)) || m.admin() != AdminState::active) continue;
+            if (pass == 0 ? !m.down(now) : m.probed_up()) out[n++] = candidate(i);
         }
     }
-    if (healthy == 0) return fallback;
-    std::size_t k = next_.fetch_add(1, std::memory_order_relaxed) % healthy;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (untried(i) && !members_[i]->in_error(now) && k-- == 0) return i;
+    return n;
+}
+
+Choice BalancerRuntime::pick_new(std::uint64_t tried, TimePoint now, Reason reason) noexcept
+{
+    Candidate c[kMaxMembers];
+    std::size_t n = live_active(tried, now, c);
+    if (n == 0) return {};
+    std::size_t k = spec_.lbmethod == LbMethod::bybusyness ? choose_least_busy(c, n) : choose_weighted(c, n);
+    return {c[k].member, reason};
+}
+
+// A session whose member cannot take it goes to the member rendezvous
+// hashing names among the live active ones (the same everywhere).
+Choice BalancerRuntime::pick_successor(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept
+{
+    Candidate c[kMaxMembers];
+    std::size_t n = live_active(tried, now, c);
+    if (n == 0) return {};
+    return {c[choose_successor(session.id, c, n)].member, Reason::failover};
+}
+
+Choice BalancerRuntime::pick(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept
+{
+    if (!session.routed()) return pick_new(tried, now, tried ? Reason::retry : Reason::new_session);
+    auto own = static_cast<std::size_t>(session.member);
+    const MemberRuntime& m = *members_[own];
+    bool untried = !(tried & bit(own));
+    // Active and draining members keep their sessions while up.
+    if (untried && m.admin() != AdminState::disabled && !m.down(now)) return {own, Reason::sticky};
+    // Its own member, should it merely be in its error window, is better
+    // than a refusal when no other member may take the session.
+    bool own_last_resort = untried && m.admin() != AdminState::disabled && m.probed_up();
+    if (!spec_.failover) return own_last_resort ? Choice{own, Reason::sticky} : Choice{};
+    Choice c = pick_successor(session, tried, now);
+    if (c.member == Choice::npos && own_last_resort) return {own, Reason::sticky};
+    return c;
+}
+
+void BalancerRuntime::count_choice(const Choice& c) noexcept
+{
+    state::MemberSlot& s = members_[c.member]->slot();
+    switch (c.reason) {
+    case Reason::sticky:
+        s.sticky.fetch_add(1, std::memory_order_relaxed);
+        s.last_sticky_ms.store(wall_ms(), std::memory_order_relaxed);
+        break;
+    case Reason::new_session:
+    case Reason::retry: s.new_sessions.fetch_add(1, std::memory_order_relaxed); break;
+    case Reason::failover: s.failovers.fetch_add(1, std::memory_order_relaxed); break;
+    case Reason::none: break;
     }
-    return fallback;
 }
 
 ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySource& body,
@@ -83,6 +189,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
                                        const TimeSource& clock) noexcept
 {
     ForwardResult res;
+    res.session = session_of(req);
     ajp::ExchangeParams params;
     if (req.body == proxy::BodyKind::length) {
         long first = ajp::read_first_chunk(req, body, scratch, scratch_size());
@@ -95,32 +202,44 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
     }
 
     std::uint64_t tried = 0;
+    Choice choice = pick(res.session, tried, clock.now());
+    if (choice.member == Choice::npos) {
+        res.outcome.failure = Failure::no_member;
+        res.outcome.detail = res.session.routed() && !spec_.failover ? "the session's member is unavailable and failover is off"
+                                                                    : "no member is active and up";
+        return res;
+    }
     for (;;) {
-        TimePoint now = clock.now();
-        std::size_t i = choose(tried, now);
-        if (i == npos) return res;
-        tried |= std::uint64_t{1} << i;
-        MemberRuntime& m = *members_[i];
+        tried |= bit(choice.member);
+        MemberRuntime& m = *members_[choice.member];
         res.member = &m.spec();
+        res.reason = choice.reason;
         ++res.attempts;
+        count_choice(choice);
 
         proxy::Outcome o;
         bool reused = false;
-        std::unique_ptr<ajp::Connection> conn = m.get(now, reused, o);
-        if (conn) {
-            params.forward = {m.spec().route, m.spec().secret};
-            params.timeout = m.timeout();
-            o = ajp::exchange(*conn, req, params, body, sink);
-            if (!o.ok() && reused && stale_connection(o) && proxy::is_idempotent(req.method)) {
-                // The idle connection had died under us: a fresh one to the
-                // same member. Only for methods the client may see twice.
-                conn->socket().abort();
-                reused = false;
-                conn = m.open(o);
-                if (conn) o = ajp::exchange(*conn, req, params, body, sink);
+        {
+            BusyGuard busy(m.slot());
+            m.slot().requests.fetch_add(1, std::memory_order_relaxed);
+            std::unique_ptr<ajp::Connection> conn = m.get(clock.now(), reused, o);
+            if (conn) {
+                params.forward = {m.spec().route, m.spec().secret};
+                params.timeout = m.timeout();
+                o = ajp::exchange(*conn, req, params, body, sink);
+                if (!o.ok() && reused && stale_connection(o) && proxy::is_idempotent(req.method)) {
+                    // The idle connection had died under us: a fresh one to
+                    // the same member. Only for methods the client may see twice.
+                    conn->socket().abort();
+                    reused = false;
+                    conn = m.open(o);
+                    if (conn) o = ajp::exchange(*conn, req, params, body, sink);
+                }
+                m.finish(std::move(conn), o.reusable, clock.now());
             }
-            m.finish(std::move(conn), o.reusable, clock.now());
         }
+        m.slot().bytes_in.fetch_add(o.body_bytes_in, std::memory_order_relaxed);
+        m.slot().bytes_out.fetch_add(o.body_bytes_out, std::memory_order_relaxed);
         res.outcome = o;
         res.reused = reused;
         if (o.ok()) {
@@ -128,10 +247,13 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
             return res;
         }
         if (request_fault(o.failure)) return res;
+        m.slot().failures.fetch_add(1, std::memory_order_relaxed);
         if (counts_against_member(o.failure) && m.mark_failed(clock.now())) observer.member_failed(m.spec());
-        bool retrying = o.retryable_elsewhere() && untried_left(tried);
-        observer.attempt_failed(m.spec(), o, retrying);
-        if (!retrying) return res;
+        Choice next;
+        if (o.retryable_elsewhere()) next = pick(res.session, tried, clock.now());
+        observer.attempt_failed(m.spec(), o, next.member != Choice::npos);
+        if (next.member == Choice::npos) return res;
+        choice = next;
     }
 }
 

@@ -1,20 +1,23 @@
 // One balancer in one process: its members' runtimes and the request flow
-// that picks a member, forwards, and decides whether another member may be
-// tried. The httpd glue supplies the request, body source and response sink.
+// that finds the request's session, picks a member by DESIGN's table,
+// forwards, and decides whether another member may be tried. The httpd glue
+// supplies the request, body source and response sink.
 #ifndef LIBOX_BALANCE_BALANCER_RUNTIME_H
 #define LIBOX_BALANCE_BALANCER_RUNTIME_H
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "balance/balancer_spec.h"
 #include "balance/member_runtime.h"
+#include "balance/selection.h"
+#include "balance/session_route.h"
 #include "core/clock.h"
 #include "proxy/io.h"
 #include "proxy/outcome.h"
 #include "proxy/request.h"
+#include "state/shared_state.h"
 
 namespace ox {
 
@@ -24,13 +27,32 @@ public:
     virtual ~AttemptObserver() = default;
     // `retrying`: another member will be tried for this request.
     virtual void attempt_failed(const MemberSpec& member, const proxy::Outcome& outcome, bool retrying) noexcept = 0;
-    // The member just entered the error state and is avoided for `retry`.
+    // The member just entered the error state (in every process) and is
+    // avoided for `retry`.
     virtual void member_failed(const MemberSpec& member) noexcept = 0;
+};
+
+// Why a request went to the member it went to.
+enum class Reason : std::uint8_t {
+    none,         // no member could take it
+    sticky,       // its session's member
+    new_session,  // no route: chosen by the balancing method
+    failover,     // its session's member is disabled or down: the successor
+    retry,        // no route, and an earlier member could not be reached
+};
+const char* to_string(Reason r) noexcept;
+
+struct Choice {
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    std::size_t member = npos;
+    Reason reason = Reason::none;
 };
 
 struct ForwardResult {
     proxy::Outcome outcome;               // of the last attempt
     const MemberSpec* member = nullptr;   // the member of the last attempt
+    Reason reason = Reason::none;         // why that member
+    SessionRef session;                   // the session the request carried
     int attempts = 0;
     bool reused = false;                  // the last attempt used a pooled connection
 };
@@ -40,7 +62,13 @@ constexpr std::size_t kMaxMembers = 64;
 
 class BalancerRuntime {
 public:
+    // State shared with other processes: the members' slots are
+    // table.slot(first_slot + i).
+    BalancerRuntime(const BalancerSpec& spec, const state::Table& table, std::size_t first_slot,
+                    Millis default_timeout, std::size_t threads);
+    // State of this process only (tests, tools).
     BalancerRuntime(const BalancerSpec& spec, Millis default_timeout, std::size_t threads);
+    ~BalancerRuntime();
 
     const BalancerSpec& spec() const noexcept { return spec_; }
     std::size_t size() const noexcept { return members_.size(); }
@@ -49,19 +77,28 @@ public:
     // Bytes of scratch space forward() needs for the first body chunk.
     std::size_t scratch_size() const noexcept;
 
+    // The session a request carries (its route names one of our members).
+    SessionRef session_of(const proxy::Request& req) const noexcept;
+
+    // DESIGN's request table. `tried` marks members already attempted for
+    // this request.
+    Choice pick(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept;
+
     ForwardResult forward(const proxy::Request& req, proxy::BodySource& body, proxy::ResponseSink& sink,
                           char* scratch, AttemptObserver& observer, const TimeSource& clock) noexcept;
 
 private:
-    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
-    // Round robin over members not yet tried; members in the error state
-    // only when no other is left.
-    std::size_t choose(std::uint64_t tried, TimePoint now) noexcept;
-    bool untried_left(std::uint64_t tried) const noexcept;
+    void build(const state::Table& table, std::size_t first_slot, Millis default_timeout, std::size_t threads);
+    Candidate candidate(std::size_t i) const noexcept;
+    std::size_t live_active(std::uint64_t tried, TimePoint now, Candidate* out) const noexcept;
+    Choice pick_new(std::uint64_t tried, TimePoint now, Reason reason) noexcept;
+    Choice pick_successor(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept;
+    void count_choice(const Choice& c) noexcept;
 
     const BalancerSpec& spec_;
+    std::unique_ptr<state::LocalTable> local_;  // when state is not shared
     std::vector<std::unique_ptr<MemberRuntime>> members_;
-    std::atomic<std::uint32_t> next_{0};
+    RouteIndex routes_;
 };
 
 }  // namespace ox

@@ -23,6 +23,14 @@ std::string BalancerSpec::add_member(MemberSpec m)
     return {};
 }
 
+bool parse_lbmethod(std::string_view text, LbMethod& out) noexcept
+{
+    if (text == "byrequests") out = LbMethod::byrequests;
+    else if (text == "bybusyness") out = LbMethod::bybusyness;
+    else return false;
+    return true;
+}
+
 std::string parse_balancer_name(std::string_view text, std::string& out)
 {
     if (text.substr(0, 11) == "balancer://") text.remove_prefix(11);

@@ -6,18 +6,28 @@
 #include <vector>
 
 #include "balance/member_spec.h"
+#include "balance/session_route.h"
 
 namespace ox {
+
+// How a member is chosen for a request without a route.
+enum class LbMethod { byrequests, bybusyness };
 
 struct BalancerSpec {
     std::string name;
     std::vector<MemberSpec> members;
+    StickyNames sticky;                      // OXStickySession
+    LbMethod lbmethod = LbMethod::byrequests;
+    bool failover = true;                    // false: a session whose member is gone gets 503
 
     // The largest first body chunk every member can take in one packet.
     std::size_t min_packet_size() const noexcept;
     // Adds a member; returns what is wrong (duplicate URL or route) or "".
     std::string add_member(MemberSpec m);
 };
+
+// "byrequests" / "bybusyness".
+bool parse_lbmethod(std::string_view text, LbMethod& out) noexcept;
 
 // Balancer names: letters, digits, '-', '_', '.'; "balancer://" is accepted
 // and stripped so that mod_proxy configs convert one to one.

@@ -26,12 +26,14 @@ PoolLimits limits_for(const MemberSpec& spec, std::size_t threads)
 
 }  // namespace
 
-MemberRuntime::MemberRuntime(const MemberSpec& spec, Millis default_timeout, std::size_t threads)
+MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, Millis default_timeout,
+                             std::size_t threads)
     : spec_(spec),
       timeout_(spec.timeout.count() > 0 ? spec.timeout : default_timeout),
       connect_timeout_(spec.connect_timeout.count() > 0 ? spec.connect_timeout
                                                         : std::min(timeout_, kDefaultConnectTimeout)),
-      pool_(limits_for(spec, threads))
+      pool_(limits_for(spec, threads)),
+      slot_(slot)
 {
 }
 
@@ -126,20 +128,25 @@ void MemberRuntime::finish(std::unique_ptr<ajp::Connection> conn, bool reusable,
 
 bool MemberRuntime::in_error(TimePoint now) const noexcept
 {
-    return error_until_ms_.load(std::memory_order_relaxed) > to_ms(now);
+    return slot_.error_until_ms.load(std::memory_order_relaxed) > to_ms(now);
+}
+
+bool MemberRuntime::down(TimePoint now) const noexcept
+{
+    return !probed_up() || in_error(now);
 }
 
 bool MemberRuntime::mark_failed(TimePoint now) noexcept
 {
     if (spec_.retry.count() == 0) return false;  // retry=0: never avoided
     std::int64_t until = to_ms(now) + spec_.retry.count();
-    std::int64_t old = error_until_ms_.exchange(until, std::memory_order_relaxed);
+    std::int64_t old = slot_.error_until_ms.exchange(until, std::memory_order_relaxed);
     return old <= to_ms(now);
 }
 
 void MemberRuntime::mark_ok() noexcept
 {
-    if (error_until_ms_.load(std::memory_order_relaxed) != 0) error_until_ms_.store(0, std::memory_order_relaxed);
+    if (slot_.error_until_ms.load(std::memory_order_relaxed) != 0) slot_.error_until_ms.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace ox

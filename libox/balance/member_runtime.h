@@ -1,6 +1,7 @@
-// What one process knows about one member: its connection pool, its resolved
-// addresses and whether it recently failed. One per member per httpd child,
-// shared by the child's threads.
+// One member in one process: its connection pool and resolved addresses
+// (this process's own), and its shared slot (admin state, health, error
+// window, counters: the same for every process). One per member per httpd
+// child, shared by the child's threads.
 #ifndef LIBOX_BALANCE_MEMBER_RUNTIME_H
 #define LIBOX_BALANCE_MEMBER_RUNTIME_H
 
@@ -14,6 +15,7 @@
 #include "core/clock.h"
 #include "pool/connection_pool.h"
 #include "proxy/outcome.h"
+#include "state/shared_state.h"
 
 namespace ox {
 
@@ -21,9 +23,11 @@ class MemberRuntime {
 public:
     // `default_timeout` applies when the member sets none (the server's
     // Timeout); `threads` bounds the idle connections when `max` is unset.
-    MemberRuntime(const MemberSpec& spec, Millis default_timeout, std::size_t threads);
+    MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, Millis default_timeout, std::size_t threads);
 
     const MemberSpec& spec() const noexcept { return spec_; }
+    state::MemberSlot& slot() const noexcept { return slot_; }
+    AdminState admin() const noexcept { return static_cast<AdminState>(slot_.admin.load(std::memory_order_relaxed)); }
     Millis timeout() const noexcept { return timeout_; }
     Millis connect_timeout() const noexcept { return connect_timeout_; }
 
@@ -37,9 +41,16 @@ public:
 
     std::size_t idle_connections() const noexcept { return pool_.idle_count(); }
 
-    // Passive failure detection, per process: a member that failed to
-    // connect or answer is avoided for `retry`.
+    // Passive failure detection, shared by every process: a member that
+    // failed to connect or answer is avoided for `retry`.
     bool in_error(TimePoint now) const noexcept;
+    // Down: found down by probes, or in the error window.
+    bool down(TimePoint now) const noexcept;
+    // Up as far as probes know (it may still be in the error window).
+    bool probed_up() const noexcept
+    {
+        return slot_.health.load(std::memory_order_relaxed) == static_cast<std::uint8_t>(Health::up);
+    }
     // Returns true when this call put the member into the error state (so
     // that the transition is logged once); with retry=0 it never enters it.
     bool mark_failed(TimePoint now) noexcept;
@@ -55,7 +66,7 @@ private:
     ConnectionPool<ajp::Connection> pool_;
     std::mutex addr_mu_;
     std::vector<net::SockAddr> addrs_;  // resolved on first use
-    std::atomic<std::int64_t> error_until_ms_{0};
+    state::MemberSlot& slot_;
 };
 
 }  // namespace ox

@@ -119,12 +119,16 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         } else if (key == "packetsize") {
             err = parse_size(key, value, ajp::kDefaultPacketSize, ajp::kMaxPacketSize, n);
             out.packet_size = n;
+        } else if (key == "status") {
+            if (!parse_admin_state(value, out.status)) {
+                err = "status=" + std::string(value) + ": expected active, draining or disabled";
+            }
         } else if (key == "secret") {
             if (value.empty()) err = "secret= must not be empty";
             out.secret.assign(value);
         } else {
             err = "unknown member parameter '" + std::string(key) +
-                  "' (known: route, loadfactor, timeout, connecttimeout, ttl, retry, ping, smax, max, packetsize, secret)";
+                  "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, retry, ping, smax, max, packetsize, secret)";
         }
         if (!err.empty()) return err;
     }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "balance/member_state.h"
 #include "core/clock.h"
 #include "net/endpoint.h"
 
@@ -31,8 +32,10 @@ struct MemberSpec {
     std::size_t max = 0;         // max idle connections per process; 0 = ThreadsPerChild
     std::size_t packet_size = 8192;
     std::string secret;
+    AdminState status = AdminState::active;  // as configured; may change at run time
 
-    // A short name for logs: the route when set, else the URL.
+    // A short name for logs, and the member's identity for successor
+    // hashing (the same on every front end): the route when set, else the URL.
     const std::string& display_name() const noexcept { return route.empty() ? url : route; }
 };
 

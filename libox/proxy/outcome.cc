@@ -16,6 +16,7 @@ const char* failure_name(Failure f) noexcept
     case Failure::request_too_large: return "request head too large";
     case Failure::client_aborted: return "client aborted";
     case Failure::client_body_error: return "client body unreadable";
+    case Failure::no_member: return "no member available";
     }
     return "unknown";
 }

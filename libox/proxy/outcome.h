@@ -20,6 +20,7 @@ enum class Failure : std::uint8_t {
     request_too_large,  // the request head does not fit into one packet
     client_aborted,     // the client went away while the response streamed
     client_body_error,  // the client's request body could not be read
+    no_member,          // no member may take the request (disabled, draining, down)
 };
 
 const char* failure_name(Failure f) noexcept;

@@ -243,19 +243,21 @@ START_TEST(retry_zero_never_avoided)
     ck_assert_uint_eq(bal.obs.attempts.size(), 1);
     ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
     ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
-    // Same instant, two more requests. The round-robin counter moves per
-    // attempt, so with two members each request starts at the refused one
-    // again: two attempts each, every failure reported, none as a member
-    // failure.
-    for (int i = 0; i < 2; ++i) {
+    // Four more requests at the same instant. The refused member is never
+    // avoided, so it keeps its turn in the weighted rotation: every second
+    // request tries it first and fails over to B; every failure is
+    // reported, none as a member failure.
+    int tried_down_first = 0;
+    for (int i = 0; i < 4; ++i) {
         ox::ForwardResult res = get(bal);
         CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
-        ck_assert_int_eq(res.attempts, 2);
+        tried_down_first += res.attempts == 2;
     }
+    ck_assert_int_eq(tried_down_first, 2);
     ck_assert_uint_eq(bal.obs.attempts.size(), 3);
     assert_attempt(bal.obs, 2, down.url(), Failure::connect_refused, false, true);
     ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
-    ck_assert_uint_eq(lb.size(), 3);
+    ck_assert_uint_eq(lb.size(), 5);
 }
 END_TEST
 

@@ -1,0 +1,101 @@
+#include "balance/selection.h"
+
+#include <cmath>
+#include <limits>
+
+namespace ox {
+
+namespace {
+
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) noexcept
+{
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+// SplitMix64's finaliser: spreads every input bit over the whole word.
+std::uint64_t mix(std::uint64_t z) noexcept
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+}  // namespace
+
+std::uint64_t rendezvous_hash(std::string_view member_key, std::string_view session_id) noexcept
+{
+    return mix(fnv1a(session_id) ^ mix(fnv1a(member_key)));
+}
+
+std::size_t choose_weighted(const Candidate* c, std::size_t n) noexcept
+{
+    std::int64_t total = 0;
+    std::size_t best = 0;
+    std::int64_t best_current = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t i = 0; i < n; ++i) {
+        std::int64_t w = c[i].weight;
+        total += w;
+        std::int64_t current = c[i].slot->wrr_current.fetch_add(w, std::memory_order_relaxed) + w;
+        if (current > best_current) {
+            best_current = current;
+            best = i;
+        }
+    }
+    c[best].slot->wrr_current.fetch_sub(total, std::memory_order_relaxed);
+    return best;
+}
+
+std::size_t choose_least_busy(const Candidate* c, std::size_t n) noexcept
+{
+    std::int64_t least = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t i = 0; i < n; ++i) least = std::min(least, c[i].slot->busy.load(std::memory_order_relaxed));
+    // The tied candidates, in order, share the round robin.
+    Candidate tied[64];
+    std::size_t index[64];
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n && m < 64; ++i) {
+        if (c[i].slot->busy.load(std::memory_order_relaxed) == least) {
+            tied[m] = c[i];
+            index[m++] = i;
+        }
+    }
+    if (m == 0) return choose_weighted(c, n);  // busy changed under us
+    return index[choose_weighted(tied, m)];
+}
+
+std::size_t choose_successor(std::string_view session_id, const Candidate* c, std::size_t n) noexcept
+{
+    bool equal_weights = true;
+    for (std::size_t i = 1; i < n; ++i) equal_weights = equal_weights && c[i].weight == c[0].weight;
+    std::size_t best = 0;
+    if (equal_weights) {
+        // Integer comparison: exact, and the same everywhere.
+        std::uint64_t best_h = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::uint64_t h = rendezvous_hash(c[i].key, session_id);
+            if (i == 0 || h > best_h) {
+                best_h = h;
+                best = i;
+            }
+        }
+        return best;
+    }
+    // Weighted: score = weight / -ln(u), u uniform in (0,1) from the hash.
+    double best_score = -1;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint64_t h = rendezvous_hash(c[i].key, session_id);
+        double u = (static_cast<double>(h >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+        double score = c[i].weight / -std::log(u);
+        if (score > best_score) {
+            best_score = score;
+            best = i;
+        }
+    }
+    return best;
+}
+
+}  // namespace ox

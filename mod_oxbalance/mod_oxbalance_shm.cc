@@ -1,0 +1,74 @@
+#include "mod_oxbalance_shm.h"
+
+#include <apr_shm.h>
+
+#include <vector>
+
+#include "mod_oxbalance_config.h"
+#include "mod_oxbalance_log.h"
+#include "state/shared_state.h"
+
+namespace oxb {
+
+namespace {
+
+constexpr const char* kRetainedKey = "mod_oxbalance-shm";
+
+// Lives in the parent for as long as httpd runs, across restarts.
+struct Retained {
+    apr_shm_t* shm;
+};
+
+// One slot per member, balancers in configuration order; records each
+// balancer's first slot.
+std::vector<ox::state::SlotKey> slot_keys(ModuleConfig& mc)
+{
+    std::vector<ox::state::SlotKey> keys;
+    for (auto& b : mc.balancers) {
+        b->first_slot = keys.size();
+        for (const auto& m : b->spec.members) keys.push_back({b->spec.name, m.url, m.status});
+    }
+    return keys;
+}
+
+}  // namespace
+
+int post_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
+{
+    // httpd reads its configuration twice at start; the first pass only
+    // checks it.
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) return OK;
+    try {
+        ModuleConfig* mc = server_config(s)->module;
+        if (mc->balancers.empty()) return OK;
+        std::vector<ox::state::SlotKey> keys = slot_keys(*mc);
+
+        auto* retained = static_cast<Retained*>(ap_retained_data_get(kRetainedKey));
+        if (!retained) {
+            retained = static_cast<Retained*>(ap_retained_data_create(kRetainedKey, sizeof(Retained)));
+            retained->shm = nullptr;
+        }
+        // A fresh block each generation: children of the old generation
+        // finish their requests on the old one, which they still map.
+        apr_shm_t* shm = nullptr;
+        apr_status_t rv = apr_shm_create(&shm, ox::state::Table::bytes_for(keys.size()), nullptr, s->process->pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, OXBLOGNO(00021) "cannot create the shared memory for %zu members",
+                         keys.size());
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        ox::state::Table previous;
+        if (retained->shm) previous = ox::state::Table::attach(apr_shm_baseaddr_get(retained->shm));
+        mc->table = ox::state::Table::format(apr_shm_baseaddr_get(shm), keys, &previous);
+        if (retained->shm) apr_shm_destroy(retained->shm);
+        retained->shm = shm;
+        return OK;
+    } catch (const std::exception& e) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, OXBLOGNO(00021) "cannot set up shared state: %s", e.what());
+    } catch (...) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, OXBLOGNO(00021) "cannot set up shared state");
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+}  // namespace oxb
