@@ -166,6 +166,7 @@ Choice BalancerRuntime::pick(const SessionRef& session, std::uint64_t tried, Tim
     if (!spec_.failover) return own_last_resort ? Choice{own, Reason::sticky} : Choice{};
     Choice c = pick_successor(session, tried, now);
     if (c.member == Choice::npos && own_last_resort) return {own, Reason::sticky};
+    if (c.member == own) c.reason = Reason::sticky;  // the last resort picked its own member
     return c;
 }
 

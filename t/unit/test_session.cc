@@ -1,0 +1,373 @@
+// Sessions and member states: finding a request's session (path parameter,
+// cookies, hostile input), DESIGN's request table for every admin and
+// health state, the shared table across a reload, and the error window
+// seen by another process.
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "balance/balancer_runtime.h"
+#include "balance/session_route.h"
+#include "state/shared_state.h"
+#include "unit_util.h"
+
+using ox::AdminState;
+using ox::Choice;
+using ox::Reason;
+using ox::SessionRef;
+namespace st = ox::state;
+
+namespace {
+
+ox::RouteIndex routes()
+{
+    ox::RouteIndex r;
+    r.add("OX1", 0);
+    r.add("OX2", 1);
+    r.add("OX-3", 2);
+    return r;
+}
+
+SessionRef find(std::string_view path, std::vector<ox::proxy::Header> headers, const ox::StickyNames& names = {})
+{
+    static const ox::RouteIndex r = routes();
+    return ox::find_session(path, headers.data(), headers.size(), names, r);
+}
+
+std::string id_of(const SessionRef& s) { return std::string(s.id); }
+
+}  // namespace
+
+// ;jsessionid= is a path parameter only on its boundaries, and ends at ';',
+// '/', '?' or the end; cookies are looked at one by one; a route naming no
+// member counts as none.
+START_TEST(route_parsing)
+{
+    struct Case {
+        const char* path;
+        const char* cookie;  // Cookie header value, or null
+        long member;
+        const char* id;
+        const char* why;
+    } cases[] = {
+        {"/ajax/login;jsessionid=123.OX2", nullptr, 1, "123.OX2", "path parameter at the end"},
+        {"/ajax;jsessionid=123.OX2/x", nullptr, 1, "123.OX2", "ends at '/'"},
+        {"/ajax/x;jsessionid=123.OX-3;foo=1", nullptr, 2, "123.OX-3", "ends at ';', route with '-'"},
+        {"/a;foo=1;jsessionid=5.OX1", nullptr, 0, "5.OX1", "second path parameter"},
+        {"/a;xjsessionid=5.OX1", nullptr, -1, "", "not on a boundary"},
+        {"/a/jsessionid=5.OX1", nullptr, -1, "", "not a path parameter"},
+        {"/a;JSESSIONID=5.OX1", nullptr, -1, "", "path parameter names are case-sensitive"},
+        {"/a;jsessionid=5.OX9;jsessionid=6.OX2", nullptr, 1, "6.OX2", "first parameter naming a member"},
+        {"/a", "JSESSIONID=77.OX1", 0, "77.OX1", "cookie"},
+        {"/a", "a=1; JSESSIONID=77.OX2; b=2", 1, "77.OX2", "cookie among others"},
+        {"/a", "JSESSIONID=\"77.OX2\"", 1, "77.OX2", "quoted cookie value"},
+        {"/a", "JSESSIONID=1.OX9; JSESSIONID=2.OX1", 0, "2.OX1", "the first cookie naming a member wins"},
+        {"/a", "JSESSIONID=1.OX1, JSESSIONID=2.OX2", 0, "1.OX1", "repeated Cookie headers joined by httpd"},
+        {"/a", "JSESSIONID=12.OX2.extra", -1, "", "route is everything after the first '.'"},
+        {"/a", "XJSESSIONID=1.OX1", -1, "", "cookie names are matched whole"},
+        {"/a;jsessionid=1.OX9", "JSESSIONID=2.OX2", 1, "2.OX2", "unknown path route, then cookies"},
+        {"/a;jsessionid=1.OX1", "JSESSIONID=2.OX2", 0, "1.OX1", "the path parameter comes first"},
+        {"/a", "", -1, "", "empty cookie header"},
+        {"/a", "JSESSIONID=", -1, "", "empty value"},
+        {"/a", "JSESSIONID=.", -1, "", "a lone dot"},
+        {"/a", "JSESSIONID=123", -1, "", "no route"},
+        {"/a", "JSESSIONID=1.ox1", -1, "", "routes are case-sensitive"},
+        {"/a", "JSESSIONID=1.OX\x01", -1, "", "control character"},
+        {"/a;jsessionid=", nullptr, -1, "", "empty path parameter"},
+        {"/a?jsessionid=1.OX1", nullptr, -1, "", "a query is not a path (the path never holds '?')"},
+    };
+    for (const auto& c : cases) {
+        std::vector<ox::proxy::Header> h;
+        if (c.cookie) h.push_back({"Cookie", c.cookie});
+        // The raw path never carries the query: cut it as the glue does.
+        std::string_view path(c.path);
+        path = path.substr(0, path.find('?'));
+        SessionRef s = find(path, h);
+        ck_assert_msg(s.member == c.member, "%s: member %ld, want %ld", c.why, s.member, c.member);
+        ck_assert_msg(id_of(s) == c.id, "%s: id '%s', want '%s'", c.why, id_of(s).c_str(), c.id);
+    }
+}
+END_TEST
+
+// Hostile input gives "no route", never a crash: a 4 KiB route, 50 cookies,
+// binary junk.
+START_TEST(route_parsing_hostile)
+{
+    std::string big = "JSESSIONID=1." + std::string(4096, 'X');
+    ck_assert_int_eq(find("/a", {{"Cookie", big}}).member, -1);
+    std::string many;
+    for (int i = 0; i < 50; ++i) many += "JSESSIONID=" + std::to_string(i) + ".NOPE; ";
+    ck_assert_int_eq(find("/a", {{"Cookie", many}}).member, -1);
+    ck_assert_int_eq(find("/a", {{"Cookie", many + "JSESSIONID=9.OX2"}}).member, 1);
+    std::string junk(300, '\0');
+    for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>(i);
+    ck_assert_int_eq(find(junk, {{"Cookie", junk}}).member, -1);
+    ck_assert_int_eq(find(";;;;;;", {{"Cookie", ";;,,==;\"\""}}).member, -1);
+}
+END_TEST
+
+// OXStickySession names the cookie and the path parameter.
+START_TEST(route_parsing_custom_names)
+{
+    ox::StickyNames n;
+    n.cookie = "OXSESSION";
+    n.path_param = "oxs";
+    ck_assert_int_eq(find("/a;oxs=1.OX2", {}, n).member, 1);
+    ck_assert_int_eq(find("/a;jsessionid=1.OX2", {}, n).member, -1);
+    ck_assert_int_eq(find("/a", {{"Cookie", "OXSESSION=1.OX1"}}, n).member, 0);
+    ck_assert_int_eq(find("/a", {{"Cookie", "JSESSIONID=1.OX1"}}, n).member, -1);
+    ck_assert_str_eq(std::string(ox::route_of("1.OX-3")).c_str(), "OX-3");
+}
+END_TEST
+
+namespace {
+
+// A balancer of three members (OX1, OX2, OX-3) with process-local state and
+// a manual clock.
+struct Rig {
+    explicit Rig(bool failover = true)
+    {
+        for (const char* r : {"OX1", "OX2", "OX-3"}) {
+            ox::MemberSpec m;
+            ox::parse_member("ajp://127.0.0.1:" + std::to_string(9000 + spec.members.size()), {}, m);
+            m.route = r;
+            m.retry = ox::Millis(60000);
+            spec.members.push_back(m);
+        }
+        spec.name = "b";
+        spec.failover = failover;
+        rt = std::make_unique<ox::BalancerRuntime>(spec, ox::Millis(1000), 4);
+    }
+    void admin(std::size_t i, AdminState s) { rt->member(i).slot().admin = static_cast<std::uint8_t>(s); }
+    void down(std::size_t i) { rt->member(i).slot().health = static_cast<std::uint8_t>(ox::Health::down); }
+    void error(std::size_t i) { rt->member(i).mark_failed(clock.now()); }
+    SessionRef session(const char* id)
+    {
+        ox::proxy::Header h{"Cookie", cookie = std::string("JSESSIONID=") + id};
+        ox::proxy::Request req;
+        req.path = "/x";
+        req.headers = &h;
+        req.header_count = 1;
+        return rt->session_of(req);
+    }
+    Choice pick(const SessionRef& s, std::uint64_t tried = 0) { return rt->pick(s, tried, clock.now()); }
+
+    ox::BalancerSpec spec;
+    std::unique_ptr<ox::BalancerRuntime> rt;
+    ox::ManualTimeSource clock;
+    std::string cookie;
+};
+
+}  // namespace
+
+// | carries a route to this member | active+up: there | draining+up: there | disabled, or down: successor |
+START_TEST(table_sticky)
+{
+    Rig r;
+    SessionRef s = r.session("42.OX2");
+    ck_assert_int_eq(s.member, 1);
+    Choice c = r.pick(s);
+    ck_assert_uint_eq(c.member, 1);
+    ck_assert(c.reason == Reason::sticky);
+
+    r.admin(1, AdminState::draining);
+    c = r.pick(s);
+    ck_assert_uint_eq(c.member, 1);
+    ck_assert(c.reason == Reason::sticky);
+
+    r.admin(1, AdminState::disabled);
+    c = r.pick(s);
+    ck_assert(c.member != 1 && c.member != Choice::npos);
+    ck_assert(c.reason == Reason::failover);
+    std::size_t successor = c.member;
+    // The same session always gets the same successor.
+    for (int i = 0; i < 20; ++i) ck_assert_uint_eq(r.pick(s).member, successor);
+
+    r.admin(1, AdminState::active);
+    r.down(1);
+    c = r.pick(s);
+    ck_assert_uint_eq(c.member, successor);
+    ck_assert(c.reason == Reason::failover);
+}
+END_TEST
+
+// The error window (passive detection) counts as down; once it is over the
+// member takes its sessions back.
+START_TEST(table_error_window)
+{
+    Rig r;
+    SessionRef s = r.session("42.OX1");
+    r.error(0);
+    Choice c = r.pick(s);
+    ck_assert(c.member != 0);
+    ck_assert(c.reason == Reason::failover);
+    r.clock.advance(ox::Millis(60001));
+    c = r.pick(s);
+    ck_assert_uint_eq(c.member, 0);
+    ck_assert(c.reason == Reason::sticky);
+}
+END_TEST
+
+// | carries no route | active+up: may be chosen | draining, disabled, down: never |
+START_TEST(table_new_sessions)
+{
+    Rig r;
+    r.admin(0, AdminState::draining);
+    r.admin(1, AdminState::disabled);
+    SessionRef none;
+    for (int i = 0; i < 20; ++i) {
+        Choice c = r.pick(none);
+        ck_assert_uint_eq(c.member, 2);
+        ck_assert(c.reason == Reason::new_session);
+    }
+    r.down(2);
+    ck_assert_uint_eq(r.pick(none).member, Choice::npos);
+}
+END_TEST
+
+// Only active members are successors: a draining member takes no sessions
+// of others. No live active member left: the session's own member if it is
+// merely in its error window, else nothing.
+START_TEST(table_successor_candidates)
+{
+    Rig r;
+    SessionRef s = r.session("7.OX1");
+    r.admin(0, AdminState::disabled);
+    r.admin(1, AdminState::draining);
+    for (int i = 0; i < 20; ++i) ck_assert_uint_eq(r.pick(s).member, 2);
+    r.down(2);
+    ck_assert_uint_eq(r.pick(s).member, Choice::npos);
+
+    Rig q;
+    SessionRef t = q.session("7.OX1");
+    q.error(0);
+    q.down(1);
+    q.down(2);
+    Choice c = q.pick(t);
+    ck_assert_uint_eq(c.member, 0);
+    ck_assert(c.reason == Reason::sticky);
+}
+END_TEST
+
+// Members already tried for this request are skipped: a retry of a new
+// session says so, a session falls over to its successor.
+START_TEST(table_tried)
+{
+    Rig r;
+    SessionRef none;
+    Choice c = r.pick(none, 0b001);
+    ck_assert(c.member != 0);
+    ck_assert(c.reason == Reason::retry);
+    ck_assert_uint_eq(r.pick(none, 0b111).member, Choice::npos);
+    SessionRef s = r.session("3.OX2");
+    c = r.pick(s, 0b010);
+    ck_assert(c.member != 1 && c.member != Choice::npos);
+    ck_assert(c.reason == Reason::failover);
+}
+END_TEST
+
+// OXFailover Off: a session whose member is disabled or down gets no member
+// (503), instead of a successor.
+START_TEST(table_no_failover)
+{
+    Rig r(false);
+    SessionRef s = r.session("3.OX2");
+    ck_assert_uint_eq(r.pick(s).member, 1);
+    r.admin(1, AdminState::disabled);
+    ck_assert_uint_eq(r.pick(s).member, Choice::npos);
+    r.admin(1, AdminState::active);
+    r.down(1);
+    ck_assert_uint_eq(r.pick(s).member, Choice::npos);
+    // New sessions still balance.
+    ck_assert(r.pick(SessionRef{}).member != Choice::npos);
+}
+END_TEST
+
+// A reload keeps each member's state by balancer and URL, whatever its new
+// position; added members start fresh, removed ones are gone. A runtime
+// admin change survives, unless the configuration's status changed.
+START_TEST(table_reload)
+{
+    std::vector<st::SlotKey> first = {{"b", "ajp://a:1", AdminState::active},
+                                      {"b", "ajp://b:1", AdminState::active},
+                                      {"c", "ajp://a:1", AdminState::draining}};
+    st::LocalTable old(first);
+    const st::Table& t = old.table();
+    t.slot(0).requests = 10;
+    t.slot(1).requests = 20;
+    t.slot(1).error_until_ms = 12345;
+    t.slot(2).requests = 30;
+    ck_assert(st::set_admin(t, "b", "ajp://a:1", AdminState::disabled));
+    ck_assert(st::set_admin(t, "c", "ajp://a:1", AdminState::disabled));
+    ck_assert(!st::set_admin(t, "b", "ajp://nope:1", AdminState::disabled));
+
+    std::vector<st::SlotKey> second = {{"c", "ajp://a:1", AdminState::active},   // config status edited
+                                       {"b", "ajp://new:1", AdminState::active},  // added
+                                       {"b", "ajp://a:1", AdminState::active}};   // moved; ajp://b:1 removed
+    std::size_t bytes = st::Table::bytes_for(second.size());
+    void* mem = ::operator new(bytes, std::align_val_t{64});
+    st::Table n = st::Table::format(mem, second, &t);
+    ck_assert_uint_eq(n.size(), 3);
+    ck_assert_uint_eq(n.slot(0).requests.load(), 30);
+    ck_assert_int_eq(n.slot(0).admin.load(), static_cast<int>(AdminState::active));  // the config won
+    ck_assert_uint_eq(n.slot(1).requests.load(), 0);
+    ck_assert_uint_eq(n.slot(2).requests.load(), 10);
+    ck_assert_int_eq(n.slot(2).admin.load(), static_cast<int>(AdminState::disabled));  // runtime change kept
+    ck_assert(n.find("b", "ajp://b:1") == nullptr);
+    ck_assert(st::Table::attach(mem).valid());
+    int junk[32] = {};
+    ck_assert(!st::Table::attach(junk).valid());
+    ::operator delete(mem, std::align_val_t{64});
+}
+END_TEST
+
+// The error window is in the shared slot: a member marked failed by one
+// process is avoided by another.
+START_TEST(error_window_shared_across_processes)
+{
+    std::vector<st::SlotKey> keys = {{"b", "ajp://a:1", AdminState::active}};
+    std::size_t bytes = st::Table::bytes_for(1);
+    void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert(mem != MAP_FAILED);
+    st::Table t = st::Table::format(mem, keys, nullptr);
+    ox::MemberSpec spec;
+    spec.retry = ox::Millis(60000);
+    ox::SteadyTimeSource clock;
+    ox::MemberRuntime here(spec, t.slot(0), ox::Millis(1000), 1);
+    ck_assert(!here.in_error(clock.now()));
+    pid_t kid = fork();
+    if (kid == 0) {
+        ox::MemberRuntime there(spec, st::Table::attach(mem).slot(0), ox::Millis(1000), 1);
+        _exit(there.mark_failed(clock.now()) ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(kid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(here.in_error(clock.now()));
+    // Already in error: this process does not log the transition again.
+    ck_assert(!here.mark_failed(clock.now()));
+    munmap(mem, bytes);
+}
+END_TEST
+
+int main()
+{
+    Suite* s = suite_create("session");
+    TCase* tc = tcase_create("session");
+    tcase_add_test(tc, route_parsing);
+    tcase_add_test(tc, route_parsing_hostile);
+    tcase_add_test(tc, route_parsing_custom_names);
+    tcase_add_test(tc, table_sticky);
+    tcase_add_test(tc, table_error_window);
+    tcase_add_test(tc, table_new_sessions);
+    tcase_add_test(tc, table_successor_candidates);
+    tcase_add_test(tc, table_tried);
+    tcase_add_test(tc, table_no_failover);
+    tcase_add_test(tc, table_reload);
+    tcase_add_test(tc, error_window_shared_across_processes);
+    suite_add_tcase(s, tc);
+    return unit::run_suite(s);
+}
