@@ -36,11 +36,40 @@ int status_for(Failure f) noexcept
     }
 }
 
-// Logs each failed attempt once, with the member and what it will cost the
-// client, and a member's entry into the error state once.
+// Where the request went and why, for LogFormat (%{oxbalance-member}n,
+// %{oxbalance-route}n, %{oxbalance-reason}n) and, when configured, as a
+// response header. Recorded before the response begins.
+void record_routing(request_rec* r, const ox::MemberSpec* m, ox::Reason why, const ox::SessionRef& session,
+                    const ServerConfig& sc) noexcept
+{
+    const char* member = m ? m->display_name().c_str() : "-";
+    const char* route =
+        session.route.empty() ? "-" : apr_pstrmemdup(r->pool, session.route.data(), session.route.size());
+    const char* reason = ox::to_string(why);
+    apr_table_setn(r->notes, "oxbalance-member", member);
+    apr_table_setn(r->notes, "oxbalance-route", route);
+    apr_table_setn(r->notes, "oxbalance-reason", reason);
+    if (!sc.route_header.empty()) {
+        // err_headers_out: kept on error responses too.
+        const char* v = apr_pstrcat(r->pool, "member=", member, "; route=", route, "; reason=", reason, nullptr);
+        apr_table_setn(r->err_headers_out, sc.route_header.c_str(), v);
+    }
+}
+
+// Records each attempt's member before its response begins; logs each
+// failed attempt once, with the member and what it will cost the client,
+// and a member's entry into the error state once.
 class LoggingObserver final : public ox::AttemptObserver {
 public:
-    LoggingObserver(request_rec* r, const BrigadeResponseSink& sink) noexcept : r_(r), sink_(sink) {}
+    LoggingObserver(request_rec* r, const BrigadeResponseSink& sink) noexcept
+        : r_(r), sink_(sink), sc_(*server_config(r->server))
+    {
+    }
+
+    void attempt_started(const ox::MemberSpec& m, ox::Reason reason, const ox::SessionRef& session) noexcept override
+    {
+        record_routing(r_, &m, reason, session, sc_);
+    }
 
     void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying) noexcept override
     {
@@ -64,30 +93,12 @@ public:
 private:
     request_rec* r_;
     const BrigadeResponseSink& sink_;
+    const ServerConfig& sc_;
 };
 
 RequestNote* note_of(request_rec* r) noexcept
 {
     return static_cast<RequestNote*>(ap_get_module_config(r->request_config, &oxbalance_module));
-}
-
-// Where the request went and why, for LogFormat (%{oxbalance-member}n,
-// %{oxbalance-route}n, %{oxbalance-reason}n) and, when configured, as a
-// response header.
-void record_routing(request_rec* r, const ox::ForwardResult& res, const ServerConfig& sc) noexcept
-{
-    const char* member = res.member ? res.member->display_name().c_str() : "-";
-    const char* route =
-        res.session.route.empty() ? "-" : apr_pstrmemdup(r->pool, res.session.route.data(), res.session.route.size());
-    const char* reason = ox::to_string(res.reason);
-    apr_table_setn(r->notes, "oxbalance-member", member);
-    apr_table_setn(r->notes, "oxbalance-route", route);
-    apr_table_setn(r->notes, "oxbalance-reason", reason);
-    if (!sc.route_header.empty()) {
-        // err_headers_out: kept on error responses too.
-        const char* v = apr_pstrcat(r->pool, "member=", member, "; route=", route, "; reason=", reason, nullptr);
-        apr_table_setn(r->err_headers_out, sc.route_header.c_str(), v);
-    }
 }
 
 // The result of a forward, as the handler's return value.
@@ -146,7 +157,7 @@ int forward(request_rec* r, const RequestNote& note)
     BrigadeResponseSink sink(r);
     LoggingObserver observer(r, sink);
     ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
-    record_routing(r, res, *server_config(r->server));
+    if (!res.member) record_routing(r, nullptr, res.reason, res.session, *server_config(r->server));
     return finish_request(r, note, res, body);
 }
 

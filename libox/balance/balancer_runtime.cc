@@ -217,6 +217,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         res.reason = choice.reason;
         ++res.attempts;
         count_choice(choice);
+        observer.attempt_started(m.spec(), choice.reason, res.session);
 
         proxy::Outcome o;
         bool reused = false;

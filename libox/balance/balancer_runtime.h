@@ -21,10 +21,15 @@
 
 namespace ox {
 
-// Told about every failed attempt, so the caller can log each exactly once.
+enum class Reason : std::uint8_t;
+
+// Told about every attempt, so the caller can record where the request went
+// (before the response starts) and log each failure exactly once.
 class AttemptObserver {
 public:
     virtual ~AttemptObserver() = default;
+    // A member was chosen for the request; the response has not begun.
+    virtual void attempt_started(const MemberSpec& member, Reason reason, const SessionRef& session) noexcept = 0;
     // `retrying`: another member will be tried for this request.
     virtual void attempt_failed(const MemberSpec& member, const proxy::Outcome& outcome, bool retrying) noexcept = 0;
     // The member just entered the error state (in every process) and is

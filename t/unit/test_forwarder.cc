@@ -243,6 +243,11 @@ START_TEST(retry_zero_never_avoided)
     ck_assert_uint_eq(bal.obs.attempts.size(), 1);
     ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
     ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
+    // Each attempt was announced before it began, with why it went there.
+    ck_assert_uint_eq(bal.obs.started.size(), 2);
+    CK_ASSERT_STRING_EQ(bal.obs.started[0].first, down.url());
+    ck_assert(bal.obs.started[0].second == ox::Reason::new_session);
+    ck_assert(bal.obs.started[1].second == ox::Reason::retry);
     // Four more requests at the same instant. The refused member is never
     // avoided, so it keeps its turn in the weighted rotation: every second
     // request tries it first and fails over to B; every failure is

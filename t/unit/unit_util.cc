@@ -447,6 +447,12 @@ void RecordingSink::abort() noexcept
     copy_pending();
 }
 
+void RecordingObserver::attempt_started(const ox::MemberSpec& member, ox::Reason reason,
+                                        const ox::SessionRef&) noexcept
+{
+    started.emplace_back(member.url, reason);
+}
+
 void RecordingObserver::attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying) noexcept
 {
     attempts.push_back({m.url, o.failure, o.request_sent, retrying});

@@ -174,11 +174,13 @@ public:
         bool request_sent;
         bool retrying;
     };
+    void attempt_started(const ox::MemberSpec& member, ox::Reason reason, const ox::SessionRef& session) noexcept override;
     void attempt_failed(const ox::MemberSpec& member, const ox::proxy::Outcome& o, bool retrying) noexcept override;
     void member_failed(const ox::MemberSpec& member) noexcept override;
 
     std::vector<Attempt> attempts;
     std::vector<std::string> failed_members;
+    std::vector<std::pair<std::string, ox::Reason>> started;  // url, why
 };
 
 // ---- sockets ------------------------------------------------------------------
