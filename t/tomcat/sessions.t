@@ -9,9 +9,9 @@ use Apache::Test qw(plan ok);
 use Apache::TestUtil qw(t_cmp);
 use Apache::TestRequest qw(GET);
 use File::Temp ();
-use OXB::Test qw(have_tomcat base_url);
+use OXB::Test qw(have_tomcat base_url error_log_mark wait_for_log);
 
-plan tests => 31, sub { have_tomcat() };
+plan tests => 32, sub { have_tomcat() };
 
 my $base = base_url();
 
@@ -137,8 +137,11 @@ my ($s1, $s2) = ($ox1[0], $ox2[0]);
 # OXFailover Off: a session whose member is disabled gets 503; new sessions
 # still work.
 {
+    my $mark = error_log_mark();
     my ($r) = whoami('/tcnf/whoami', Cookie => "JSESSIONID=$s1");
     ok t_cmp($r->code, 503, 'OXFailover Off: 503 for a session of a disabled member');
+    my @lines = grep { /OXB00016: balancer tcnofailover/ } wait_for_log($mark, qr/OXB00016/);
+    ok t_cmp(scalar @lines, 1, 'OXFailover Off: the refusal is logged');
     my ($r2, $w) = whoami('/tcnf/whoami');
     ok t_cmp($w->{route}, 'OX2', 'OXFailover Off: no route still balances');
 }

@@ -9,8 +9,9 @@ use OXB::Test qw(child_pids sanitized);
 
 plan tests => 3;
 
-# Provoked by t/ajp/faults.t and t/ajp/reuse.t.
-my %expected = map { $_ => 1 } qw(OXB00010 OXB00011 OXB00012 OXB00014);
+# Provoked by t/ajp/faults.t, t/ajp/reuse.t, t/ajp/reload.t,
+# t/tomcat/sessions.t (OXB00016) and t/tomcat/zz_failover.t.
+my %expected = map { $_ => 1 } qw(OXB00010 OXB00011 OXB00012 OXB00014 OXB00016);
 
 my $log = Apache::Test::config()->{vars}{t_logs} . '/error_log';
 open my $fh, '<', $log or die "cannot read $log: $!";
