@@ -2,6 +2,7 @@
 
 #include <apr_shm.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "mod_oxbalance_config.h"
@@ -18,6 +19,17 @@ constexpr const char* kRetainedKey = "mod_oxbalance-shm";
 struct Retained {
     apr_shm_t* shm;
 };
+
+// APR keeps its own bookkeeping at the start of an anonymous segment, so its
+// base address is not aligned for the slots: round it up inside the block
+// (which is made one alignment larger for that).
+constexpr std::size_t kAlign = alignof(ox::state::MemberSlot);
+
+void* aligned_base(apr_shm_t* shm) noexcept
+{
+    auto p = reinterpret_cast<std::uintptr_t>(apr_shm_baseaddr_get(shm));
+    return reinterpret_cast<void*>((p + kAlign - 1) & ~(std::uintptr_t{kAlign} - 1));
+}
 
 // One slot per member, balancers in configuration order; records each
 // balancer's first slot.
@@ -51,15 +63,20 @@ int post_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
         // A fresh block each generation: children of the old generation
         // finish their requests on the old one, which they still map.
         apr_shm_t* shm = nullptr;
-        apr_status_t rv = apr_shm_create(&shm, ox::state::Table::bytes_for(keys.size()), nullptr, s->process->pool);
+        apr_status_t rv =
+            apr_shm_create(&shm, ox::state::Table::bytes_for(keys.size()) + kAlign, nullptr, s->process->pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, OXBLOGNO(00021) "cannot create the shared memory for %zu members",
                          keys.size());
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         ox::state::Table previous;
-        if (retained->shm) previous = ox::state::Table::attach(apr_shm_baseaddr_get(retained->shm));
-        mc->table = ox::state::Table::format(apr_shm_baseaddr_get(shm), keys, &previous);
+        if (retained->shm) previous = ox::state::Table::attach(aligned_base(retained->shm));
+        mc->table = ox::state::Table::format(aligned_base(shm), keys, &previous);
+        if (!mc->table.valid()) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, OXBLOGNO(00021) "shared memory is not aligned for member slots");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         if (retained->shm) apr_shm_destroy(retained->shm);
         retained->shm = shm;
         return OK;

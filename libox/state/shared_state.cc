@@ -56,6 +56,7 @@ std::size_t Table::bytes_for(std::size_t slots) noexcept { return kHeaderBytes +
 Table Table::format(void* mem, const std::vector<SlotKey>& keys, const Table* previous) noexcept
 {
     Table t;
+    if (reinterpret_cast<std::uintptr_t>(mem) % alignof(MemberSlot) != 0) return t;  // not formattable
     t.header_ = static_cast<Header*>(mem);
     auto* base = static_cast<unsigned char*>(mem);
     for (std::size_t i = 0; i < keys.size(); ++i) {

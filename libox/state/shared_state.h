@@ -56,8 +56,8 @@ public:
     // Bytes a block for `slots` members needs.
     static std::size_t bytes_for(std::size_t slots) noexcept;
 
-    // Formats `mem` (bytes_for(keys.size()) bytes, 64-byte aligned) with one
-    // slot per key, in order. A member that `previous` also has (same
+    // Formats `mem` (bytes_for(keys.size()) bytes, 64-byte aligned; else the
+    // result is not valid()) with one slot per key, in order. A member that `previous` also has (same
     // balancer and URL) keeps its state and counters; its admin state stays
     // what it was at run time unless the configuration's status changed.
     static Table format(void* mem, const std::vector<SlotKey>& keys, const Table* previous) noexcept;

@@ -119,7 +119,8 @@ START_TEST(route_parsing_custom_names)
     ck_assert_int_eq(find("/a;jsessionid=1.OX2", {}, n).member, -1);
     ck_assert_int_eq(find("/a", {{"Cookie", "OXSESSION=1.OX1"}}, n).member, 0);
     ck_assert_int_eq(find("/a", {{"Cookie", "JSESSIONID=1.OX1"}}, n).member, -1);
-    ck_assert_str_eq(std::string(ox::route_of("1.OX-3")).c_str(), "OX-3");
+    std::string route(ox::route_of("1.OX-3"));
+    ck_assert_str_eq(route.c_str(), "OX-3");
 }
 END_TEST
 
