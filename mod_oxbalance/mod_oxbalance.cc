@@ -1,5 +1,6 @@
 // mod_oxbalance: the module definition, the only C boundary. Every hook is a
 // thin C-linkage shim into namespace oxb.
+#include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_config.h"
 #include "mod_oxbalance_handler.h"
 #include "mod_oxbalance_httpd.h"
@@ -18,6 +19,8 @@ static int oxb_post_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptem
 }
 static void oxb_child_init(apr_pool_t* p, server_rec* s) { oxb::child_init(p, s); }
 static int oxb_translate_name(request_rec* r) { return oxb::translate_name(r); }
+static int oxb_acl_post_read_request(request_rec* r) { return oxb::acl_post_read_request(r); }
+static int oxb_acl_translate_name(request_rec* r) { return oxb::acl_translate_name(r); }
 static int oxb_map_to_storage(request_rec* r) { return oxb::map_to_storage(r); }
 static int oxb_handler(request_rec* r) { return oxb::handler(r); }
 static void* oxb_create_server_config(apr_pool_t* p, server_rec* s) { return oxb::create_server_config(p, s); }
@@ -31,6 +34,9 @@ static void oxb_register_hooks(apr_pool_t*)
     ap_hook_check_config(oxb_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_post_config(oxb_post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
     ap_hook_child_init(oxb_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // The access check comes before anything else may act on the request.
+    ap_hook_post_read_request(oxb_acl_post_read_request, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
+    ap_hook_translate_name(oxb_acl_translate_name, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
     // Before mod_alias, mod_rewrite's per-server phase and core.
     ap_hook_translate_name(oxb_translate_name, nullptr, nullptr, APR_HOOK_FIRST);
     ap_hook_map_to_storage(oxb_map_to_storage, nullptr, nullptr, APR_HOOK_FIRST);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "balance/balancer_runtime.h"
+#include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
 
@@ -264,6 +265,8 @@ static const char* c_cmd_sticky(cmd_parms* cmd, void* d, const char* a, const ch
 static const char* c_cmd_lbmethod(cmd_parms* cmd, void* d, const char* a) { return cmd_lbmethod(cmd, d, a); }
 static const char* c_cmd_failover(cmd_parms* cmd, void* d, int on) { return cmd_failover(cmd, d, on); }
 static const char* c_cmd_route_header(cmd_parms* cmd, void* d, const char* a) { return cmd_route_header(cmd, d, a); }
+static const char* c_cmd_protect(cmd_parms* cmd, void* d, const char* a) { return cmd_protect(cmd, d, a); }
+static const char* c_cmd_trusted_proxy(cmd_parms* cmd, void* d, const char* a) { return cmd_trusted_proxy(cmd, d, a); }
 }
 
 // httpd declares cmd_func without parameters in C++; casting through
@@ -289,6 +292,10 @@ const command_rec directives[] = {
                  "OXFailover On|Off: send a session whose member is gone to its successor, or answer 503"),
     AP_INIT_TAKE1("OXRouteHeader", as_cmd_func(c_cmd_route_header), nullptr, RSRC_CONF,
                   "OXRouteHeader NAME|off: a response header saying which member answered and why"),
+    AP_INIT_RAW_ARGS("OXProtect", as_cmd_func(c_cmd_protect), nullptr, RSRC_CONF,
+                     "OXProtect /prefix address|cidr|local ...: only these clients may reach the path"),
+    AP_INIT_ITERATE("OXTrustedProxy", as_cmd_func(c_cmd_trusted_proxy), nullptr, RSRC_CONF,
+                    "OXTrustedProxy cidr ...: peers whose X-Forwarded-For/Forwarded name the client"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 
@@ -324,6 +331,14 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
         const ServerConfig* rh = add->route_header_set ? add : base;
         sc->route_header = rh->route_header;
         sc->route_header_set = rh->route_header_set;
+        // A vhost's OXProtect line replaces the main server's for the same
+        // prefix; the others apply to it too.
+        sc->protect_lines = add->protect_lines;
+        sc->protect = ox::acl::ProtectRules::merge(ox::acl::ProtectRulesBuilder(base->protect_lines).build(),
+                                                   ox::acl::ProtectRulesBuilder(add->protect_lines).build());
+        const ServerConfig* tp = add->trusted_set ? add : base;
+        sc->trusted = tp->trusted;
+        sc->trusted_set = tp->trusted_set;
         for (const PassRule& r : base->passes) {
             bool overridden = std::any_of(add->passes.begin(), add->passes.end(),
                                           [&](const PassRule& a) { return a.prefix == r.prefix; });
@@ -340,6 +355,7 @@ int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
     try {
         ServerConfig* main_sc = server_config(s);
         ModuleConfig* mc = main_sc->module;
+        main_sc->protect = ox::acl::ProtectRulesBuilder(main_sc->protect_lines).build();
         int rc = OK;
         for (const auto& b : mc->balancers) {
             if (b->spec.members.empty()) {

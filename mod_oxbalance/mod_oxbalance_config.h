@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "acl/cidr_set.h"
+#include "acl/protect_rules.h"
 #include "balance/balancer_spec.h"
 #include "mod_oxbalance_httpd.h"
 #include "state/shared_state.h"
@@ -62,6 +64,14 @@ struct ServerConfig {
     // empty: none. `route_header_set` is the merge's "unset" sentinel.
     std::string route_header;
     bool route_header_set = false;
+    // OXProtect: this server's own lines, and the rules in force (its own
+    // and the main server's, built by merge or, for the main server, by
+    // check_config).
+    ox::acl::ProtectRulesBuilder protect_lines;
+    ox::acl::ProtectRules protect;
+    // OXTrustedProxy
+    ox::acl::CidrSet trusted;
+    bool trusted_set = false;
 
     // The rule for a request path, or null.
     const PassRule* match(std::string_view path) const noexcept;

@@ -3,10 +3,12 @@
 #include <cstring>
 
 #include "balance/balancer_runtime.h"
+#include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_brigade.h"
 #include "mod_oxbalance_config.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_request.h"
+#include "mod_oxbalance_request_state.h"
 #include "mod_oxbalance_runtime.h"
 
 namespace oxb {
@@ -14,11 +16,6 @@ namespace oxb {
 namespace {
 
 constexpr const char* kHandlerName = "oxbalance";
-
-// What translate_name found, kept for the handler.
-struct RequestNote {
-    const PassRule* rule;
-};
 
 using ox::proxy::Failure;
 
@@ -96,13 +93,15 @@ private:
     const ServerConfig& sc_;
 };
 
-RequestNote* note_of(request_rec* r) noexcept
+// The pass rule translate_name chose, or null: not ours.
+const PassRule* rule_of(request_rec* r) noexcept
 {
-    return static_cast<RequestNote*>(ap_get_module_config(r->request_config, &oxbalance_module));
+    RequestState* st = request_state(r, false);
+    return st ? st->rule : nullptr;
 }
 
 // The result of a forward, as the handler's return value.
-int finish_request(request_rec* r, const RequestNote& note, const ox::ForwardResult& res,
+int finish_request(request_rec* r, const PassRule& rule, const ox::ForwardResult& res,
                    const BrigadeBodySource& body) noexcept
 {
     const ox::proxy::Outcome& o = res.outcome;
@@ -110,11 +109,11 @@ int finish_request(request_rec* r, const RequestNote& note, const ox::ForwardRes
     switch (o.failure) {
     case Failure::no_member: {
         ChildRuntime* rt = server_config(r->server)->module->runtime;
-        long quiet = rt->no_member_log_due(note.rule->balancer_index, ox::Clock::now());
+        long quiet = rt->no_member_log_due(rule.balancer_index, ox::Clock::now());
         if (quiet >= 0) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           OXBLOGNO(00016) "balancer %s: %s; answering 503 (%ld more like this before)",
-                          note.rule->balancer_name.c_str(), o.detail, quiet);
+                          rule.balancer_name.c_str(), o.detail, quiet);
         }
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -140,14 +139,19 @@ int finish_request(request_rec* r, const RequestNote& note, const ox::ForwardRes
     }
 }
 
-int forward(request_rec* r, const RequestNote& note)
+int forward(request_rec* r, const PassRule& rule)
 {
     ModuleConfig* mc = server_config(r->server)->module;
     if (!mc->runtime) return HTTP_INTERNAL_SERVER_ERROR;  // OXB00020/21 were logged at start
-    ox::BalancerRuntime& balancer = mc->runtime->balancer(note.rule->balancer_index);
+    ox::BalancerRuntime& balancer = mc->runtime->balancer(rule.balancer_index);
 
     ox::proxy::Request req;
-    if (int rc = build_request(r, *note.rule, req); rc != OK) return rc;
+    if (int rc = build_request(r, rule, req); rc != OK) return rc;
+    // A backend prefix changes the path the backend resolves: the ACL
+    // decides on those bytes as well (/tc/webservices is /webservices there).
+    if (rule.has_backend_prefix) {
+        if (int rc = acl_check_forwarded(r, req.path); rc != OK) return rc;
+    }
     char* scratch = nullptr;
     if (req.body == ox::proxy::BodyKind::length) {
         scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size()));
@@ -158,7 +162,7 @@ int forward(request_rec* r, const RequestNote& note)
     LoggingObserver observer(r, sink);
     ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
     if (!res.member) record_routing(r, nullptr, res.reason, res.session, *server_config(r->server));
-    return finish_request(r, note, res, body);
+    return finish_request(r, rule, res, body);
 }
 
 }  // namespace
@@ -169,9 +173,7 @@ int translate_name(request_rec* r)
     ServerConfig* sc = server_config(r->server);
     const PassRule* rule = sc->match(r->uri);
     if (!rule || rule->excluded()) return DECLINED;
-    auto* note = static_cast<RequestNote*>(apr_palloc(r->pool, sizeof(RequestNote)));
-    note->rule = rule;
-    ap_set_module_config(r->request_config, &oxbalance_module, note);
+    request_state(r, true)->rule = rule;
     // A reverse-proxied request, as mod_proxy marks it: httpd keeps the
     // backend's Date and Server headers.
     r->proxyreq = PROXYREQ_REVERSE;
@@ -183,16 +185,16 @@ int translate_name(request_rec* r)
 int map_to_storage(request_rec* r)
 {
     // No file-system walk for forwarded requests: nothing on disk is served.
-    return note_of(r) ? OK : DECLINED;
+    return rule_of(r) ? OK : DECLINED;
 }
 
 int handler(request_rec* r)
 {
     if (!r->handler || std::strcmp(r->handler, kHandlerName) != 0) return DECLINED;
-    RequestNote* note = note_of(r);
-    if (!note) return DECLINED;
+    const PassRule* rule = rule_of(r);
+    if (!rule) return DECLINED;
     try {
-        return forward(r, *note);
+        return forward(r, *rule);
     } catch (const std::exception& e) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error: %s", e.what());
     } catch (...) {

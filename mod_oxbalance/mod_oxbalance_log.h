@@ -16,6 +16,9 @@
 //   00014 the client went away while the response streamed
 //   00015 an unexpected internal error (a C++ exception) was contained
 //   00016 no member may take a request (rate-limited per balancer)
+// Access (OXProtect)
+//   00030 a client was denied a protected path (403), once per client and rule per minute
+//   00031 an ambiguous path was refused (400), once per client and reason per minute
 // Processes
 //   00020 the per-process runtime could not be created
 //   00021 the shared memory could not be created

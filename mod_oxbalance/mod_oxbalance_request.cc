@@ -22,21 +22,6 @@ bool hop_by_hop(const char* name) noexcept
     return false;
 }
 
-// The client's request-target path, still %-encoded: httpd decodes
-// r->uri and r->parsed_uri.path in place, r->unparsed_uri keeps the bytes.
-std::string_view raw_path(request_rec* r)
-{
-    std::string_view t = r->unparsed_uri ? r->unparsed_uri : "";
-    if (t.empty() || t.front() != '/') {
-        // absolute-form "http://host/path?q": the path starts after the authority
-        auto scheme = t.find("://");
-        auto slash = scheme == std::string_view::npos ? std::string_view::npos : t.find('/', scheme + 3);
-        if (slash == std::string_view::npos) return r->uri;
-        t.remove_prefix(slash);
-    }
-    return t.substr(0, t.find_first_of("?#"));
-}
-
 // The path as the backend must see it: the client's bytes, with the OXPass
 // prefix replaced by the backend prefix.
 std::string_view backend_path(request_rec* r, const PassRule& rule)
@@ -99,6 +84,21 @@ int body_kind(request_rec* r, ox::proxy::Request& out)
 }
 
 }  // namespace
+
+// The client's request-target path, still %-encoded: httpd decodes
+// r->uri and r->parsed_uri.path in place, r->unparsed_uri keeps the bytes.
+std::string_view raw_path(const request_rec* r) noexcept
+{
+    std::string_view t = r->unparsed_uri ? r->unparsed_uri : "";
+    if (t.empty() || t.front() != '/') {
+        // absolute-form "http://host/path?q": the path starts after the authority
+        auto scheme = t.find("://");
+        auto slash = scheme == std::string_view::npos ? std::string_view::npos : t.find('/', scheme + 3);
+        if (slash == std::string_view::npos) return r->uri;
+        t.remove_prefix(slash);
+    }
+    return t.substr(0, t.find_first_of("?#"));
+}
 
 int build_request(request_rec* r, const PassRule& rule, ox::proxy::Request& out)
 {

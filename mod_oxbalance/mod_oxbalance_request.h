@@ -8,6 +8,11 @@
 
 namespace oxb {
 
+// The client's request-target path, still %-encoded, without the query:
+// httpd decodes r->uri and r->parsed_uri.path in place, r->unparsed_uri keeps
+// the client's bytes.
+std::string_view raw_path(const request_rec* r) noexcept;
+
 // Fills `out` with views into r's pool. Returns OK, or the HTTP status for a
 // request that cannot be forwarded (an unsupported Transfer-Encoding, a bad
 // Content-Length).

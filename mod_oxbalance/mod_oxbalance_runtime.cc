@@ -6,7 +6,7 @@
 namespace oxb {
 
 ChildRuntime::ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, std::size_t threads)
-    : quiet_(new Quiet[mc.balancers.size()])
+    : quiet_(new Quiet[mc.balancers.size()]), seen_(new Seen[kSeen])
 {
     balancers_.reserve(mc.balancers.size());
     for (const auto& b : mc.balancers) {
@@ -28,10 +28,28 @@ long ChildRuntime::no_member_log_due(std::size_t index, ox::TimePoint now) noexc
     return q.suppressed.exchange(0, std::memory_order_relaxed);
 }
 
+bool ChildRuntime::acl_log_due(std::string_view client, std::string_view what, ox::TimePoint now) noexcept
+{
+    constexpr std::int64_t kIntervalMs = 60000;
+    std::uint64_t key = 0xcbf29ce484222325ULL;
+    for (std::string_view part : {client, std::string_view("\0", 1), what}) {
+        for (unsigned char c : part) key = (key ^ c) * 0x100000001b3ULL;
+    }
+    key |= 1;  // 0 marks an empty entry
+    Seen& e = seen_[key % kSeen];
+    std::int64_t now_ms = std::chrono::duration_cast<ox::Millis>(now.time_since_epoch()).count();
+    if (e.key.load(std::memory_order_relaxed) == key && now_ms < e.until_ms.load(std::memory_order_relaxed)) return false;
+    e.key.store(key, std::memory_order_relaxed);
+    e.until_ms.store(now_ms + kIntervalMs, std::memory_order_relaxed);
+    return true;
+}
+
 void child_init(apr_pool_t* pchild, server_rec* s)
 {
     ModuleConfig* mc = server_config(s)->module;
-    if (mc->balancers.empty() || !mc->table.valid()) return;
+    // Without balancers there is no table, but the ACL still needs its log
+    // limiter.
+    if (!mc->balancers.empty() && !mc->table.valid()) return;
     try {
         int threads = 0;
         if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) threads = 1;

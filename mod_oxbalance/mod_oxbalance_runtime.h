@@ -5,6 +5,7 @@
 #define MOD_OXBALANCE_RUNTIME_H
 
 #include <atomic>
+#include <string_view>
 #include <memory>
 #include <vector>
 
@@ -24,13 +25,23 @@ public:
     // or -1 when this one is not to be logged either.
     long no_member_log_due(std::size_t index, ox::TimePoint now) noexcept;
 
+    // Access denials are logged once per client and rule (or reason) per
+    // minute: a scanner must not flood the log.
+    bool acl_log_due(std::string_view client, std::string_view what, ox::TimePoint now) noexcept;
+
 private:
+    struct Seen {
+        std::atomic<std::uint64_t> key{0};
+        std::atomic<std::int64_t> until_ms{0};
+    };
+    static constexpr std::size_t kSeen = 256;
     struct Quiet {
         std::atomic<std::int64_t> next_ms{0};
         std::atomic<long> suppressed{0};
     };
     std::vector<std::unique_ptr<ox::BalancerRuntime>> balancers_;
     std::unique_ptr<Quiet[]> quiet_;
+    std::unique_ptr<Seen[]> seen_;
 };
 
 void child_init(apr_pool_t* pchild, server_rec* s);

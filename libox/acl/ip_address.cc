@@ -139,7 +139,7 @@ bool IpAddress::is_v4() const noexcept { return std::memcmp(bytes.data(), kV4Pre
 bool IpAddress::is_loopback() const noexcept
 {
     if (is_v4()) return bytes[12] == 127;
-    for (int i = 0; i < 15; ++i) {
+    for (std::size_t i = 0; i < 15; ++i) {
         if (bytes[i] != 0) return false;
     }
     return bytes[15] == 1;
@@ -203,7 +203,7 @@ std::size_t format_ip(const IpAddress& a, char* buf, std::size_t cap) noexcept
     if (cap < kIpTextMax) return 0;
     char* p = buf;
     if (a.is_v4()) {
-        for (int i = 12; i < 16; ++i) {
+        for (std::size_t i = 12; i < 16; ++i) {
             if (i > 12) *p++ = '.';
             p = put_decimal(p, a.bytes[i]);
         }
@@ -211,7 +211,7 @@ std::size_t format_ip(const IpAddress& a, char* buf, std::size_t cap) noexcept
         return static_cast<std::size_t>(p - buf);
     }
     unsigned g[8];
-    for (int k = 0; k < 8; ++k) g[k] = static_cast<unsigned>(a.bytes[2 * k] << 8 | a.bytes[2 * k + 1]);
+    for (std::size_t k = 0; k < 8; ++k) g[k] = static_cast<unsigned>(a.bytes[2 * k] << 8 | a.bytes[2 * k + 1]);
     // RFC 5952 4.2: the longest run of two or more zero groups becomes "::",
     // the first one when two runs are equally long.
     int best = -1, best_len = 1;

@@ -134,6 +134,28 @@ Kind kind_of(const char* seg, std::size_t n) noexcept
     return Kind::name;
 }
 
+// Puts the decoded segment that sits at out + len (n bytes) into the path
+// out[0, len), which ends with '/'.
+PathStatus place_segment(Kind kind, std::size_t n, char* out, std::size_t capacity, std::size_t& len) noexcept
+{
+    switch (kind) {
+    case Kind::empty:  // normalize(): "//" merges into "/"
+    case Kind::dot:    // normalize(): "/./" becomes "/"
+        return PathStatus::ok;
+    case Kind::dotdot:  // normalize(): "/seg/../" becomes "/"; at the root it is a 400
+        if (len == 1) return PathStatus::above_root;
+        --len;  // drop the trailing '/', then the segment before it
+        while (out[len - 1] != '/') --len;
+        return PathStatus::ok;
+    case Kind::name:
+        len += n;
+        if (len == capacity) return PathStatus::too_long;
+        out[len++] = '/';
+        return PathStatus::ok;
+    }
+    return PathStatus::ok;
+}
+
 }  // namespace
 
 const char* path_status_text(PathStatus s) noexcept
@@ -187,21 +209,8 @@ PathStatus normalize_path(std::string_view raw, char* out, std::size_t capacity,
         if (!valid_utf8(out + len, n)) return PathStatus::bad_utf8;  // convertURI(): malformed input is a 400
 
         last = kind_of(out + len, n);
-        switch (last) {
-        case Kind::empty:  // normalize(): "//" merges into "/"
-        case Kind::dot:    // normalize(): "/./" becomes "/"
-            break;
-        case Kind::dotdot:  // normalize(): "/seg/../" becomes "/"; at the root it is a 400
-            if (len == 1) return PathStatus::above_root;
-            --len;  // drop the trailing '/', then the segment before it
-            while (out[len - 1] != '/') --len;
-            break;
-        case Kind::name:
-            len += n;
-            if (len == capacity) return PathStatus::too_long;
-            out[len++] = '/';
-            break;
-        }
+        s = place_segment(last, n, out, capacity, len);
+        if (s != PathStatus::ok) return s;
         if (end == raw.size()) break;
         pos = end + 1;
     }

@@ -1,0 +1,147 @@
+# OXProtect end to end: every spelling of the protected SOAP paths, sent
+# byte for byte over a raw socket (no client library normalises the path),
+# from a client that is not allowed, must never reach Tomcat's protected
+# servlet; from an allowed client the legitimate spellings do.
+#
+# The configuration this test expects (t/conf/extra.conf.in):
+#   OXPass /servlet tomcat
+#   OXPass /webservices tomcat
+#   OXProtect /servlet/axis2/services 10.99.0.0/16
+#   OXProtect /webservices 10.99.0.0/16
+#   on the main port: OXTrustedProxy without 127.0.0.1 (forged headers count
+#   for nothing), so the test client 127.0.0.1 is NOT allowed;
+#   on the port in $ENV{OXB_ACL_ALLOWED_PORT}: the same, with 127.0.0.1
+#   allowed.
+# OXPass /tc tomcat / (from the older tests) is used too: "/tc" + spelling
+# forwards the spelling's bytes to Tomcat unchanged, so the ACL must decide on
+# what Tomcat resolves from the bytes forwarded, not only on the client's
+# path (/tc/webservices/y is /webservices/y at the backend).
+#
+# What must happen to each spelling is in t/acl/spellings.pl (403 denied,
+# 400 refused as ambiguous, 404 not the protected resource). The fuzz seeds
+# (t/fuzz/corpus: the raw paths of t/unit/test_acl.cc's table) are sent too:
+# none may reach the servlet, and none may break anything (no 5xx). Their
+# status is not checked otherwise: some are harmless paths ("/", "/x/..")
+# that httpd answers itself (t/htdocs/index.html: 200).
+use strict;
+use warnings;
+use Apache::Test qw(plan ok skip);
+use Apache::TestUtil qw(t_cmp);
+use IO::Socket::INET ();
+use OXB::Test qw(have_tomcat);
+
+my $cfg = Apache::Test::config();
+my $t_dir = $cfg->{vars}{t_dir};
+my @spellings = do "$t_dir/acl/spellings.pl" or die "cannot read $t_dir/acl/spellings.pl: " . ($@ || $!);
+
+my @corpus;
+{
+    my $dir = "$t_dir/fuzz/corpus";
+    opendir my $d, $dir or die "cannot read $dir: $!";
+    for my $f (sort grep { !/^\./ } readdir $d) {
+        open my $fh, '<:raw', "$dir/$f" or die "$dir/$f: $!";
+        local $/;
+        my $raw = <$fh> // '';
+        # A request line cannot carry these; an empty target is sent as it is.
+        next if $raw =~ /[\x00-\x1f\x7f ]/;
+        push @corpus, $raw;
+    }
+}
+
+my $allowed_port = $ENV{OXB_ACL_ALLOWED_PORT};
+# Spellings that are not the legitimate one but that Tomcat maps to the
+# protected servlet, and whose path httpd still routes with OXPass /servlet
+# or /webservices: from an allowed client they must arrive (a control that
+# the spellings of the 403 class really are the protected resource).
+my @controls = ('/servlet/foo/..;/axis2/services/x', '/servlet/axis2;x/services/x', '/servlet/%61xis2/services/x',
+                '/webservices/./y', '//webservices/y', '/servlet/x/..;/..;/webservices/y');
+my @legit = ('/servlet/axis2/services/x', '/webservices/y');
+
+my @slash = grep { $_->[0] =~ m{^/} } @spellings;
+my @corpus_slash = grep { m{^/} } @corpus;
+plan tests => 2 * @spellings + 2 * @slash + 2 * @corpus + 2 * @corpus_slash + 8 + 2 * (@legit + @controls),
+    sub { have_tomcat() };
+
+my $host = $cfg->{vars}{servername};
+my $port = $cfg->{vars}{port};
+
+# One request on its own connection; returns (status, body). The path goes
+# out exactly as given.
+sub raw_get {
+    my ($to_port, $path, @headers) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $to_port, Timeout => 10)
+        or die "connect to port $to_port: $!";
+    binmode $s;
+    my $req = "GET $path HTTP/1.1\r\nHost: $host\r\n" . join('', map { "$_\r\n" } @headers) . "Connection: close\r\n\r\n";
+    print $s $req;
+    my $resp = '';
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 30;
+        while (1) {
+            my $n = sysread($s, my $chunk, 65536);
+            last unless $n;
+            $resp .= $chunk;
+        }
+        alarm 0;
+    };
+    close $s;
+    my ($status) = $resp =~ m{\AHTTP/1\.[01] (\d{3})};
+    my ($body) = $resp =~ /\r\n\r\n(.*)\z/s;
+    return ($status // 0, $body // '');
+}
+
+sub shown { my $p = shift; $p =~ s/([^\x21-\x7e])/sprintf('\\x%02x', ord $1)/ge; return $p }
+
+my %accept = (403 => [403], 400 => [400, 404], 404 => [404]);
+
+# Sends $path from the non-allowed client: the servlet is never reached, and
+# the status is one of @$ok (with $ok undef: any status below 500).
+sub denied {
+    my ($path, $ok, $why, @headers) = @_;
+    my ($status, $body) = raw_get($port, $path, @headers);
+    my $p = shown($path);
+    ok !($body =~ /PROTECTED RESOURCE REACHED/) or print "# REACHED the protected servlet: $p ($why): $body";
+    my $good = $ok ? grep { $_ == $status } @$ok : $status >= 100 && $status < 500;
+    ok($good ? 1 : 0) or print "# $p ($why): status $status, expected ", ($ok ? "@$ok" : 'below 500'), "\n";
+}
+
+# The table: each spelling as it is, with the status its class demands.
+for my $row (@spellings) {
+    my ($path, $class, $why) = @$row;
+    denied($path, $accept{$class}, $why);
+}
+
+# The same spellings behind OXPass /tc, whose bytes reach Tomcat unchanged:
+# denied (403) or refused (400/404), never forwarded to the servlet.
+for my $row (@slash) {
+    my ($path, $class, $why) = @$row;
+    denied("/tc$path", [400, 403, 404], "/tc + $why");
+}
+
+# Every fuzz seed, as it is and behind /tc.
+for my $path (@corpus) {
+    denied($path, undef, 'fuzz seed');
+}
+for my $path (@corpus_slash) {
+    denied("/tc$path", undef, 'fuzz seed behind /tc');
+}
+
+# Forged client addresses from a peer that is not a trusted proxy change
+# nothing.
+denied('/webservices/y', [403], 'forged X-Forwarded-For', 'X-Forwarded-For: 10.99.1.1');
+denied('/servlet/axis2/services/x', [403], 'forged Forwarded', 'Forwarded: for=10.99.1.1');
+denied('/webservices/y', [403], 'forged X-Forwarded-For chain', 'X-Forwarded-For: 10.99.1.1, 10.99.1.2',
+       'Forwarded: for="10.99.1.1"');
+denied('/tc/webservices/y', [403], 'forged X-Forwarded-For behind /tc', 'X-Forwarded-For: 10.99.1.1');
+
+# From the allowed port, the legitimate spellings and the controls arrive.
+if ($allowed_port) {
+    for my $path (@legit, @controls) {
+        my ($status, $body) = raw_get($allowed_port, $path);
+        ok t_cmp($status, 200, "allowed client: $path");
+        ok $body =~ m{^PROTECTED RESOURCE REACHED route=OX[12] path=} or print "# $path: $body\n";
+    }
+} else {
+    skip 'OXB_ACL_ALLOWED_PORT is not set', 0 for 1 .. 2 * (@legit + @controls);
+}
