@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ajp/ajp_protocol.h"
+
 namespace ox::ajp {
 
 namespace {
 // Large enough to take several body packets per recv() on a fast download.
 constexpr std::size_t kMinReadBuffer = 64 * 1024;
+constexpr std::size_t kMaxReadSize = 64 * 1024;
 }  // namespace
 
 Connection::Connection(net::Socket socket, std::size_t packet_size)
@@ -25,18 +28,38 @@ FrameStatus Connection::frame(std::size_t& packet_len) const noexcept
     return check_frame(in_.get() + in_pos_, in_len_ - in_pos_, packet_size_, packet_len);
 }
 
-net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
+net::IoStatus Connection::fill(Millis timeout, int& err, bool wait_first) noexcept
 {
-    if (in_pos_ > 0) {
-        std::size_t left = in_len_ - in_pos_;
+    // Move the unread bytes to the front only when the current packet would
+    // not fit behind them: with 64 KiB packets, moving every partial packet
+    // costs as much as the data itself.
+    std::size_t need = packet_size_;
+    std::size_t left = in_len_ - in_pos_;
+    if (left >= kPacketHeaderLen) {
+        std::size_t plen = 0;
+        FrameStatus fs = check_frame(in_.get() + in_pos_, left, packet_size_, plen);
+        if (fs == FrameStatus::need_more) need = plen;
+    }
+    if (in_pos_ > 0 && (left == 0 || in_cap_ - in_pos_ < need)) {
         if (left > 0) std::memmove(in_.get(), in_.get() + in_pos_, left);
         in_len_ = left;
         in_pos_ = 0;
     }
     std::size_t got = 0;
-    // check_frame() rejects packets larger than packet_size, and the buffer
-    // holds at least two, so there is always room here.
-    net::IoStatus st = socket_.read_some(in_.get() + in_len_, in_cap_ - in_len_, timeout, got, err);
+    // Room is left: either the packet fits behind in_pos_, or the buffer
+    // (at least two packets) was compacted. One read takes at most 64 KiB:
+    // larger reads into the 128 KiB buffer of 64 KiB packets cost more in
+    // cache misses than they save in system calls (bench/profile).
+    std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
+    net::IoStatus st = socket_.read_some(in_.get() + in_len_, room, timeout, got, err, wait_first);
+    in_len_ += got;
+    return st;
+}
+
+net::IoStatus Connection::fill_keeping(Millis timeout, int& err, bool wait_first) noexcept
+{
+    std::size_t got = 0;
+    net::IoStatus st = socket_.read_some(in_.get() + in_len_, in_cap_ - in_len_, timeout, got, err, wait_first);
     in_len_ += got;
     return st;
 }

@@ -2,7 +2,10 @@
 
 #include <sys/uio.h>
 
+#include <strings.h>
+
 #include <algorithm>
+#include <charconv>
 
 #include "ajp/ajp_message.h"
 #include "ajp/ajp_protocol.h"
@@ -18,6 +21,20 @@ using proxy::SinkResult;
 Failure io_failure(net::IoStatus st) noexcept
 {
     return st == net::IoStatus::timeout ? Failure::read_timeout : Failure::backend_closed;
+}
+
+// The response's Content-Length, or -1 when it has none (or a bad one).
+std::int64_t content_length_of(const proxy::ResponseHead& head) noexcept
+{
+    for (std::size_t i = 0; i < head.header_count; ++i) {
+        std::string_view n = head.headers[i].name;
+        if (n.size() != 14 || strncasecmp(n.data(), "Content-Length", 14) != 0) continue;
+        std::string_view v = head.headers[i].value;
+        std::int64_t len = 0;
+        auto res = std::from_chars(v.data(), v.data() + v.size(), len);
+        return res.ec == std::errc() && res.ptr == v.data() + v.size() && len >= 0 ? len : -1;
+    }
+    return -1;
 }
 
 const char* frame_problem(FrameStatus st) noexcept
@@ -101,9 +118,25 @@ private:
     // streams, and a fast one is written in large pieces.
     bool wait_for_more() noexcept
     {
-        if (pending_ && !release(!c_.socket().readable_now())) return false;
+        // After a write the backend's answer cannot be there yet: wait for
+        // it rather than read for nothing first.
+        bool readable = !awaiting_reply_;
+        awaiting_reply_ = false;
         int err = 0;
-        net::IoStatus st = c_.fill(p_.timeout, err);
+        net::IoStatus st;
+        if (pending_ && body_complete() && c_.tail_room() >= kPacketHeaderLen + 2) {
+            // The whole declared body is here and only END_RESPONSE is to
+            // come: keep the body (its views must stay valid, so nothing
+            // moves) and let it go out with the end of the response, in one
+            // write, instead of flushing it first.
+            st = c_.fill_keeping(p_.timeout, err, true);
+        } else {
+            if (pending_) {
+                readable = c_.socket().readable_now();
+                if (!release(!readable)) return false;
+            }
+            st = c_.fill(p_.timeout, err, !readable);
+        }
         if (st == net::IoStatus::ok) return true;
         out_.sys_errno = err;
         return fail(io_failure(st), st == net::IoStatus::timeout ? "waiting for the backend" : "reading the response");
@@ -135,6 +168,7 @@ private:
             return fail(Failure::malformed, bad);
         }
         out_.head_sent = true;
+        declared_length_ = content_length_of(head);
         if (sink_.head(head) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -182,6 +216,7 @@ private:
         std::size_t total = n == 0 ? kPacketHeaderLen : kBodyPacketOverhead + n;
         std::size_t written = 0;
         int err = 0;
+        awaiting_reply_ = c_.buffered() == len + kPacketHeaderLen;  // nothing else buffered behind it
         net::IoStatus st = c_.socket().write_all(pkt, total, p_.timeout, written, err);
         if (st != net::IoStatus::ok) {
             out_.sys_errno = err;
@@ -228,7 +263,14 @@ private:
     Outcome out_;
     std::uint64_t remaining_ = 0;  // Content-Length body bytes not yet sent
     bool body_done_ = false;
+    bool body_complete() const noexcept
+    {
+        return declared_length_ >= 0 && out_.body_bytes_out >= static_cast<std::uint64_t>(declared_length_);
+    }
+
     bool pending_ = false;  // the sink holds body data not yet released
+    std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
+    bool awaiting_reply_ = true;  // we wrote last: the next bytes are the backend's answer
 };
 
 }  // namespace

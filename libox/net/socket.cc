@@ -128,9 +128,14 @@ IoStatus Socket::write_all(const void* data, std::size_t len, Millis timeout, st
     return write_all(&iov, 1, timeout, written, err);
 }
 
-IoStatus Socket::read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err) noexcept
+IoStatus Socket::read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err,
+                           bool wait_first) noexcept
 {
     got = 0;
+    if (wait_first) {
+        IoStatus st = wait_for(fd_, POLLIN, timeout, err);
+        if (st != IoStatus::ok) return st;
+    }
     for (;;) {
         ssize_t n = ::recv(fd_, dst, max, 0);
         if (n > 0) {

@@ -38,7 +38,11 @@ public:
     IoStatus write_all(const void* data, std::size_t len, Millis timeout, std::size_t& written, int& err) noexcept;
 
     // Reads at least one byte (up to `max`), waiting up to `timeout`.
-    IoStatus read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err) noexcept;
+    // `wait_first`: the caller knows nothing can be there yet (a request
+    // was just written), so wait before reading: one syscall fewer than a
+    // read that finds nothing.
+    IoStatus read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err,
+                       bool wait_first = false) noexcept;
 
     // True when a read would not block (data, EOF or an error is pending).
     bool readable_now() const noexcept;

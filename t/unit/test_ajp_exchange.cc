@@ -405,6 +405,39 @@ START_TEST(body_views_valid_until_release)
 }
 END_TEST
 
+// A body that has all its declared Content-Length is held until
+// END_RESPONSE, even when END arrives in a later read: the client gets the
+// response in one write instead of a flush and then the end. Without a
+// Content-Length the body streams: released before the next wait.
+START_TEST(complete_body_waits_for_end)
+{
+    for (bool with_length : {true, false}) {
+        unit::Signal head_seen;
+        Rig rig([&](BackendPeer& p) {
+            p.read_packet();
+            unit::HeaderList h = {{"Content-Type", "text/plain"}};
+            if (with_length) h.push_back({"Content-Length", "10"});
+            p.send(cat({pkt_headers(200, "OK", h), pkt_body("0123456789")}));
+            head_seen.wait();  // the exchange has read the first write
+            p.send(pkt_end(true));
+            p.read_to_eof();
+        });
+        StringBody body;
+        RecordingSink sink;
+        sink.on_head = [&] { head_seen.set(); };
+        Outcome o = rig.run(get_request(), body, sink);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
+        if (with_length) {
+            ck_assert_msg(sink.events == "HbE", "with Content-Length: events %s", sink.events.c_str());
+        } else {
+            ck_assert_msg(sink.events == "HbfE" || sink.events == "HbrE", "streaming: events %s", sink.events.c_str());
+        }
+    }
+}
+END_TEST
+
 // ============================================================================
 // Backend failures
 // ============================================================================
@@ -790,6 +823,7 @@ int main()
     tcase_add_test(ok, not_reusable_endings);
     tcase_add_test(ok, large_response_streams);
     tcase_add_test(ok, body_views_valid_until_release);
+    tcase_add_test(ok, complete_body_waits_for_end);
     suite_add_tcase(s, ok);
 
     TCase* backend = tcase_create("backend_failures");
