@@ -11,6 +11,7 @@ namespace {
 // Large enough to take several body packets per recv() on a fast download.
 constexpr std::size_t kMinReadBuffer = 64 * 1024;
 constexpr std::size_t kMaxReadSize = 64 * 1024;
+constexpr std::size_t kCheapMove = 16 * 1024;
 }  // namespace
 
 Connection::Connection(net::Socket socket, std::size_t packet_size)
@@ -30,9 +31,10 @@ FrameStatus Connection::frame(std::size_t& packet_len) const noexcept
 
 net::IoStatus Connection::fill(Millis timeout, int& err, bool wait_first) noexcept
 {
-    // Move the unread bytes to the front only when the current packet would
-    // not fit behind them: with 64 KiB packets, moving every partial packet
-    // costs as much as the data itself.
+    // Move the unread bytes to the front, so the next read can be a large
+    // one, unless there are many of them (part of a 64 KiB packet) and the
+    // rest of the packet fits behind them: moving those would cost as much
+    // as reading the data.
     std::size_t need = packet_size_;
     std::size_t left = in_len_ - in_pos_;
     if (left >= kPacketHeaderLen) {
@@ -40,7 +42,7 @@ net::IoStatus Connection::fill(Millis timeout, int& err, bool wait_first) noexce
         FrameStatus fs = check_frame(in_.get() + in_pos_, left, packet_size_, plen);
         if (fs == FrameStatus::need_more) need = plen;
     }
-    if (in_pos_ > 0 && (left == 0 || in_cap_ - in_pos_ < need)) {
+    if (in_pos_ > 0 && (left <= kCheapMove || in_cap_ - in_pos_ < need)) {
         if (left > 0) std::memmove(in_.get(), in_.get() + in_pos_, left);
         in_len_ = left;
         in_pos_ = 0;
@@ -60,6 +62,15 @@ net::IoStatus Connection::fill_keeping(Millis timeout, int& err, bool wait_first
 {
     std::size_t got = 0;
     net::IoStatus st = socket_.read_some(in_.get() + in_len_, in_cap_ - in_len_, timeout, got, err, wait_first);
+    in_len_ += got;
+    return st;
+}
+
+net::IoStatus Connection::fill_keeping_now(int& err) noexcept
+{
+    std::size_t got = 0;
+    std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
+    net::IoStatus st = socket_.read_now(in_.get() + in_len_, room, got, err);
     in_len_ += got;
     return st;
 }

@@ -39,6 +39,8 @@ public:
     // Reads more bytes behind the buffered ones without moving anything, so
     // views into earlier packets stay valid. Needs tail_room() > 0.
     net::IoStatus fill_keeping(Millis timeout, int& err, bool wait_first) noexcept;
+    // The same without waiting: timeout when nothing is there yet.
+    net::IoStatus fill_keeping_now(int& err) noexcept;
     std::size_t tail_room() const noexcept { return in_cap_ - in_len_; }
 
     // Reused across requests so that header parsing does not allocate.

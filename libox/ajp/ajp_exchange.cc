@@ -23,6 +23,10 @@ Failure io_failure(net::IoStatus st) noexcept
     return st == net::IoStatus::timeout ? Failure::read_timeout : Failure::backend_closed;
 }
 
+// Below this much free space behind held body data, it is handed on before
+// reading more (so the buffer can be compacted).
+constexpr std::size_t kMinTailRead = 16 * 1024;
+
 // The response's Content-Length, or -1 when it has none (or a bad one).
 std::int64_t content_length_of(const proxy::ResponseHead& head) noexcept
 {
@@ -120,22 +124,34 @@ private:
     {
         // After a write the backend's answer cannot be there yet: wait for
         // it rather than read for nothing first.
-        bool readable = !awaiting_reply_;
+        bool wait_first = awaiting_reply_;
         awaiting_reply_ = false;
         int err = 0;
         net::IoStatus st;
-        if (pending_ && body_complete() && c_.tail_room() >= kPacketHeaderLen + 2) {
-            // The whole declared body is here and only END_RESPONSE is to
-            // come: keep the body (its views must stay valid, so nothing
-            // moves) and let it go out with the end of the response, in one
-            // write, instead of flushing it first.
-            st = c_.fill_keeping(p_.timeout, err, true);
+        if (pending_ && c_.tail_room() >= kMinTailRead) {
+            // Body data is held for the client; its views must stay valid,
+            // so read behind it without moving anything.
+            if (body_complete()) {
+                // The whole declared body is here and only END_RESPONSE is
+                // to come: it goes out with the end, in one write.
+                st = c_.fill_keeping(p_.timeout, err, true);
+            } else {
+                // More of a stream: if the backend has it already, keep
+                // collecting for one large write; if not, hand the client
+                // what there is now and wait.
+                st = c_.fill_keeping_now(err);
+                if (st == net::IoStatus::timeout) {
+                    if (!release(true)) return false;
+                    st = c_.fill(p_.timeout, err, true);
+                }
+            }
         } else {
             if (pending_) {
-                readable = c_.socket().readable_now();
+                bool readable = c_.socket().readable_now();
                 if (!release(!readable)) return false;
+                wait_first = !readable;
             }
-            st = c_.fill(p_.timeout, err, !readable);
+            st = c_.fill(p_.timeout, err, wait_first);
         }
         if (st == net::IoStatus::ok) return true;
         out_.sys_errno = err;

@@ -154,6 +154,23 @@ IoStatus Socket::read_some(void* dst, std::size_t max, Millis timeout, std::size
     }
 }
 
+IoStatus Socket::read_now(void* dst, std::size_t max, std::size_t& got, int& err) noexcept
+{
+    got = 0;
+    for (;;) {
+        ssize_t n = ::recv(fd_, dst, max, MSG_DONTWAIT);
+        if (n > 0) {
+            got = static_cast<std::size_t>(n);
+            return IoStatus::ok;
+        }
+        if (n == 0) return IoStatus::closed;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return IoStatus::timeout;
+        err = errno;
+        return errno == ECONNRESET ? IoStatus::closed : IoStatus::error;
+    }
+}
+
 bool Socket::readable_now() const noexcept
 {
     pollfd p{fd_, POLLIN, 0};

@@ -44,6 +44,10 @@ public:
     IoStatus read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err,
                        bool wait_first = false) noexcept;
 
+    // Reads what is there without waiting: ok (got > 0), timeout (nothing
+    // yet), closed or error.
+    IoStatus read_now(void* dst, std::size_t max, std::size_t& got, int& err) noexcept;
+
     // True when a read would not block (data, EOF or an error is pending).
     bool readable_now() const noexcept;
 
