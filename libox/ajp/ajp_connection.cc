@@ -29,7 +29,7 @@ FrameStatus Connection::frame(std::size_t& packet_len) const noexcept
     return check_frame(in_.get() + in_pos_, in_len_ - in_pos_, packet_size_, packet_len);
 }
 
-net::IoStatus Connection::fill(Millis timeout, int& err, bool wait_first) noexcept
+net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
 {
     // Move the unread bytes to the front, so the next read can be a large
     // one, unless there are many of them (part of a 64 KiB packet) and the
@@ -53,15 +53,15 @@ net::IoStatus Connection::fill(Millis timeout, int& err, bool wait_first) noexce
     // larger reads into the 128 KiB buffer of 64 KiB packets cost more in
     // cache misses than they save in system calls (bench/profile).
     std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
-    net::IoStatus st = socket_.read_some(in_.get() + in_len_, room, timeout, got, err, wait_first);
+    net::IoStatus st = socket_.read_some(in_.get() + in_len_, room, timeout, got, err);
     in_len_ += got;
     return st;
 }
 
-net::IoStatus Connection::fill_keeping(Millis timeout, int& err, bool wait_first) noexcept
+net::IoStatus Connection::fill_keeping(Millis timeout, int& err) noexcept
 {
     std::size_t got = 0;
-    net::IoStatus st = socket_.read_some(in_.get() + in_len_, in_cap_ - in_len_, timeout, got, err, wait_first);
+    net::IoStatus st = socket_.read_some(in_.get() + in_len_, in_cap_ - in_len_, timeout, got, err);
     in_len_ += got;
     return st;
 }

@@ -33,12 +33,11 @@ public:
     void consume(std::size_t n) noexcept { in_pos_ += n; }
     std::size_t buffered() const noexcept { return in_len_ - in_pos_; }
     // Reads more bytes from the socket; may move buffered bytes, which
-    // invalidates views into earlier packets. `wait_first`: nothing can be
-    // there yet, wait before reading (see Socket::read_some).
-    net::IoStatus fill(Millis timeout, int& err, bool wait_first = false) noexcept;
+    // invalidates views into earlier packets.
+    net::IoStatus fill(Millis timeout, int& err) noexcept;
     // Reads more bytes behind the buffered ones without moving anything, so
     // views into earlier packets stay valid. Needs tail_room() > 0.
-    net::IoStatus fill_keeping(Millis timeout, int& err, bool wait_first) noexcept;
+    net::IoStatus fill_keeping(Millis timeout, int& err) noexcept;
     // The same without waiting: timeout when nothing is there yet.
     net::IoStatus fill_keeping_now(int& err) noexcept;
     std::size_t tail_room() const noexcept { return in_cap_ - in_len_; }

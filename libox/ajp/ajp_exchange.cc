@@ -122,10 +122,6 @@ private:
     // streams, and a fast one is written in large pieces.
     bool wait_for_more() noexcept
     {
-        // After a write the backend's answer cannot be there yet: wait for
-        // it rather than read for nothing first.
-        bool wait_first = awaiting_reply_;
-        awaiting_reply_ = false;
         int err = 0;
         net::IoStatus st;
         if (pending_ && c_.tail_room() >= kMinTailRead) {
@@ -134,7 +130,7 @@ private:
             if (body_complete()) {
                 // The whole declared body is here and only END_RESPONSE is
                 // to come: it goes out with the end, in one write.
-                st = c_.fill_keeping(p_.timeout, err, true);
+                st = c_.fill_keeping(p_.timeout, err);
             } else {
                 // More of a stream: if the backend has it already, keep
                 // collecting for one large write; if not, hand the client
@@ -142,16 +138,15 @@ private:
                 st = c_.fill_keeping_now(err);
                 if (st == net::IoStatus::timeout) {
                     if (!release(true)) return false;
-                    st = c_.fill(p_.timeout, err, true);
+                    st = c_.fill(p_.timeout, err);
                 }
             }
         } else {
             if (pending_) {
                 bool readable = c_.socket().readable_now();
                 if (!release(!readable)) return false;
-                wait_first = !readable;
             }
-            st = c_.fill(p_.timeout, err, wait_first);
+            st = c_.fill(p_.timeout, err);
         }
         if (st == net::IoStatus::ok) return true;
         out_.sys_errno = err;
@@ -232,7 +227,6 @@ private:
         std::size_t total = n == 0 ? kPacketHeaderLen : kBodyPacketOverhead + n;
         std::size_t written = 0;
         int err = 0;
-        awaiting_reply_ = c_.buffered() == len + kPacketHeaderLen;  // nothing else buffered behind it
         net::IoStatus st = c_.socket().write_all(pkt, total, p_.timeout, written, err);
         if (st != net::IoStatus::ok) {
             out_.sys_errno = err;
@@ -286,7 +280,6 @@ private:
 
     bool pending_ = false;  // the sink holds body data not yet released
     std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
-    bool awaiting_reply_ = true;  // we wrote last: the next bytes are the backend's answer
 };
 
 }  // namespace

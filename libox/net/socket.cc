@@ -22,7 +22,7 @@ int poll_ms(Millis timeout) noexcept
     return static_cast<int>(ms);
 }
 
-// Waits for `events` on fd. Returns ok, timeout or error.
+// Waits for `events` on fd (connect only). Returns ok, timeout or error.
 IoStatus wait_for(int fd, short events, Millis timeout, int& err) noexcept
 {
     pollfd p{fd, events, 0};
@@ -44,6 +44,8 @@ Socket& Socket::operator=(Socket&& o) noexcept
     if (this != &o) {
         close();
         fd_ = o.fd_;
+        rcv_timeout_ms_ = o.rcv_timeout_ms_;
+        snd_timeout_ms_ = o.snd_timeout_ms_;
         o.fd_ = -1;
     }
     return *this;
@@ -78,13 +80,34 @@ IoStatus Socket::connect(const SockAddr& addr, Millis timeout, Socket& out, int&
             return IoStatus::error;
         }
     }
+    // From here on the socket blocks; the kernel enforces the timeouts.
+    if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+        err = errno;
+        return IoStatus::error;
+    }
     out = std::move(s);
     return IoStatus::ok;
+}
+
+bool Socket::set_timeout(int option, long& current_ms, Millis timeout, int& err) noexcept
+{
+    long ms = timeout.count() < 0 ? -1 : static_cast<long>(timeout.count());
+    if (ms == current_ms) return true;
+    // 0 would mean "wait forever" to the kernel; a zero timeout waits 1 ms.
+    long eff = ms < 0 ? 0 : (ms == 0 ? 1 : ms);
+    timeval tv{eff / 1000, static_cast<suseconds_t>((eff % 1000) * 1000)};
+    if (::setsockopt(fd_, SOL_SOCKET, option, &tv, sizeof tv) != 0) {
+        err = errno;
+        return false;
+    }
+    current_ms = ms;
+    return true;
 }
 
 IoStatus Socket::write_all(struct iovec* iov, int iovcnt, Millis timeout, std::size_t& written, int& err) noexcept
 {
     written = 0;
+    if (!set_timeout(SO_SNDTIMEO, snd_timeout_ms_, timeout, err)) return IoStatus::error;
     while (iovcnt > 0) {
         if (iov->iov_len == 0) {
             ++iov;
@@ -98,9 +121,9 @@ IoStatus Socket::write_all(struct iovec* iov, int iovcnt, Millis timeout, std::s
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                IoStatus st = wait_for(fd_, POLLOUT, timeout, err);
-                if (st != IoStatus::ok) return st;
-                continue;
+                // SO_SNDTIMEO expired with nothing sent in this call.
+                err = ETIMEDOUT;
+                return IoStatus::timeout;
             }
             err = errno;
             return (err == EPIPE || err == ECONNRESET) ? IoStatus::closed : IoStatus::error;
@@ -128,14 +151,10 @@ IoStatus Socket::write_all(const void* data, std::size_t len, Millis timeout, st
     return write_all(&iov, 1, timeout, written, err);
 }
 
-IoStatus Socket::read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err,
-                           bool wait_first) noexcept
+IoStatus Socket::read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err) noexcept
 {
     got = 0;
-    if (wait_first) {
-        IoStatus st = wait_for(fd_, POLLIN, timeout, err);
-        if (st != IoStatus::ok) return st;
-    }
+    if (!set_timeout(SO_RCVTIMEO, rcv_timeout_ms_, timeout, err)) return IoStatus::error;
     for (;;) {
         ssize_t n = ::recv(fd_, dst, max, 0);
         if (n > 0) {
@@ -145,9 +164,9 @@ IoStatus Socket::read_some(void* dst, std::size_t max, Millis timeout, std::size
         if (n == 0) return IoStatus::closed;
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            IoStatus st = wait_for(fd_, POLLIN, timeout, err);
-            if (st != IoStatus::ok) return st;
-            continue;
+            // SO_RCVTIMEO expired.
+            err = ETIMEDOUT;
+            return IoStatus::timeout;
         }
         err = errno;
         return errno == ECONNRESET ? IoStatus::closed : IoStatus::error;

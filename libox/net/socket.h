@@ -1,5 +1,7 @@
-// A non-blocking TCP socket with per-operation timeouts (poll based). The
-// timeout bounds each wait for the peer, like mod_proxy's `timeout`.
+// A TCP socket with per-operation timeouts, like mod_proxy's `timeout`: each
+// wait for the peer is bounded. Connected sockets block with SO_RCVTIMEO and
+// SO_SNDTIMEO instead of polling, so waiting for a backend's answer is one
+// system call (recv), not two (poll, then recv).
 #ifndef LIBOX_NET_SOCKET_H
 #define LIBOX_NET_SOCKET_H
 
@@ -18,9 +20,14 @@ enum class IoStatus { ok, timeout, closed, error };
 class Socket {
 public:
     Socket() = default;
+    // Adopts a connected socket in blocking mode (as connect() leaves it).
     explicit Socket(int fd) noexcept : fd_(fd) {}
     ~Socket() { close(); }
-    Socket(Socket&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    Socket(Socket&& o) noexcept
+        : fd_(o.fd_), rcv_timeout_ms_(o.rcv_timeout_ms_), snd_timeout_ms_(o.snd_timeout_ms_)
+    {
+        o.fd_ = -1;
+    }
     Socket& operator=(Socket&& o) noexcept;
     Socket(const Socket&) = delete;
     Socket& operator=(const Socket&) = delete;
@@ -38,11 +45,7 @@ public:
     IoStatus write_all(const void* data, std::size_t len, Millis timeout, std::size_t& written, int& err) noexcept;
 
     // Reads at least one byte (up to `max`), waiting up to `timeout`.
-    // `wait_first`: the caller knows nothing can be there yet (a request
-    // was just written), so wait before reading: one syscall fewer than a
-    // read that finds nothing.
-    IoStatus read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err,
-                       bool wait_first = false) noexcept;
+    IoStatus read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err) noexcept;
 
     // Reads what is there without waiting: ok (got > 0), timeout (nothing
     // yet), closed or error.
@@ -61,7 +64,14 @@ public:
     void abort() noexcept;
 
 private:
+    // Sets SO_RCVTIMEO / SO_SNDTIMEO when `timeout` differs from the last
+    // one set: a member's requests all use the same, so this is once per
+    // connection.
+    bool set_timeout(int option, long& current_ms, Millis timeout, int& err) noexcept;
+
     int fd_ = -1;
+    long rcv_timeout_ms_ = -2;  // -2: not set yet; -1: none
+    long snd_timeout_ms_ = -2;
 };
 
 }  // namespace ox::net

@@ -501,7 +501,7 @@ FdPair socket_pair()
 {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) die("socketpair");
-    set_nonblocking(fds[0]);
+    // fds[0] is libox's end: blocking, as Socket::connect leaves it.
     set_timeouts(fds[1], 5);
     return {fds[0], fds[1]};
 }
