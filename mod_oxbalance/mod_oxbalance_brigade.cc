@@ -1,6 +1,8 @@
 #include "mod_oxbalance_brigade.h"
 
+#include <cstdio>
 #include <cstring>
+#include <string_view>
 
 namespace oxb {
 
@@ -71,6 +73,20 @@ bool hop_by_hop(std::string_view name) noexcept
            is(name, "Transfer-Encoding") || is(name, "Upgrade") || is(name, "TE") || is(name, "Trailer");
 }
 
+// Tomcat 9+ sends the status code as its reason phrase ("200"); passed on,
+// clients would read "HTTP/1.1 200 200". Such a reason, or none, gives way to
+// httpd's own ("200 OK") where httpd knows the code; a real one is kept.
+bool keep_reason(const ox::proxy::ResponseHead& head) noexcept
+{
+    if (head.reason.empty()) return false;
+    char digits[12];
+    int n = std::snprintf(digits, sizeof digits, "%d", head.status);
+    bool just_the_code = n > 0 && head.reason == std::string_view(digits, static_cast<std::size_t>(n));
+    if (!just_the_code) return true;
+    const char* known = ap_get_status_line(head.status);
+    return !(known && std::strncmp(known, digits, static_cast<std::size_t>(n)) == 0);
+}
+
 }  // namespace
 
 SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexcept
@@ -78,7 +94,7 @@ SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexce
     request_rec* r = r_;
     apr_pool_t* p = r->pool;
     r->status = head.status;
-    if (!head.reason.empty()) {
+    if (keep_reason(head)) {
         r->status_line = apr_psprintf(p, "%d %.*s", head.status, static_cast<int>(head.reason.size()), head.reason.data());
     }
     // Only the backend decides the type; nothing guessed from the path.

@@ -16,7 +16,7 @@ my @webdav = qw(PROPFIND PROPPATCH MKCOL COPY MOVE LOCK UNLOCK REPORT SEARCH
 my @plain = qw(GET POST PUT DELETE OPTIONS);
 my @stored = qw(PATCH FOO-BAR);
 
-plan tests => 35 + 2 * (@webdav + @plain + @stored);
+plan tests => 37 + 2 * (@webdav + @plain + @stored);
 
 my $ua = Apache::TestRequest::user_agent(keep_alive => 1);
 
@@ -90,6 +90,13 @@ for my $m (@plain, @webdav, @stored) {
 for my $code (204, 304, 500) {
     my $r = GET "/ajp/status?code=$code";
     ok t_cmp($r->code, $code, "status $code");
+}
+# The backend's own reason phrase is kept, also for a code httpd does not know.
+{
+    my $r = GET '/ajp/status?code=418';
+    ok t_cmp($r->message, "I'm a teapot", 'reason phrase of a known code');
+    $r = GET '/ajp/status?code=299';
+    ok t_cmp($r->code . ' ' . $r->message, '299 Unknown', 'reason phrase of an unknown code');
 }
 
 # Repeated Set-Cookie headers stay separate.

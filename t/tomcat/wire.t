@@ -10,7 +10,7 @@ use OXB::Test qw(parse_dump have_tomcat curl base_url);
 
 my @methods = qw(GET POST PUT DELETE OPTIONS TRACE PROPFIND PROPPATCH MKCOL COPY MOVE LOCK UNLOCK
                  REPORT SEARCH MKACTIVITY CHECKOUT PATCH);
-plan tests => 26 + @methods, sub { have_tomcat() };
+plan tests => 27 + @methods, sub { have_tomcat() };
 
 my $ua = Apache::TestRequest::user_agent(keep_alive => 1);
 
@@ -24,6 +24,7 @@ sub request {
     my $r = GET '/tc/echo/x%20y?q=%C3%A4%20b&z=1', 'X-Custom' => 'v1';
     ok t_cmp($r->code, 200, 'GET reaches Tomcat');
     my $d = parse_dump($r->content);
+    ok t_cmp($r->message, 'OK', 'status line "200 OK", not Tomcat\'s "200 200"');
     ok t_cmp($d->{method}, 'GET', 'method');
     ok t_cmp($d->{uri}, '/echo/x%20y', 'request URI stays encoded');
     ok t_cmp($d->{query}, 'q=%C3%A4%20b&z=1', 'query string');
