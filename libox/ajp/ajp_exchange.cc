@@ -27,18 +27,22 @@ Failure io_failure(net::IoStatus st) noexcept
 // reading more (so the buffer can be compacted).
 constexpr std::size_t kMinTailRead = 16 * 1024;
 
-// The response's Content-Length, or -1 when it has none (or a bad one).
+// The response's declared body length: -1 without Content-Length, -2 when
+// it cannot be trusted (not a number, or several that disagree).
 std::int64_t content_length_of(const proxy::ResponseHead& head) noexcept
 {
+    std::int64_t found = -1;
     for (std::size_t i = 0; i < head.header_count; ++i) {
         std::string_view n = head.headers[i].name;
         if (n.size() != 14 || strncasecmp(n.data(), "Content-Length", 14) != 0) continue;
         std::string_view v = head.headers[i].value;
         std::int64_t len = 0;
         auto res = std::from_chars(v.data(), v.data() + v.size(), len);
-        return res.ec == std::errc() && res.ptr == v.data() + v.size() && len >= 0 ? len : -1;
+        if (res.ec != std::errc() || res.ptr != v.data() + v.size() || v.empty() || len < 0) return -2;
+        if (found >= 0 && found != len) return -2;
+        found = len;
     }
-    return -1;
+    return found;
 }
 
 const char* frame_problem(FrameStatus st) noexcept
@@ -178,8 +182,11 @@ private:
         if (const char* bad = parse_send_headers(payload, len, head, c_.header_storage())) {
             return fail(Failure::malformed, bad);
         }
-        out_.head_sent = true;
         declared_length_ = content_length_of(head);
+        // A client must not get a length the body may not match (RFC 9112
+        // 6.3: a proxy answers 502).
+        if (declared_length_ == -2) return fail(Failure::malformed, "invalid Content-Length in the response");
+        out_.head_sent = true;
         if (sink_.head(head) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -202,6 +209,78 @@ private:
         std::uint16_t requested = 0;
         if (const char* bad = parse_get_body_chunk(payload, len, requested)) return fail(Failure::malformed, bad);
         if (requested == 0) return fail(Failure::malformed, "GET_BODY_CHUNK asks for 0 bytes");
+        if (ahead_ > 0) {
+            // A packet sent ahead is already on its way to the backend.
+            --ahead_;
+        } else if (held_) {
+            // Asked for the packet that did not fit: the backend reads now.
+            held_ = false;
+            if (!write_packet(c_.out_buffer() + held_sent_, held_len_ - held_sent_)) return false;
+        } else if (!send_body_packet(requested)) {
+            return false;
+        }
+        return send_ahead();
+    }
+
+    // The backend reads a Content-Length body one packet per GET_BODY_CHUNK,
+    // a round trip each. Having asked once (so the connection is alive and
+    // the request is being read), it gets up to `send_ahead` bytes more
+    // without asking; it reads them in order as it asks for them. It knows
+    // the length, so it never asks beyond the body; packets it leaves unread
+    // make the connection unfit for reuse (on_end).
+    // Packets sent ahead never wait for room in the socket: a backend busy
+    // writing a response it cannot get rid of (we would be blocked writing)
+    // must not deadlock with us. What does not fit is held until asked for.
+    bool send_ahead() noexcept
+    {
+        if (req_.body != proxy::BodyKind::length) return true;
+        std::size_t window = p_.send_ahead / c_.packet_size();
+        while (!body_done_ && !held_ && ahead_ < window) {
+            std::size_t total = 0;
+            if (!read_body_packet(max_body_chunk(c_.packet_size()), total)) return false;
+            std::size_t written = 0;
+            int err = 0;
+            net::IoStatus st = c_.socket().write_now(c_.out_buffer(), total, written, err);
+            if (st != net::IoStatus::ok) {
+                out_.sys_errno = err;
+                return fail(Failure::send_failed, "writing a request body packet");
+            }
+            if (written < total) {
+                held_ = true;
+                held_len_ = total;
+                held_sent_ = written;
+                return true;
+            }
+            ++ahead_;
+        }
+        return true;
+    }
+
+    // One body packet as asked for: read from the client, then written.
+    bool send_body_packet(std::size_t requested) noexcept
+    {
+        std::size_t total = 0;
+        return read_body_packet(requested, total) && write_packet(c_.out_buffer(), total);
+    }
+
+    bool write_packet(const std::uint8_t* pkt, std::size_t total) noexcept
+    {
+        std::size_t written = 0;
+        int err = 0;
+        net::IoStatus st = c_.socket().write_all(pkt, total, p_.timeout, written, err);
+        if (st != net::IoStatus::ok) {
+            out_.sys_errno = err;
+            return fail(st == net::IoStatus::timeout ? Failure::read_timeout : Failure::send_failed,
+                        "writing a request body packet");
+        }
+        return true;
+    }
+
+    // Reads up to `requested` bytes of the client's body into the packet
+    // buffer as one body packet (`total` bytes); an empty packet once the
+    // body has ended.
+    bool read_body_packet(std::size_t requested, std::size_t& total) noexcept
+    {
         std::uint8_t* pkt = c_.out_buffer();
         std::size_t n = 0;
         if (!body_done_) {
@@ -224,15 +303,7 @@ private:
         }
         // An empty body packet tells the backend the body has ended.
         put_body_packet_header(pkt, static_cast<std::uint16_t>(n));
-        std::size_t total = n == 0 ? kPacketHeaderLen : kBodyPacketOverhead + n;
-        std::size_t written = 0;
-        int err = 0;
-        net::IoStatus st = c_.socket().write_all(pkt, total, p_.timeout, written, err);
-        if (st != net::IoStatus::ok) {
-            out_.sys_errno = err;
-            return fail(st == net::IoStatus::timeout ? Failure::read_timeout : Failure::send_failed,
-                        "writing a request body packet");
-        }
+        total = n == 0 ? kPacketHeaderLen : kBodyPacketOverhead + n;
         return true;
     }
 
@@ -246,7 +317,8 @@ private:
         pending_ = false;
         // Bytes after END_RESPONSE belong to no request: such a connection
         // is out of step and must not be reused.
-        out_.reusable = reuse && c_.buffered() == len + kPacketHeaderLen;
+        // So is one that still holds body packets sent ahead and never read.
+        out_.reusable = reuse && c_.buffered() == len + kPacketHeaderLen && ahead_ == 0 && !held_;
         if (sink_.finish() == SinkResult::client_gone) {
             out_.failure = Failure::client_aborted;
             out_.detail = "";
@@ -273,6 +345,12 @@ private:
     Outcome out_;
     std::uint64_t remaining_ = 0;  // Content-Length body bytes not yet sent
     bool body_done_ = false;
+    std::size_t ahead_ = 0;  // body packets sent that the backend has not asked for yet
+    // A packet sent ahead that did not fit into the socket, kept in the out
+    // buffer (nothing else is read into it meanwhile): the rest is sent when
+    // the backend asks for it.
+    bool held_ = false;
+    std::size_t held_len_ = 0, held_sent_ = 0;
     bool body_complete() const noexcept
     {
         return declared_length_ >= 0 && out_.body_bytes_out >= static_cast<std::uint64_t>(declared_length_);

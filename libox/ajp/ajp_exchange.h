@@ -24,6 +24,9 @@ struct ExchangeParams {
     // Tomcat expects. It is kept by the caller so that a request that never
     // reached a backend can be sent to another one.
     std::string_view first_chunk;
+    // How many bytes of a Content-Length body may be sent before the backend
+    // asks for them, once it has asked for the first (0: only as asked).
+    std::size_t send_ahead = 0;
 };
 
 // The largest body chunk a packet of `packet_size` can carry to the backend.

@@ -228,6 +228,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
             if (conn) {
                 params.forward = {m.spec().route, m.spec().secret};
                 params.timeout = m.timeout();
+                params.send_ahead = m.spec().send_ahead;
                 o = ajp::exchange(*conn, req, params, body, sink);
                 if (!o.ok() && reused && stale_connection(o) && proxy::is_idempotent(req.method)) {
                     // The idle connection had died under us: a fresh one to

@@ -119,6 +119,11 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         } else if (key == "packetsize") {
             err = parse_size(key, value, ajp::kDefaultPacketSize, ajp::kMaxPacketSize, n);
             out.packet_size = n;
+        } else if (key == "sendahead") {
+            // Bounded: bytes sent ahead must fit into the socket buffers
+            // while a backend writes a response without reading.
+            err = parse_size(key, value, 0, 262144, n);
+            out.send_ahead = n;
         } else if (key == "status") {
             if (!parse_admin_state(value, out.status)) {
                 err = "status=" + std::string(value) + ": expected active, draining or disabled";
@@ -128,7 +133,7 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             out.secret.assign(value);
         } else {
             err = "unknown member parameter '" + std::string(key) +
-                  "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, retry, ping, smax, max, packetsize, secret)";
+                  "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, retry, ping, smax, max, packetsize, sendahead, secret)";
         }
         if (!err.empty()) return err;
     }

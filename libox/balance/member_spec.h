@@ -31,6 +31,7 @@ struct MemberSpec {
     std::size_t smax = 0;        // idle connections kept regardless of ttl
     std::size_t max = 0;         // max idle connections per process; 0 = ThreadsPerChild
     std::size_t packet_size = 8192;
+    std::size_t send_ahead = 65536;  // body bytes sent before the backend asks (see ajp::ExchangeParams)
     std::string secret;
     AdminState status = AdminState::active;  // as configured; may change at run time
 

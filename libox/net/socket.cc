@@ -151,6 +151,23 @@ IoStatus Socket::write_all(const void* data, std::size_t len, Millis timeout, st
     return write_all(&iov, 1, timeout, written, err);
 }
 
+IoStatus Socket::write_now(const void* data, std::size_t len, std::size_t& written, int& err) noexcept
+{
+    written = 0;
+    while (written < len) {
+        ssize_t n = ::send(fd_, static_cast<const char*>(data) + written, len - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) {
+            written += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return IoStatus::ok;
+        err = errno;
+        return (err == EPIPE || err == ECONNRESET) ? IoStatus::closed : IoStatus::error;
+    }
+    return IoStatus::ok;
+}
+
 IoStatus Socket::read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err) noexcept
 {
     got = 0;

@@ -44,6 +44,10 @@ public:
     IoStatus write_all(struct iovec* iov, int iovcnt, Millis timeout, std::size_t& written, int& err) noexcept;
     IoStatus write_all(const void* data, std::size_t len, Millis timeout, std::size_t& written, int& err) noexcept;
 
+    // Writes what fits into the socket buffer now, without waiting: ok with
+    // `written` <= len (0 when the buffer is full), closed or error.
+    IoStatus write_now(const void* data, std::size_t len, std::size_t& written, int& err) noexcept;
+
     // Reads at least one byte (up to `max`), waiting up to `timeout`.
     IoStatus read_some(void* dst, std::size_t max, Millis timeout, std::size_t& got, int& err) noexcept;
 

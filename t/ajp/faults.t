@@ -8,7 +8,8 @@ use Apache::TestRequest qw(GET);
 use OXB::Test qw(curl base_url error_log_mark error_log_since wait_for_log);
 
 my @garbage = qw(magic type headers-count string-overrun chunk-overrun body-before-headers
-                 bad-status crlf-header double-headers zero-length end-before-headers unterminated);
+                 bad-status crlf-header double-headers zero-length end-before-headers unterminated
+                 bad-content-length two-content-lengths);
 plan tests => 4 * @garbage + 31;
 
 my $base = base_url();

@@ -10,6 +10,7 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 
 constexpr std::uint16_t kCodedContentType = 0xA001;
+constexpr std::uint16_t kCodedContentLength = 0xA003;
 
 // SEND_HEADERS 200 "OK" with Content-Type text/plain, built by hand so the
 // broken variants below can differ from it in exactly one place.
@@ -123,6 +124,31 @@ void double_headers(Bytes& out) {
     end_response(out);
 }
 
+// Complete responses whose Content-Length cannot be trusted: not a number,
+// and two that disagree (the coded and the spelled-out name).
+void content_length_response(Bytes& out, const char* first, const char* second) {
+    PacketBuilder p(out);
+    p.u8(kSendHeaders);
+    p.u16(200);
+    p.str("OK");
+    p.u16(second ? 3 : 2);
+    p.u16(kCodedContentType);
+    p.str("text/plain");
+    p.u16(kCodedContentLength);
+    p.str(first);
+    if (second) {
+        p.str("Content-Length");
+        p.str(second);
+    }
+    p.finish();
+    body_chunk(out, "clen\n");
+    end_response(out);
+}
+
+void bad_content_length(Bytes& out) { content_length_response(out, "5x", nullptr); }
+
+void two_content_lengths(Bytes& out) { content_length_response(out, "5", "6"); }
+
 void zero_length(Bytes& out) { PacketBuilder(out).finish(); }
 
 void end_before_headers(Bytes& out) { end_response(out); }
@@ -155,6 +181,8 @@ const Kind kKinds[] = {
     {"zero-length", zero_length},
     {"end-before-headers", end_before_headers},
     {"unterminated", unterminated},
+    {"bad-content-length", bad_content_length},
+    {"two-content-lengths", two_content_lengths},
 };
 
 }  // namespace
@@ -172,7 +200,8 @@ std::optional<Bytes> garbage_bytes(const std::string& kind) {
 
 const char* garbage_kinds() {
     return "magic type headers-count string-overrun chunk-overrun body-before-headers bad-status "
-           "crlf-header double-headers zero-length end-before-headers unterminated";
+           "crlf-header double-headers zero-length end-before-headers unterminated bad-content-length "
+           "two-content-lengths";
 }
 
 Bytes truncated_bytes() {

@@ -575,6 +575,14 @@ subtest 'garbage' => sub {
         'double-headers' => sub ($d) { join(',', packet_types($d)) eq '4,4,3,5' },
         'zero-length' => sub ($d) { $d eq "AB\0\0" },
         'end-before-headers' => sub ($d) { $d eq "AB\0\x02\x05\x01" },
+        'bad-content-length' => sub ($d) {
+            my $h = parse_headers(substr $d, 4, unpack('x2n', $d));
+            grep { $_->[1] eq '5x' } @{ $h->{headers} };
+        },
+        'two-content-lengths' => sub ($d) {
+            my $h = parse_headers(substr $d, 4, unpack('x2n', $d));
+            join(',', map { $_->[1] } grep { lc $_->[0] eq 'content-length' } @{ $h->{headers} }) eq '5,6';
+        },
         'unterminated' => sub ($d) {
             !eval { parse_headers(substr $d, 4); 1 } && $@ =~ /not terminated/ && substr($d, 7, 5) eq "\0\x02OKx";
         },

@@ -9,7 +9,7 @@ use Digest::SHA qw(sha256_hex);
 use OXB::Test qw(parse_dump have_tomcat pattern_sha256 pattern_bytes curl base_url pattern_program);
 
 my @small = (1, 65529, 65530, 65531, 200_000);
-plan tests => 2 * @small + 13, sub { have_tomcat() };
+plan tests => 2 * @small + 18, sub { have_tomcat() };
 
 my $base = base_url();
 my $pattern = pattern_program();
@@ -56,5 +56,34 @@ for my $cl (1, 0) {
     my ($rc) = curl('-X', 'POST', '-T', $file, '-o', $got, "$base/tc/post-echo");
     ok t_cmp(system("$pattern check $size < $got"), 0, 'Tomcat post-echo 50 MiB: the body came back intact');
     unlink $got;
+}
+# Sent ahead four packets deep (sendahead=262144): the same bodies arrive
+# intact, also while the servlet echoes them back as it reads.
+for my $method (qw(PUT POST)) {
+    my ($rc, $out) = curl('-X', $method, '-T', $file, "$base/tcahead/echo");
+    my $d = parse_dump($out);
+    ok t_cmp("$d->{'body-length'} $d->{'body-sha256'}", "$size $sha", "sent ahead: Tomcat $method 50 MiB intact");
+}
+{
+    my $got = "$tmp/tomcat-post-echo-ahead";
+    curl('-X', 'POST', '-T', $file, '-o', $got, "$base/tcahead/post-echo");
+    ok t_cmp(system("$pattern check $size < $got"), 0, 'sent ahead: post-echo 50 MiB came back intact');
+    unlink $got;
+}
+# A servlet that reads part of the body and answers leaves packets sent
+# ahead unread; Tomcat then closes that connection. The request after each is
+# a POST, which is never retried: it must find a usable connection. (That such
+# a connection is never pooled is test_ajp_exchange's send_ahead_unread_not_reusable.)
+{
+    my $body = pattern_bytes(1024 * 1024);
+    my (@part, @next);
+    for (1 .. 5) {
+        my $d = parse_dump((POST '/tcahead/echo?read=100000', content => $body)->content);
+        push @part, $d->{'body-length'} // 'none';
+        my $r = POST '/tcahead/echo', content => 'after';
+        push @next, $r->code . ' ' . (parse_dump($r->content)->{'body-length'} // 'none');
+    }
+    ok t_cmp("@part", join(' ', (100000) x 5), 'body read in part: each answer right');
+    ok t_cmp("@next", join(' ', ('200 5') x 5), 'body read in part: the POST after each is answered');
 }
 unlink $file;

@@ -1,6 +1,10 @@
 // ox::ajp::exchange and cping over a real socket pair, against a scripted
 // fake backend thread: what the sink sees, what the backend receives (every
-// byte, so that nothing is sent unasked), and the Outcome of each failure.
+// byte, so that nothing is sent unasked beyond send_ahead), and the Outcome of each failure.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -216,6 +220,137 @@ START_TEST(post_asked_after_body_complete)
     ck_assert(rest.empty());
     ck_assert_int_eq(body.reads, 0);
     ck_assert(!o.body_started);
+}
+END_TEST
+
+// The data of a body packet as the proxy sent it (12 34 len, then u16 n, data).
+std::string body_data(const Bytes& pkt)
+{
+    if (pkt.size() < 6) return {};
+    std::size_t n = (std::size_t(pkt[4]) << 8) | pkt[5];
+    return std::string(reinterpret_cast<const char*>(pkt.data()) + 6, std::min(n, pkt.size() - 6));
+}
+
+// True when the proxy has sent something the backend has not read yet.
+bool proxy_sent_more(BackendPeer& p, int wait_ms)
+{
+    pollfd pfd{p.fd(), POLLIN, 0};
+    return ::poll(&pfd, 1, wait_ms) > 0;
+}
+
+// send_ahead: nothing before the backend's first GET_BODY_CHUNK (so a dead
+// pooled connection can still be retried); from then on up to send_ahead
+// bytes of body are on their way before the backend asks for them, and each
+// GET_BODY_CHUNK for a packet already sent tops the window up.
+START_TEST(send_ahead_after_first_ask)
+{
+    const std::size_t chunk = 8186;
+    const std::string data = unit::pattern(8 + 4 * chunk + 100, 3);
+    std::vector<Bytes> got;
+    bool early = true, full_window = false, over_window = true;
+    Rig rig([&](BackendPeer& p) {
+        got.push_back(p.read_packet());  // FWD
+        got.push_back(p.read_packet());  // first chunk
+        early = proxy_sent_more(p, 100);
+        p.send(pkt_get_body(chunk));
+        got.push_back(p.read_packet());  // asked
+        got.push_back(p.read_packet());  // ahead 1
+        got.push_back(p.read_packet());  // ahead 2
+        full_window = true;
+        over_window = proxy_sent_more(p, 100);
+        // Asking for packets already sent: each ask sends one more, until
+        // the body is done.
+        p.send(pkt_get_body(chunk));
+        got.push_back(p.read_packet());
+        p.send(pkt_get_body(chunk));
+        got.push_back(p.read_packet());
+        p.send(pkt_get_body(chunk));
+        p.send(pkt_get_body(chunk));
+        p.send(simple_response("done"));
+        p.read_to_eof();
+    });
+    StringBody body(data.substr(8));
+    RecordingSink sink;
+    ExchangeParams params;
+    params.first_chunk = std::string_view(data).substr(0, 8);
+    params.send_ahead = 2 * 8192;
+    Outcome o = rig.run(post_request(BodyKind::length, static_cast<std::int64_t>(data.size())), body, sink, params);
+    rig.finish();
+
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_msg(!early, "body sent before the backend asked");
+    ck_assert(full_window);
+    ck_assert_msg(!over_window, "more than send_ahead sent");
+    ck_assert(o.reusable);
+    ck_assert_uint_eq(o.body_bytes_in, data.size());
+    ck_assert_uint_eq(got.size(), 7);
+    std::string sent;
+    for (std::size_t i = 1; i < got.size(); ++i) sent += body_data(got[i]);
+    ck_assert(sent == data);
+    ck_assert_str_eq(sink.body_text.c_str(), "done");
+}
+END_TEST
+
+// Packets sent ahead never wait for room in the socket (a backend that is
+// writing rather than reading must not deadlock with us): with a socket
+// buffer smaller than a packet, what does not fit is held and sent when the
+// backend asks for it. The body arrives whole and in order.
+START_TEST(send_ahead_held_when_socket_full)
+{
+    const std::size_t chunk = 8186;
+    const std::string data = unit::pattern(8 + 6 * chunk, 9);
+    std::string sent;
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        sent += body_data(p.read_packet());
+        while (sent.size() < data.size()) {
+            p.send(pkt_get_body(chunk));
+            Bytes b = p.read_packet();
+            if (b.empty()) break;
+            sent += body_data(b);
+        }
+        p.send(simple_response("done"));
+        p.read_to_eof();
+    });
+    int small = 4096;
+    ck_assert(::setsockopt(rig.conn.socket().fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
+    StringBody body(data.substr(8));
+    RecordingSink sink;
+    ExchangeParams params;
+    params.first_chunk = std::string_view(data).substr(0, 8);
+    params.send_ahead = 65536;
+    Outcome o = rig.run(post_request(BodyKind::length, static_cast<std::int64_t>(data.size())), body, sink, params);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert(sent == data);
+    ck_assert(o.reusable);
+    ck_assert_str_eq(sink.body_text.c_str(), "done");
+}
+END_TEST
+
+// A backend that answers without reading the packets sent ahead: the
+// response is fine, the connection (holding unread packets) is not reused.
+START_TEST(send_ahead_unread_not_reusable)
+{
+    const std::string data = unit::pattern(8 + 3 * 8186, 5);
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.read_packet();
+        p.send(pkt_get_body(8186));
+        p.read_packet();
+        p.send(simple_response("early"));
+        p.read_to_eof();
+    });
+    StringBody body(data.substr(8));
+    RecordingSink sink;
+    ExchangeParams params;
+    params.first_chunk = std::string_view(data).substr(0, 8);
+    params.send_ahead = 65536;
+    Outcome o = rig.run(post_request(BodyKind::length, static_cast<std::int64_t>(data.size())), body, sink, params);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_str_eq(sink.body_text.c_str(), "early");
+    ck_assert(!o.reusable);
 }
 END_TEST
 
@@ -557,6 +692,11 @@ const std::vector<Malformed>& malformed_cases()
         {"END_RESPONSE too long", cat({pkt_headers(200, "OK"), pkt_body("x"), Wire().u8(5).u8(1).u8(0).to_proxy()}),
          "END_RESPONSE", true, "x"},
         {"bad magic after body", cat({pkt_headers(200, "OK"), pkt_body("ok"), hex("58 42 00 01 05")}), "AB", true, "ok"},
+        {"Content-Length not a number", pkt_headers(200, "OK", {{"Content-Length", "5x"}}), "Content-Length", false, ""},
+        {"Content-Length with a sign", pkt_headers(200, "OK", {{"Content-Length", "+5"}}), "Content-Length", false, ""},
+        {"empty Content-Length", pkt_headers(200, "OK", {{"Content-Length", ""}}), "Content-Length", false, ""},
+        {"two Content-Lengths that disagree", pkt_headers(200, "OK", {{"Content-Length", "5"}, {"content-length", "6"}}),
+         "Content-Length", false, ""},
     };
     return cases;
 }
@@ -821,6 +961,9 @@ int main()
     tcase_add_test(ok, chunked_body);
     tcase_add_test(ok, body_packet_capped_at_packet_size);
     tcase_add_test(ok, not_reusable_endings);
+    tcase_add_test(ok, send_ahead_after_first_ask);
+    tcase_add_test(ok, send_ahead_unread_not_reusable);
+    tcase_add_test(ok, send_ahead_held_when_socket_full);
     tcase_add_test(ok, large_response_streams);
     tcase_add_test(ok, body_views_valid_until_release);
     tcase_add_test(ok, complete_body_waits_for_end);

@@ -207,6 +207,7 @@ START_TEST(member_defaults)
     ck_assert_uint_eq(m.smax, 0);
     ck_assert_uint_eq(m.max, 0);
     ck_assert_uint_eq(m.packet_size, 8192);
+    ck_assert_uint_eq(m.send_ahead, 65536);
     ck_assert_str_eq(m.secret.c_str(), "");
     ck_assert_str_eq(m.display_name().c_str(), "ajp://ox1:8009");
 }
@@ -218,7 +219,7 @@ START_TEST(member_all_parameters)
     MemberSpec m;
     std::string err = parse("ajp://ox1:8010",
                             "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m retry=30s "
-                            "ping=500ms smax=4 max=32 packetsize=65536 secret=s3cret",
+                            "ping=500ms smax=4 max=32 packetsize=65536 sendahead=131072 secret=s3cret",
                             m);
     ck_assert_msg(err.empty(), "%s", err.c_str());
     ck_assert_str_eq(m.route.c_str(), "ox1.node-a_b");
@@ -231,6 +232,7 @@ START_TEST(member_all_parameters)
     ck_assert_uint_eq(m.smax, 4);
     ck_assert_uint_eq(m.max, 32);
     ck_assert_uint_eq(m.packet_size, 65536);
+    ck_assert_uint_eq(m.send_ahead, 131072);
     ck_assert_str_eq(m.secret.c_str(), "s3cret");
     ck_assert_str_eq(m.display_name().c_str(), "ox1.node-a_b");
 
@@ -265,6 +267,8 @@ START_TEST(member_parameter_bounds)
         {"max=100001", false, "max"},             {"packetsize=8192", true, nullptr},
         {"packetsize=65536", true, nullptr},      {"packetsize=8191", false, "packetsize"},
         {"packetsize=65537", false, "packetsize"},
+        {"sendahead=0", true, nullptr},           {"sendahead=262144", true, nullptr},
+        {"sendahead=262145", false, "sendahead"}, {"sendahead=64k", false, "sendahead"},
         {"secret=x", true, nullptr},              {"secret=", false, "secret"},
         {"route=", false, "route"},               {"route=" "0123456789012345678901234567890123456789012345678901234567890123",
                                                    true, nullptr},

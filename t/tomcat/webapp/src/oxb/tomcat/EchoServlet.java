@@ -21,7 +21,8 @@ import java.util.Locale;
  * HttpServlet's method dispatch.
  *
  * <p>The body is read as a stream and only its length and SHA-256 are
- * reported, so uploads of any size use a fixed buffer.
+ * reported, so uploads of any size use a fixed buffer. With "read=N" in the
+ * query only the first N bytes are read.
  *
  * <p>Output bytes: Tomcat decodes header values (and the raw URI) as
  * ISO-8859-1, so every char up to U+00FF is written back as that single byte;
@@ -44,6 +45,22 @@ public final class EchoServlet extends HttpServlet {
     private static final String TOMCAT_SSL_PROTOCOL =
             "org.apache.tomcat.util.net.secure_protocol_version";
 
+    /**
+     * "read=N" in the query: read only the first N bytes of the body and
+     * answer (a servlet that leaves the rest unread). Parsed by hand:
+     * getParameter() would consume a form body.
+     */
+    private static long readLimit(String query) {
+        if (query != null) {
+            for (String kv : query.split("&")) {
+                if (kv.startsWith("read=")) {
+                    return Long.parseLong(kv.substring(5));
+                }
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         MessageDigest md;
@@ -55,7 +72,9 @@ public final class EchoServlet extends HttpServlet {
         long length = 0;
         byte[] buf = new byte[Util.BUF_SIZE];
         InputStream in = req.getInputStream();
-        for (int n; (n = in.read(buf)) != -1; ) {
+        long limit = readLimit(req.getQueryString());
+        for (int n; length < limit
+                && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - length))) != -1; ) {
             md.update(buf, 0, n);
             length += n;
         }
