@@ -4,10 +4,12 @@
 --   OXB_COOKIES      "c1|c2|..."  cookie header values, one per wrk thread
 --                    in turn (thread 1 gets c1, thread 2 c2, thread 3 c1 ...)
 --   OXB_POST_BYTES   N: every request is a POST with an N-byte body
+--   OXB_DELAY_MS     N: each connection waits N ms before each request (a
+--                    fixed pace: the same offered load for every front end)
 --
 -- The request stays static (no request() or response() function), so wrk
--- builds it once per thread and spends no Lua time per request: the load
--- generator costs the same for every front end.
+-- builds it once per thread and spends no Lua time per request (delay(), when
+-- paced, is one call): the load generator costs the same for every front end.
 --
 -- done() prints one machine-readable line that bench/run parses:
 --   OXB-RESULT requests=... duration_us=... p99_us=... errors_status=... ...
@@ -40,6 +42,13 @@ function init(args)
         wrk.method = "POST"
         wrk.body = string.rep("x", n)
         wrk.headers["Content-Type"] = "application/octet-stream"
+    end
+end
+
+local pace_ms = tonumber(os.getenv("OXB_DELAY_MS") or "")
+if pace_ms and pace_ms > 0 then
+    function delay()
+        return pace_ms
     end
 end
 
