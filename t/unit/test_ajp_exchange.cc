@@ -238,6 +238,19 @@ bool proxy_sent_more(BackendPeer& p, int wait_ms)
     return ::poll(&pfd, 1, wait_ms) > 0;
 }
 
+// Sends `data` as a Content-Length body (its first 8 bytes as the first
+// chunk) with send_ahead, and waits for the backend script to end.
+Outcome run_sent_ahead(Rig& rig, const std::string& data, std::size_t send_ahead, RecordingSink& sink)
+{
+    StringBody body(data.substr(8));
+    ExchangeParams params;
+    params.first_chunk = std::string_view(data).substr(0, 8);
+    params.send_ahead = send_ahead;
+    Outcome o = rig.run(post_request(BodyKind::length, static_cast<std::int64_t>(data.size())), body, sink, params);
+    rig.finish();
+    return o;
+}
+
 // send_ahead: nothing before the backend's first GET_BODY_CHUNK (so a dead
 // pooled connection can still be retried); from then on up to send_ahead
 // bytes of body are on their way before the backend asks for them, and each
@@ -269,13 +282,8 @@ START_TEST(send_ahead_after_first_ask)
         p.send(simple_response("done"));
         p.read_to_eof();
     });
-    StringBody body(data.substr(8));
     RecordingSink sink;
-    ExchangeParams params;
-    params.first_chunk = std::string_view(data).substr(0, 8);
-    params.send_ahead = 2 * 8192;
-    Outcome o = rig.run(post_request(BodyKind::length, static_cast<std::int64_t>(data.size())), body, sink, params);
-    rig.finish();
+    Outcome o = run_sent_ahead(rig, data, 2 * 8192, sink);
 
     CK_ASSERT_FAILURE(o.failure, Failure::none);
     ck_assert_msg(!early, "body sent before the backend asked");
@@ -314,13 +322,8 @@ START_TEST(send_ahead_held_when_socket_full)
     });
     int small = 4096;
     ck_assert(::setsockopt(rig.conn.socket().fd(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small) == 0);
-    StringBody body(data.substr(8));
     RecordingSink sink;
-    ExchangeParams params;
-    params.first_chunk = std::string_view(data).substr(0, 8);
-    params.send_ahead = 65536;
-    Outcome o = rig.run(post_request(BodyKind::length, static_cast<std::int64_t>(data.size())), body, sink, params);
-    rig.finish();
+    Outcome o = run_sent_ahead(rig, data, 65536, sink);
     CK_ASSERT_FAILURE(o.failure, Failure::none);
     ck_assert(sent == data);
     ck_assert(o.reusable);
@@ -341,13 +344,8 @@ START_TEST(send_ahead_unread_not_reusable)
         p.send(simple_response("early"));
         p.read_to_eof();
     });
-    StringBody body(data.substr(8));
     RecordingSink sink;
-    ExchangeParams params;
-    params.first_chunk = std::string_view(data).substr(0, 8);
-    params.send_ahead = 65536;
-    Outcome o = rig.run(post_request(BodyKind::length, static_cast<std::int64_t>(data.size())), body, sink, params);
-    rig.finish();
+    Outcome o = run_sent_ahead(rig, data, 65536, sink);
     CK_ASSERT_FAILURE(o.failure, Failure::none);
     ck_assert_str_eq(sink.body_text.c_str(), "early");
     ck_assert(!o.reusable);
