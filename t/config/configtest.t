@@ -20,6 +20,8 @@ my @bad = (
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 timeout=abc\n</OXBalancer>\n", qr/'abc' is not a duration/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 packetsize=4096\n</OXBalancer>\n",
       qr/packetsize=4096: expected a whole number from 8192 to 65536/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 sendahead=1M\n</OXBalancer>\n",
+      qr/sendahead=1M: expected a whole number from 0 to 262144/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX1\n  OXMember ajp://127.0.0.1:8010 route=OX1\n</OXBalancer>\n",
       qr/route OX1 is already used by ajp:\/\/127\.0\.0\.1:8009/, 3 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX;1\n</OXBalancer>\n", qr/only letters, digits/, 2 ],
