@@ -2,20 +2,11 @@
 
 #include <algorithm>
 
+#include "core/text.h"
+
 namespace ox::acl {
 
 namespace {
-
-bool eq_nocase(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
 
 // "0".."max", decimal, no sign, no leading zero.
 bool parse_prefix_len(std::string_view s, unsigned max, unsigned& out) noexcept
@@ -85,7 +76,7 @@ std::string parse_cidr(std::string_view word, Cidr& out)
 
 std::string CidrSet::add(std::string_view word)
 {
-    if (eq_nocase(word, "local")) {
+    if (equals_lowercase(word, "local")) {
         local_ = true;
         return {};
     }

@@ -1,28 +1,10 @@
 #include "acl/client_address.h"
 
+#include "core/text.h"
+
 namespace ox::acl {
 
 namespace {
-
-bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-bool eq_nocase(std::string_view a, std::string_view lower) noexcept
-{
-    if (a.size() != lower.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (x != lower[i]) return false;
-    }
-    return true;
-}
 
 bool is_alnum(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -110,7 +92,7 @@ void walk_xff(std::string_view header, const CidrSet& trusted, Chain& chain) noe
 {
     while (!header.empty()) {
         std::size_t comma = header.find(',');
-        std::string_view entry = trim(header.substr(0, comma));
+        std::string_view entry = trim_ows(header.substr(0, comma));
         header.remove_prefix(comma == std::string_view::npos ? header.size() : comma + 1);
         if (entry.empty()) continue;  // list syntax allows empty elements
         Client c;
@@ -159,7 +141,7 @@ private:
             if (!token(name) || done() || peek() != '=') return false;
             ++i_;
             if (!value()) return false;
-            if (eq_nocase(name, "for")) {
+            if (equals_lowercase(name, "for")) {
                 if (have_for) return false;  // two for= in one element: which one?
                 have_for = true;
                 note = too_long_ ? ClientNote::malformed : parse_forwarded_node(std::string_view(buf_, len_), c);
@@ -259,8 +241,8 @@ const char* client_note_text(ClientNote n) noexcept
 ClientNote parse_xff_entry(std::string_view entry, Client& out) noexcept
 {
     out = Client::unknown();
-    entry = trim(entry);
-    if (eq_nocase(entry, "unknown")) return ClientNote::unknown_identifier;
+    entry = trim_ows(entry);
+    if (equals_lowercase(entry, "unknown")) return ClientNote::unknown_identifier;
     if (!entry.empty() && entry[0] == '[') return bracketed_v6(entry, out, is_port);
     std::size_t colon = entry.find(':');
     if (colon != std::string_view::npos && entry.find(':', colon + 1) == std::string_view::npos) {
@@ -277,7 +259,7 @@ ClientNote parse_forwarded_node(std::string_view node, Client& out) noexcept
 {
     out = Client::unknown();
     auto port_ok = [](std::string_view p) { return is_port(p) || is_obfuscated(p); };
-    if (eq_nocase(node, "unknown")) return ClientNote::unknown_identifier;
+    if (equals_lowercase(node, "unknown")) return ClientNote::unknown_identifier;
     if (!node.empty() && node[0] == '_') return is_obfuscated(node) ? ClientNote::unknown_identifier : ClientNote::malformed;
     if (!node.empty() && node[0] == '[') return bracketed_v6(node, out, port_ok);
     // RFC 7239 6: an IPv6 address is always in brackets, so ':' here only

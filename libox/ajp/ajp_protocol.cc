@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/text.h"
+
 namespace ox::ajp {
 
 namespace {
@@ -28,17 +30,6 @@ constexpr std::array<std::string_view, 11> kResponseHeaders = {
     "Last-Modified", "Location", "Set-Cookie", "Set-Cookie2",
     "Servlet-Engine", "Status", "WWW-Authenticate",
 };
-
-bool equals_lowercase(std::string_view s, std::string_view lower) noexcept
-{
-    if (s.size() != lower.size()) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c != lower[i]) return false;
-    }
-    return true;
-}
 
 }  // namespace
 

@@ -2,18 +2,11 @@
 
 #include <strings.h>
 
+#include "core/text.h"
+
 namespace ox {
 
 namespace {
-
-bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) noexcept
-{
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
 
 bool is_cookie_header(std::string_view name) noexcept
 {
@@ -55,11 +48,11 @@ bool from_cookie_header(std::string_view header, std::string_view name, const Ro
 {
     while (!header.empty()) {
         std::size_t end = header.find_first_of(";,");
-        std::string_view pair = trim(header.substr(0, end));
+        std::string_view pair = trim_ows(header.substr(0, end));
         header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
         std::size_t eq = pair.find('=');
-        if (eq == std::string_view::npos || trim(pair.substr(0, eq)) != name) continue;
-        std::string_view value = trim(pair.substr(eq + 1));
+        if (eq == std::string_view::npos || trim_ows(pair.substr(0, eq)) != name) continue;
+        std::string_view value = trim_ows(pair.substr(eq + 1));
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
         if (resolve(value, SessionRef::Source::cookie, routes, out)) return true;
     }

@@ -1,0 +1,36 @@
+// Small text helpers for HTTP-ish header parsing, shared by the parsers in
+// libox (ASCII only: header names and tokens are ASCII).
+#ifndef LIBOX_CORE_TEXT_H
+#define LIBOX_CORE_TEXT_H
+
+#include <cstddef>
+#include <string_view>
+
+namespace ox {
+
+// RFC 9110 OWS: space or horizontal tab.
+inline bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// `s` without leading and trailing OWS.
+inline std::string_view trim_ows(std::string_view s) noexcept
+{
+    while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+// True when `s` equals `lower` (already lower case) ignoring ASCII case.
+inline bool equals_lowercase(std::string_view s, std::string_view lower) noexcept
+{
+    if (s.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != lower[i]) return false;
+    }
+    return true;
+}
+
+}  // namespace ox
+
+#endif
