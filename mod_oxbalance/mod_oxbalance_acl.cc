@@ -129,11 +129,7 @@ const char* cmd_protect(cmd_parms* cmd, void*, const char* args)
         if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
         const char* prefix = ap_getword_conf(cmd->temp_pool, &args);
         if (!*prefix) return "OXProtect needs a path prefix and at least one address: OXProtect /webservices 10.0.0.0/8";
-        std::vector<std::string_view> words;
-        while (*args) {
-            const char* w = ap_getword_conf(cmd->temp_pool, &args);
-            if (*w) words.emplace_back(w);
-        }
+        std::vector<std::string_view> words = conf_words(cmd->temp_pool, args);
         if (words.empty()) return apr_psprintf(cmd->pool, "OXProtect %s: which addresses may reach it?", prefix);
         std::string err = server_config(cmd->server)->protect_lines.add(prefix, words);
         if (!err.empty()) return apr_psprintf(cmd->pool, "OXProtect %s: %s", prefix, err.c_str());

@@ -83,11 +83,7 @@ const char* cmd_member(cmd_parms* cmd, void*, const char* args)
         if (!mc->current) return "OXMember must be inside an <OXBalancer> section";
         const char* url = ap_getword_conf(cmd->temp_pool, &args);
         if (!*url) return "OXMember needs a URL: OXMember ajp://host:port [route=..]";
-        std::vector<std::string_view> params;
-        while (*args) {
-            const char* w = ap_getword_conf(cmd->temp_pool, &args);
-            if (*w) params.emplace_back(w);
-        }
+        std::vector<std::string_view> params = conf_words(cmd->temp_pool, args);
         ox::MemberSpec m;
         if (std::string err = ox::parse_member(url, params, m); !err.empty()) return dup(cmd, err);
         if (m.url.size() >= sizeof(ox::state::MemberSlot::member)) return "OXMember: the URL is too long";
@@ -252,6 +248,16 @@ const PassRule* ServerConfig::match(std::string_view path) const noexcept
 ServerConfig* server_config(const server_rec* s) noexcept
 {
     return static_cast<ServerConfig*>(ap_get_module_config(s->module_config, &oxbalance_module));
+}
+
+std::vector<std::string_view> conf_words(apr_pool_t* p, const char* args)
+{
+    std::vector<std::string_view> words;
+    while (*args) {
+        const char* w = ap_getword_conf(p, &args);
+        if (*w) words.emplace_back(w);
+    }
+    return words;
 }
 
 extern "C" {

@@ -79,6 +79,10 @@ struct ServerConfig {
 
 ServerConfig* server_config(const server_rec* s) noexcept;
 
+// The remaining words of a directive's RAW_ARGS (quotes honoured), in pool
+// `p`; empty words are skipped.
+std::vector<std::string_view> conf_words(apr_pool_t* p, const char* args);
+
 extern const command_rec directives[];
 void* create_server_config(apr_pool_t* p, server_rec* s);
 void* merge_server_config(apr_pool_t* p, void* base, void* add);
