@@ -26,6 +26,7 @@
 #include "acl/cidr_set.h"
 #include "acl/client_address.h"
 #include "acl/ip_address.h"
+#include "fuzz_report.h"
 
 using namespace ox::acl;
 
@@ -34,13 +35,7 @@ namespace {
 [[noreturn]] void fail(const char* what, std::string_view input)
 {
     std::fprintf(stderr, "PROPERTY VIOLATED: %s\n  input: '", what);
-    for (unsigned char c : input) {
-        if (c >= 0x20 && c < 0x7f) {
-            std::fputc(c, stderr);
-        } else {
-            std::fprintf(stderr, "\\x%02x", c);
-        }
-    }
+    print_escaped(input);
     std::fprintf(stderr, "'\n");
     std::abort();
 }

@@ -27,6 +27,7 @@
 
 #include "acl/path_normalizer.h"
 #include "acl/protect_rules.h"
+#include "fuzz_report.h"
 #include "tomcat_model.h"
 
 using namespace ox::acl;
@@ -51,13 +52,7 @@ const ProtectRules& rules()
 [[noreturn]] void fail(const char* what, std::string_view raw, std::string_view ours, const std::string& model)
 {
     std::fprintf(stderr, "PROPERTY VIOLATED: %s\n  raw:   '", what);
-    for (unsigned char c : raw) {
-        if (c >= 0x20 && c < 0x7f) {
-            std::fputc(c, stderr);
-        } else {
-            std::fprintf(stderr, "\\x%02x", c);
-        }
-    }
+    print_escaped(raw);
     std::fprintf(stderr, "'\n  ours:  '%.*s'\n  model: '%s'\n", static_cast<int>(ours.size()), ours.data(),
                  model.c_str());
     std::abort();
