@@ -1,6 +1,6 @@
 #include "mod_oxbalance_brigade.h"
 
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 #include <string_view>
 
@@ -80,11 +80,11 @@ bool keep_reason(const ox::proxy::ResponseHead& head) noexcept
 {
     if (head.reason.empty()) return false;
     char digits[12];
-    int n = std::snprintf(digits, sizeof digits, "%d", head.status);
-    bool just_the_code = n > 0 && head.reason == std::string_view(digits, static_cast<std::size_t>(n));
-    if (!just_the_code) return true;
+    auto res = std::to_chars(digits, digits + sizeof digits, head.status);
+    std::string_view code(digits, static_cast<std::size_t>(res.ptr - digits));
+    if (head.reason != code) return true;
     const char* known = ap_get_status_line(head.status);
-    return !(known && std::strncmp(known, digits, static_cast<std::size_t>(n)) == 0);
+    return !(known && std::strncmp(known, code.data(), code.size()) == 0);
 }
 
 }  // namespace
