@@ -68,16 +68,22 @@ public:
         record_routing(r_, &m, reason, session, sc_);
     }
 
-    void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying) noexcept override
+    void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying,
+                        bool known_failing) noexcept override
     {
         char errbuf[128] = "";
         if (o.sys_errno) apr_strerror(o.sys_errno, errbuf, sizeof errbuf);
         const char* what = retrying ? "trying another member" : apr_psprintf(r_->pool, "answering %d", status_for(o.failure));
         if (o.head_sent && sink_.delivered()) what = "response aborted";
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                      OXBLOGNO(00010) "member %s (%s): %s%s%s%s%s%s; %s", m.display_name().c_str(), m.url.c_str(),
+        // A member tried in its error window (every member being down) was
+        // reported when the window began (OXB00010, OXB00011): an error line
+        // per request would flood the log for as long as the outage lasts.
+        int level = known_failing ? APLOG_DEBUG : APLOG_ERR;
+        ap_log_rerror(APLOG_MARK, level, 0, r_,
+                      OXBLOGNO(00010) "member %s (%s): %s%s%s%s%s%s; %s%s", m.display_name().c_str(), m.url.c_str(),
                       ox::proxy::failure_name(o.failure), *o.detail ? ": " : "", o.detail,
-                      *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "", what);
+                      *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "", what,
+                      known_failing ? " (member in its error window)" : "");
     }
 
     void member_failed(const ox::MemberSpec& m) noexcept override

@@ -217,6 +217,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         res.reason = choice.reason;
         ++res.attempts;
         count_choice(choice);
+        bool known_failing = m.in_error(clock.now());
         observer.attempt_started(m.spec(), choice.reason, res.session);
 
         proxy::Outcome o;
@@ -254,7 +255,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         if (counts_against_member(o.failure) && m.mark_failed(clock.now())) observer.member_failed(m.spec());
         Choice next;
         if (o.retryable_elsewhere()) next = pick(res.session, tried, clock.now());
-        observer.attempt_failed(m.spec(), o, next.member != Choice::npos);
+        observer.attempt_failed(m.spec(), o, next.member != Choice::npos, known_failing);
         if (next.member == Choice::npos) return res;
         choice = next;
     }

@@ -139,9 +139,16 @@ bool MemberRuntime::down(TimePoint now) const noexcept
 bool MemberRuntime::mark_failed(TimePoint now) noexcept
 {
     if (spec_.retry.count() == 0) return false;  // retry=0: never avoided
-    std::int64_t until = to_ms(now) + spec_.retry.count();
-    std::int64_t old = slot_.error_until_ms.exchange(until, std::memory_order_relaxed);
-    return old <= to_ms(now);
+    // An open window is not extended: a member that keeps failing (tried
+    // as a last resort while every member is down) is tried again, and
+    // logged again, once per window rather than never or on every request.
+    std::int64_t now_ms = to_ms(now);
+    std::int64_t old = slot_.error_until_ms.load(std::memory_order_relaxed);
+    while (old <= now_ms) {
+        if (slot_.error_until_ms.compare_exchange_weak(old, now_ms + spec_.retry.count(), std::memory_order_relaxed))
+            return true;
+    }
+    return false;
 }
 
 void MemberRuntime::mark_ok() noexcept

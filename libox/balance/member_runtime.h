@@ -53,6 +53,7 @@ public:
     }
     // Returns true when this call put the member into the error state (so
     // that the transition is logged once); with retry=0 it never enters it.
+    // A window still open is left as it is: it ends `retry` after it began.
     bool mark_failed(TimePoint now) noexcept;
     void mark_ok() noexcept;
 

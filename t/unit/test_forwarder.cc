@@ -329,6 +329,39 @@ START_TEST(all_members_refuse)
 }
 END_TEST
 
+// Every member down: each request tries them all as a last resort. A
+// window still open is not extended by those attempts, so each member is
+// reported anew (member_failed, attempts not known_failing) once per
+// window, and its attempts inside the window are flagged known_failing.
+START_TEST(all_down_window_not_extended)
+{
+    ReservedPort d1, d2;
+    Balancer bal;
+    bal.add(d1.url(), "retry=10");
+    bal.add(d2.url(), "retry=10");
+    bal.start();
+
+    ck_assert_int_eq(get(bal).attempts, 2);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 2);
+    ck_assert(!bal.obs.attempts[0].known_failing && !bal.obs.attempts[1].known_failing);
+
+    // Inside the window: tried, failed, flagged, not reported again.
+    bal.clock.advance(Millis(5000));
+    for (int i = 0; i < 3; ++i) ck_assert_int_eq(get(bal).attempts, 2);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 8);
+    for (std::size_t i = 2; i < 8; ++i) ck_assert_msg(bal.obs.attempts[i].known_failing, "attempt %zu", i);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 2);
+
+    // The window began at 0 and ends at 10 s, whatever failed within it.
+    bal.clock.advance(Millis(5000));
+    ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
+    ck_assert(!bal.rt->member(1).in_error(bal.clock.now()));
+    ck_assert_int_eq(get(bal).attempts, 2);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 4);
+    ck_assert(!bal.obs.attempts[8].known_failing && !bal.obs.attempts[9].known_failing);
+}
+END_TEST
+
 // A member that takes the request and then does not answer within its
 // timeout: read_timeout, not retried (the request was sent), and the member
 // is avoided afterwards.
@@ -703,6 +736,7 @@ int main()
     tcase_add_test(choice, retry_zero_never_avoided);
     tcase_add_test(choice, error_member_share_spread_evenly);
     tcase_add_test(choice, all_members_refuse);
+    tcase_add_test(choice, all_down_window_not_extended);
     tcase_add_test(choice, read_timeout_marks_member);
     tcase_add_test(choice, ping_failure_skips_member);
     tcase_add_test(choice, ping_before_every_request);
