@@ -23,10 +23,18 @@ bool stale_connection(const proxy::Outcome& o) noexcept
            !o.body_started;
 }
 
-bool counts_against_member(Failure f) noexcept
+// Failures that put the member into its error window. A read timeout does
+// only when the operator asks for it (failontimeout=on, as in mod_proxy):
+// one slow request must not move every session of a healthy node.
+bool counts_against_member(const proxy::Outcome& o, const MemberSpec& m) noexcept
 {
-    return f == Failure::connect_refused || f == Failure::connect_timeout || f == Failure::connect_error ||
-           f == Failure::read_timeout;
+    switch (o.failure) {
+    case Failure::connect_refused:
+    case Failure::connect_timeout:
+    case Failure::connect_error: return true;
+    case Failure::read_timeout: return m.fail_on_timeout;
+    default: return false;
+    }
 }
 
 // Failures that are the client's, or the request's: no member is to blame
@@ -252,7 +260,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         }
         if (request_fault(o.failure)) return res;
         m.slot().failures.fetch_add(1, std::memory_order_relaxed);
-        if (counts_against_member(o.failure) && m.mark_failed(clock.now())) observer.member_failed(m.spec());
+        if (counts_against_member(o, m.spec()) && m.mark_failed(clock.now())) observer.member_failed(m.spec());
         Choice next;
         if (o.retryable_elsewhere()) next = pick(res.session, tried, clock.now());
         observer.attempt_failed(m.spec(), o, next.member != Choice::npos, known_failing);

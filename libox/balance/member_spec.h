@@ -28,6 +28,7 @@ struct MemberSpec {
     Millis ttl{0};               // idle age above which surplus connections close; 0 = never
     Millis retry{60000};         // how long a failed member is avoided
     Millis ping{0};              // CPing a connection before each request; 0 = off
+    bool fail_on_timeout = false;  // a read timeout puts the member into its error window
     std::size_t smax = 0;        // idle connections kept regardless of ttl
     std::size_t max = 0;         // max idle connections per process; 0 = ThreadsPerChild
     std::size_t packet_size = 8192;

@@ -22,6 +22,8 @@ my @bad = (
       qr/packetsize=4096: expected a whole number from 8192 to 65536/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 sendahead=1M\n</OXBalancer>\n",
       qr/sendahead=1M: expected a whole number from 0 to 262144/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 failontimeout=yes\n</OXBalancer>\n",
+      qr/failontimeout=yes: expected on or off/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX1\n  OXMember ajp://127.0.0.1:8010 route=OX1\n</OXBalancer>\n",
       qr/route OX1 is already used by ajp:\/\/127\.0\.0\.1:8009/, 3 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX;1\n</OXBalancer>\n", qr/only letters, digits/, 2 ],
@@ -110,7 +112,7 @@ for my $case (@late) {
     OXMember ajp://10.20.30.215:8009 timeout=100 smax=0 ttl=60 retry=60 loadfactor=50 route=OX2
 </OXBalancer>
 <OXBalancer balancer://oxcluster_sync>
-    OXMember ajp://[::1]:8009 route=OX-1 packetsize=65536 secret=s3cret ping=500ms connecttimeout=2s max=32
+    OXMember ajp://[::1]:8009 route=OX-1 packetsize=65536 secret=s3cret ping=500ms connecttimeout=2s max=32 failontimeout=On
 </OXBalancer>
 OXPass /ajax                        oxcluster
 OXPass /servlet                     oxcluster

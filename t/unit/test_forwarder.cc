@@ -29,11 +29,16 @@ namespace {
 // after the servers it points to: it closes its pooled connections first.
 class Balancer {
 public:
-    void add(const std::string& url, std::string_view param = "")
+    // `params`: key=value words separated by spaces.
+    void add(const std::string& url, std::string_view params_text = "")
     {
         ox::MemberSpec m;
         std::vector<std::string_view> params;
-        if (!param.empty()) params.push_back(param);
+        while (!params_text.empty()) {
+            std::size_t sp = std::min(params_text.find(' '), params_text.size());
+            if (sp > 0) params.push_back(params_text.substr(0, sp));
+            params_text.remove_prefix(std::min(sp + 1, params_text.size()));
+        }
         std::string err = ox::parse_member(url, params, m);
         ck_assert_msg(err.empty(), "%s", err.c_str());
         err = spec.add_member(m);
@@ -363,9 +368,10 @@ START_TEST(all_down_window_not_extended)
 END_TEST
 
 // A member that takes the request and then does not answer within its
-// timeout: read_timeout, not retried (the request was sent), and the member
-// is avoided afterwards.
-START_TEST(read_timeout_marks_member)
+// timeout: read_timeout, not retried (the request reached the backend).
+// One slow request does not put the member into its error window: it keeps
+// its turns.
+START_TEST(read_timeout_does_not_mark_member)
 {
     RequestLog la, lb;
     FakeAjpServer a([&](BackendPeer& p, int no) {
@@ -375,6 +381,37 @@ START_TEST(read_timeout_marks_member)
     FakeAjpServer b(serve_all(lb, "B"));
     Balancer bal;
     bal.add(a.url(), "timeout=50ms");
+    bal.add(b.url());
+    bal.start();
+
+    ox::ForwardResult res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::read_timeout);
+    ck_assert_int_eq(res.attempts, 1);
+    assert_attempt(bal.obs, 0, a.url(), Failure::read_timeout, true, false);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
+
+    std::string body;
+    ck_assert(get(bal, &body).outcome.ok());
+    ck_assert_str_eq(body.c_str(), "B");
+    CK_ASSERT_FAILURE(get(bal).outcome.failure, Failure::read_timeout);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    ck_assert_uint_eq(la.size(), 2);
+}
+END_TEST
+
+// failontimeout=on: a read timeout puts the member into its error window,
+// as in mod_proxy; still not retried elsewhere.
+START_TEST(read_timeout_fail_on_timeout)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        unit::read_request_only(p, la, no);
+        p.read_to_eof();
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "timeout=50ms failontimeout=on");
     bal.add(b.url());
     bal.start();
 
@@ -737,7 +774,8 @@ int main()
     tcase_add_test(choice, error_member_share_spread_evenly);
     tcase_add_test(choice, all_members_refuse);
     tcase_add_test(choice, all_down_window_not_extended);
-    tcase_add_test(choice, read_timeout_marks_member);
+    tcase_add_test(choice, read_timeout_does_not_mark_member);
+    tcase_add_test(choice, read_timeout_fail_on_timeout);
     tcase_add_test(choice, ping_failure_skips_member);
     tcase_add_test(choice, ping_before_every_request);
     suite_add_tcase(s, choice);

@@ -204,6 +204,7 @@ START_TEST(member_defaults)
     ck_assert_int_eq(m.ttl.count(), 0);
     ck_assert_int_eq(m.retry.count(), 60000);
     ck_assert_int_eq(m.ping.count(), 0);
+    ck_assert(!m.fail_on_timeout);
     ck_assert_uint_eq(m.smax, 0);
     ck_assert_uint_eq(m.max, 0);
     ck_assert_uint_eq(m.packet_size, 8192);
@@ -219,7 +220,7 @@ START_TEST(member_all_parameters)
     MemberSpec m;
     std::string err = parse("ajp://ox1:8010",
                             "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m retry=30s "
-                            "ping=500ms smax=4 max=32 packetsize=65536 sendahead=131072 secret=s3cret",
+                            "ping=500ms failontimeout=on smax=4 max=32 packetsize=65536 sendahead=131072 secret=s3cret",
                             m);
     ck_assert_msg(err.empty(), "%s", err.c_str());
     ck_assert_str_eq(m.route.c_str(), "ox1.node-a_b");
@@ -229,6 +230,7 @@ START_TEST(member_all_parameters)
     ck_assert_int_eq(m.ttl.count(), 120000);
     ck_assert_int_eq(m.retry.count(), 30000);
     ck_assert_int_eq(m.ping.count(), 500);
+    ck_assert(m.fail_on_timeout);
     ck_assert_uint_eq(m.smax, 4);
     ck_assert_uint_eq(m.max, 32);
     ck_assert_uint_eq(m.packet_size, 65536);
@@ -261,6 +263,10 @@ START_TEST(member_parameter_bounds)
         {"ttl=0", true, nullptr},                 {"ttl=1h", false, "'1h'"},
         {"retry=0", true, nullptr},               {"retry=-5", false, "'-5'"},
         {"ping=0", true, nullptr},                {"ping=5x", false, "'5x'"},
+        {"failontimeout=on", true, nullptr},      {"failontimeout=Off", true, nullptr},
+        {"failontimeout=ON", true, nullptr},      {"failontimeout=yes", false, "failontimeout=yes: expected on or off"},
+        {"failontimeout=", false, "expected on or off"},
+        {"failontimeout=1", false, "failontimeout=1"},
         {"smax=0", true, nullptr},                {"smax=100000", true, nullptr},
         {"smax=100001", false, "smax"},           {"max=1", true, nullptr},
         {"max=100000", true, nullptr},            {"max=0", false, "max"},
