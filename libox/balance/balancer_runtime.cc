@@ -266,7 +266,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
                     // the same member. Only for methods the client may see twice.
                     conn->socket().abort();
                     reused = false;
-                    conn = m.open(o);
+                    conn = m.open(clock.now(), o);
                     if (conn) o = ajp::exchange(*conn, req, params, body, sink);
                 }
                 m.finish(std::move(conn), o.reusable, clock.now());

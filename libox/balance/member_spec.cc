@@ -120,6 +120,8 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             if (err.empty() && out.connect_timeout.count() == 0) err = std::string(key) + "= must be greater than 0";
         } else if (key == "ttl") {
             err = parse_duration(value, out.ttl);
+        } else if (key == "addressttl") {
+            err = parse_duration(value, out.address_ttl);
         } else if (key == "retry") {
             err = parse_duration(value, out.retry);
         } else if (key == "ping") {
@@ -149,8 +151,8 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             out.secret.assign(value);
         } else {
             err = "unknown member parameter '" + std::string(key) +
-                  "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, retry, failontimeout, ping, smax, max, "
-                  "packetsize, sendahead, secret)";
+                  "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
+                  "smax, max, packetsize, sendahead, secret)";
         }
         if (!err.empty()) return err;
     }

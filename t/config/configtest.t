@@ -112,7 +112,7 @@ for my $case (@late) {
     OXMember ajp://10.20.30.215:8009 timeout=100 smax=0 ttl=60 retry=60 loadfactor=50 route=OX2
 </OXBalancer>
 <OXBalancer balancer://oxcluster_sync>
-    OXMember ajp://[::1]:8009 route=OX-1 packetsize=65536 secret=s3cret ping=500ms connecttimeout=2s max=32 failontimeout=On
+    OXMember ajp://[::1]:8009 route=OX-1 packetsize=65536 secret=s3cret ping=500ms connecttimeout=2s max=32 failontimeout=On addressttl=5m
 </OXBalancer>
 OXPass /ajax                        oxcluster
 OXPass /servlet                     oxcluster

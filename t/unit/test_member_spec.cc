@@ -202,6 +202,7 @@ START_TEST(member_defaults)
     ck_assert_int_eq(m.timeout.count(), 0);
     ck_assert_int_eq(m.connect_timeout.count(), 0);
     ck_assert_int_eq(m.ttl.count(), 0);
+    ck_assert_int_eq(m.address_ttl.count(), 60000);
     ck_assert_int_eq(m.retry.count(), 60000);
     ck_assert_int_eq(m.ping.count(), 0);
     ck_assert(!m.fail_on_timeout);
@@ -219,7 +220,7 @@ START_TEST(member_all_parameters)
 {
     MemberSpec m;
     std::string err = parse("ajp://ox1:8010",
-                            "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m retry=30s "
+                            "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m addressttl=5m retry=30s "
                             "ping=500ms failontimeout=on smax=4 max=32 packetsize=65536 sendahead=131072 secret=s3cret",
                             m);
     ck_assert_msg(err.empty(), "%s", err.c_str());
@@ -228,6 +229,7 @@ START_TEST(member_all_parameters)
     ck_assert_int_eq(m.timeout.count(), 90000);
     ck_assert_int_eq(m.connect_timeout.count(), 250);
     ck_assert_int_eq(m.ttl.count(), 120000);
+    ck_assert_int_eq(m.address_ttl.count(), 300000);
     ck_assert_int_eq(m.retry.count(), 30000);
     ck_assert_int_eq(m.ping.count(), 500);
     ck_assert(m.fail_on_timeout);
@@ -261,6 +263,7 @@ START_TEST(member_parameter_bounds)
         {"timeout=x", false, "'x'"},              {"connecttimeout=0", false, "connecttimeout"},
         {"connectiontimeout=0", false, "connectiontimeout"},
         {"ttl=0", true, nullptr},                 {"ttl=1h", false, "'1h'"},
+        {"addressttl=0", true, nullptr},          {"addressttl=-1", false, "'-1'"},
         {"retry=0", true, nullptr},               {"retry=-5", false, "'-5'"},
         {"ping=0", true, nullptr},                {"ping=5x", false, "'5x'"},
         {"failontimeout=on", true, nullptr},      {"failontimeout=Off", true, nullptr},
