@@ -187,60 +187,27 @@ const char* cmd_pass(cmd_parms* cmd, void*, const char* prefix, const char* bala
 {
     return guarded(cmd, [&]() -> const char* {
         if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
-        if (prefix[0] != '/') return apr_psprintf(cmd->pool, "OXPass prefix '%s' must start with '/'", prefix);
-        PassRule rule;
-        rule.prefix = prefix;
-        if (std::string_view(balancer) == "!") {
-            if (backend) return "OXPass /prefix ! takes no backend prefix";
-            rule.balancer_name = "!";
-        } else if (std::string err = ox::parse_balancer_name(balancer, rule.balancer_name); !err.empty()) {
+        ox::proxy::PassRule rule;
+        if (std::string err = ox::proxy::parse_pass_rule(prefix, balancer, backend, rule); !err.empty()) {
             return dup(cmd, err);
         }
-        if (backend) {
-            if (backend[0] != '/') return apr_psprintf(cmd->pool, "OXPass backend prefix '%s' must start with '/'", backend);
-            rule.backend_prefix = backend;
-            rule.has_backend_prefix = true;
+        if (!rule.excluded) {
+            if (std::string err = ox::parse_balancer_name(balancer, rule.balancer); !err.empty()) return dup(cmd, err);
         }
-        rule.place = place_of(cmd);
-        ServerConfig* sc = server_config(cmd->server);
-        for (const PassRule& r : sc->passes) {
-            if (r.prefix == rule.prefix) {
-                return apr_psprintf(cmd->pool, "OXPass %s is already defined at %s:%d", prefix, r.place.file, r.place.line);
-            }
-        }
-        sc->passes.push_back(std::move(rule));
+        ConfigPlace place = place_of(cmd);
+        rule.file = place.file;
+        rule.line = place.line;
+        if (std::string err = server_config(cmd->server)->passes.add(std::move(rule)); !err.empty()) return dup(cmd, err);
         return nullptr;
     });
 }
 
-void sort_longest_first(std::vector<PassRule>& passes)
-{
-    std::stable_sort(passes.begin(), passes.end(),
-                     [](const PassRule& a, const PassRule& b) { return a.prefix.size() > b.prefix.size(); });
-}
-
 }  // namespace
-
-bool PassRule::matches(std::string_view path) const noexcept
-{
-    if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
-    if (path.size() == prefix.size() || prefix.back() == '/') return true;
-    char next = path[prefix.size()];
-    return next == '/' || next == ';';
-}
 
 BalancerConfig* ModuleConfig::find(std::string_view name) const noexcept
 {
     for (const auto& b : balancers) {
         if (b->spec.name == name) return b.get();
-    }
-    return nullptr;
-}
-
-const PassRule* ServerConfig::match(std::string_view path) const noexcept
-{
-    for (const PassRule& r : passes) {
-        if (r.matches(path)) return &r;
     }
     return nullptr;
 }
@@ -331,9 +298,9 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
         auto* add = static_cast<ServerConfig*>(add_v);
         ServerConfig* sc = pool_new<ServerConfig>(p);
         sc->module = add->module;
-        // A vhost's own rules come first; the main server's rules apply to
-        // every prefix the vhost does not define itself.
-        sc->passes = add->passes;
+        // A vhost's own rules, and the main server's for every prefix the
+        // vhost does not define itself.
+        sc->passes = ox::proxy::PassTable::merge(base->passes, add->passes);
         const ServerConfig* rh = add->route_header_set ? add : base;
         sc->route_header = rh->route_header;
         sc->route_header_set = rh->route_header_set;
@@ -345,11 +312,6 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
         const ServerConfig* tp = add->trusted_set ? add : base;
         sc->trusted = tp->trusted;
         sc->trusted_set = tp->trusted_set;
-        for (const PassRule& r : base->passes) {
-            bool overridden = std::any_of(add->passes.begin(), add->passes.end(),
-                                          [&](const PassRule& a) { return a.prefix == r.prefix; });
-            if (!overridden) sc->passes.push_back(r);
-        }
         return sc;
     } catch (...) {
         return nullptr;
@@ -373,19 +335,19 @@ int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
         }
         for (server_rec* vs = s; vs; vs = vs->next) {
             ServerConfig* sc = server_config(vs);
-            for (PassRule& r : sc->passes) {
-                if (r.excluded()) continue;
-                const BalancerConfig* b = mc->find(r.balancer_name);
+            for (ox::proxy::PassRule& r : sc->passes.rules()) {
+                if (r.excluded) continue;
+                const BalancerConfig* b = mc->find(r.balancer);
                 if (!b) {
                     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
                                  OXBLOGNO(00001) "%s:%d: OXPass %s names balancer '%s', which no <OXBalancer> defines",
-                                 r.place.file, r.place.line, r.prefix.c_str(), r.balancer_name.c_str());
+                                 r.file.c_str(), r.line, r.written.c_str(), r.balancer.c_str());
                     rc = !OK;
                     continue;
                 }
                 r.balancer_index = b->index;
             }
-            sort_longest_first(sc->passes);
+            sc->passes.sort();
         }
         return rc;
     } catch (...) {

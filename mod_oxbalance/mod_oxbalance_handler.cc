@@ -99,15 +99,15 @@ private:
     const ServerConfig& sc_;
 };
 
-// The pass rule translate_name chose, or null: not ours.
-const PassRule* rule_of(request_rec* r) noexcept
+// The request's state when translate_name gave it to us, or null.
+const RequestState* forwarded_state(request_rec* r) noexcept
 {
-    RequestState* st = request_state(r, false);
-    return st ? st->rule : nullptr;
+    const RequestState* st = request_state(r, false);
+    return st && st->forwarding ? st : nullptr;
 }
 
 // The result of a forward, as the handler's return value.
-int finish_request(request_rec* r, const PassRule& rule, const ox::ForwardResult& res,
+int finish_request(request_rec* r, const ox::proxy::PassRule& rule, const ox::ForwardResult& res,
                    const BrigadeBodySource& body) noexcept
 {
     const ox::proxy::Outcome& o = res.outcome;
@@ -119,7 +119,7 @@ int finish_request(request_rec* r, const PassRule& rule, const ox::ForwardResult
         if (quiet >= 0) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           OXBLOGNO(00016) "balancer %s: %s; answering 503 (%ld more like this before)",
-                          rule.balancer_name.c_str(), o.detail, quiet);
+                          rule.balancer.c_str(), o.detail, quiet);
         }
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -145,25 +145,21 @@ int finish_request(request_rec* r, const PassRule& rule, const ox::ForwardResult
     }
 }
 
-int forward(request_rec* r, const PassRule& rule)
+int forward(request_rec* r, const RequestState& st)
 {
+    const ox::proxy::PassRule& rule = *st.target.rule;
     ModuleConfig* mc = server_config(r->server)->module;
     if (!mc->runtime) return HTTP_INTERNAL_SERVER_ERROR;  // OXB00020/21 were logged at start
     ox::BalancerRuntime& balancer = mc->runtime->balancer(rule.balancer_index);
 
+    BrigadeBodySource body(r);
     ox::proxy::Request req;
-    if (int rc = build_request(r, rule, req); rc != OK) return rc;
-    // A backend prefix changes the path the backend resolves: the ACL
-    // decides on those bytes as well (/tc/webservices is /webservices there).
-    if (rule.has_backend_prefix) {
-        if (int rc = acl_check_forwarded(r, req.path); rc != OK) return rc;
-    }
+    if (int rc = build_request(r, st, body, req); rc != OK) return rc;
     char* scratch = nullptr;
     if (req.body == ox::proxy::BodyKind::length) {
         scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size()));
     }
     static const ox::SteadyTimeSource clock;
-    BrigadeBodySource body(r);
     BrigadeResponseSink sink(r);
     LoggingObserver observer(r, sink);
     ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
@@ -175,11 +171,14 @@ int forward(request_rec* r, const PassRule& rule)
 
 int translate_name(request_rec* r)
 {
-    if (r->proxyreq != PROXYREQ_NONE || !r->uri || r->uri[0] != '/') return DECLINED;
-    ServerConfig* sc = server_config(r->server);
-    const PassRule* rule = sc->match(r->uri);
-    if (!rule || rule->excluded()) return DECLINED;
-    request_state(r, true)->rule = rule;
+    if (r->proxyreq != PROXYREQ_NONE) return DECLINED;
+    // The target was read when the request arrived (or, for an internal
+    // redirect or subrequest, by the access check just before): the rule is
+    // the one the access check saw, whatever httpd or other modules made of
+    // r->uri meanwhile.
+    RequestState* st = request_state(r, false);
+    if (!st || !st->target_read || !st->target.forwarded()) return DECLINED;
+    st->forwarding = true;
     // A reverse-proxied request, as mod_proxy marks it: httpd keeps the
     // backend's Date and Server headers.
     r->proxyreq = PROXYREQ_REVERSE;
@@ -191,16 +190,16 @@ int translate_name(request_rec* r)
 int map_to_storage(request_rec* r)
 {
     // No file-system walk for forwarded requests: nothing on disk is served.
-    return rule_of(r) ? OK : DECLINED;
+    return forwarded_state(r) ? OK : DECLINED;
 }
 
 int handler(request_rec* r)
 {
     if (!r->handler || std::strcmp(r->handler, kHandlerName) != 0) return DECLINED;
-    const PassRule* rule = rule_of(r);
-    if (!rule) return DECLINED;
+    const RequestState* st = forwarded_state(r);
+    if (!st) return DECLINED;
     try {
-        return forward(r, *rule);
+        return forward(r, *st);
     } catch (const std::exception& e) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error: %s", e.what());
     } catch (...) {

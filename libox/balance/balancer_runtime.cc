@@ -137,7 +137,8 @@ std::size_t BalancerRuntime::scratch_size() const noexcept
 
 SessionRef BalancerRuntime::session_of(const proxy::Request& req) const noexcept
 {
-    return find_session(req.path, req.headers, req.header_count, spec_.sticky, routes_);
+    std::string_view path = req.client_path.empty() ? req.path : req.client_path;
+    return find_session(path, req.headers, req.header_count, spec_.sticky, routes_);
 }
 
 Candidate BalancerRuntime::candidate(std::size_t i) const noexcept
