@@ -26,7 +26,7 @@ bool AddressCache::get(TimePoint now, std::vector<SockAddr>& out, std::string& e
         // lookup in flight rather than start one more.
         looked_up_cv_.wait(lock, [this] { return answered_; });
         if (addrs_.empty()) {
-            err = error_;
+            err = error_.empty() ? "no usable address" : error_;
             return false;
         }
         out = addrs_;
@@ -49,13 +49,14 @@ void AddressCache::lookup(std::unique_lock<std::mutex>& lock, TimePoint now) noe
     try {
         err = resolver_(endpoint_, found);
     } catch (...) {
-        err = "out of memory";
+        // Out of memory: a failed lookup, reported without allocating.
+        found.clear();
+        err.clear();
     }
-    if (err.empty() && found.empty()) err = "no usable address";
     lock.lock();
     looking_up_ = false;
     answered_ = true;
-    if (err.empty()) {
+    if (err.empty() && !found.empty()) {
         addrs_.swap(found);
         error_.clear();
         next_lookup_ = now + ttl_;
