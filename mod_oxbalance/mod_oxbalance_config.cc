@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "balance/balancer_runtime.h"
+#include "core/text.h"
 #include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
@@ -14,6 +15,7 @@ namespace oxb {
 namespace {
 
 constexpr const char* kModuleConfigKey = "oxbalance-module-config";
+constexpr const char* kDefaultRouteHeader = "X-OXB-Route";
 
 // Directive handlers must not let an exception into httpd's C frames.
 template <class F>
@@ -88,7 +90,7 @@ const char* cmd_member(cmd_parms* cmd, void*, const char* args)
         if (std::string err = ox::parse_member(url, params, m); !err.empty()) return dup(cmd, err);
         if (m.url.size() >= sizeof(ox::state::MemberSlot::member)) return "OXMember: the URL is too long";
         if (mc->current->spec.members.size() >= ox::kMaxMembers) {
-            return apr_psprintf(cmd->pool, "a balancer may have at most %zu members", ox::kMaxMembers);
+            return apr_psprintf(cmd->pool, "a balancer may have at most %" APR_SIZE_T_FMT " members", ox::kMaxMembers);
         }
         if (std::string err = mc->current->spec.add_member(std::move(m)); !err.empty()) return dup(cmd, err);
         return nullptr;
@@ -163,19 +165,21 @@ const char* cmd_failover(cmd_parms* cmd, void*, int on)
     });
 }
 
-// OXRouteHeader name|off
+// OXRouteHeader On|Off|NAME
 const char* cmd_route_header(cmd_parms* cmd, void*, const char* arg)
 {
     return guarded(cmd, [&]() -> const char* {
         if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
         ServerConfig* sc = server_config(cmd->server);
         std::string_view v(arg);
-        if (v == "off" || v == "Off") {
+        if (ox::equals_lowercase(v, "off")) {
             sc->route_header.clear();
+        } else if (ox::equals_lowercase(v, "on")) {
+            sc->route_header = kDefaultRouteHeader;
         } else if (is_token(v)) {
             sc->route_header = arg;
         } else {
-            return apr_psprintf(cmd->pool, "OXRouteHeader %s: expected a header name or off", arg);
+            return apr_psprintf(cmd->pool, "OXRouteHeader %s: expected On, Off or a header name", arg);
         }
         sc->route_header_set = true;
         return nullptr;
@@ -187,6 +191,22 @@ const char* cmd_pass(cmd_parms* cmd, void*, const char* prefix, const char* bala
 {
     return guarded(cmd, [&]() -> const char* {
         if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
+        // mod_proxy's spelling, `OXPass /ajax balancer://oxcluster/ajax`, means
+        // what it means there: the balancer, and the path that replaces the
+        // prefix (none: the root).
+        std::string_view b(balancer);
+        std::string from_url;
+        if (b.substr(0, 11) == "balancer://") {
+            if (backend) {
+                return apr_psprintf(cmd->pool, "OXPass %s %s %s: a balancer:// URL already names the backend path; "
+                                    "write OXPass %s NAME [/backend-prefix]", prefix, balancer, backend, prefix);
+            }
+            std::string_view rest = b.substr(11);
+            std::size_t slash = rest.find('/');
+            from_url = slash == std::string_view::npos ? std::string("/") : std::string(rest.substr(slash));
+            balancer = apr_pstrmemdup(cmd->temp_pool, rest.data(), slash == std::string_view::npos ? rest.size() : slash);
+            backend = from_url.c_str();
+        }
         ox::proxy::PassRule rule;
         if (std::string err = ox::proxy::parse_pass_rule(prefix, balancer, backend, rule); !err.empty()) {
             return dup(cmd, err);

@@ -38,6 +38,10 @@ my @bad = (
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009\n</OXBalancer>\nOXPass /ajax c\nOXPass /ajax c\n",
       qr/OXPass \/ajax is already defined at \S+\.conf:\d+$/m, 5 ],
     [ "<Location /x>\n  OXPass /ajax c\n</Location>\n", qr/OXPass not allowed in <Location> context/, 2 ],
+    [ "OXPass /a balancer://c/x /y\n", qr/a balancer:\/\/ URL already names the backend path/, 1 ],
+    [ "OXRouteHeader a;b\n", qr/OXRouteHeader a;b: expected On, Off or a header name/, 1 ],
+    [ "<OXBalancer c>\n" . join('', map { "  OXMember ajp://127.0.0.1:" . (9000 + $_) . "\n" } 1 .. 65) . "</OXBalancer>\n",
+      qr/a balancer may have at most 64 members/, 66 ],
 );
 
 # Mistakes found once the whole file is read: reported with our message id,
