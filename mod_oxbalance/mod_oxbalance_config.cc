@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <set>
 
+#include "acl/path_prefix.h"
 #include "balance/balancer_runtime.h"
 #include "core/text.h"
 #include "mod_oxbalance_acl.h"
@@ -222,6 +224,63 @@ const char* cmd_pass(cmd_parms* cmd, void*, const char* prefix, const char* bala
     });
 }
 
+// Warnings for configurations that work, but not as their author likely
+// meant: printed by configtest and at every start.
+void warn_balancer(server_rec* s, const BalancerConfig& b)
+{
+    bool any_active = false;
+    for (const ox::MemberSpec& m : b.spec.members) {
+        any_active = any_active || m.status == ox::AdminState::active;
+        if (m.route.empty()) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         OXBLOGNO(00040) "%s:%d: <OXBalancer %s>: member %s has no route=, so its sessions cannot "
+                         "stick to it (set route= to the node's jvmRoute)",
+                         b.place.file, b.place.line, b.spec.name.c_str(), m.url.c_str());
+        }
+    }
+    if (!any_active && !b.spec.members.empty()) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     OXBLOGNO(00041) "%s:%d: <OXBalancer %s>: no member is active: new sessions get 503 until "
+                     "one is enabled", b.place.file, b.place.line, b.spec.name.c_str());
+    }
+}
+
+// `ProxyPass /path url` lines anywhere in the configuration (server level
+// and virtual hosts; the one-argument form inside <Location> is skipped).
+void find_proxy_passes(const ap_directive_t* d, std::vector<const ap_directive_t*>& out)
+{
+    for (; d; d = d->next) {
+        if (d->directive && strcasecmp(d->directive, "ProxyPass") == 0) out.push_back(d);
+        if (d->first_child) find_proxy_passes(d->first_child, out);
+    }
+}
+
+// An OXPass prefix that mod_proxy maps too: which module gets the request
+// depends on module order, not on the configuration.
+void warn_proxy_pass_overlap(apr_pool_t* p, server_rec* s, const ox::proxy::PassTable& passes,
+                             const std::vector<const ap_directive_t*>& proxy_passes,
+                             std::set<std::string>& warned)
+{
+    for (const ap_directive_t* d : proxy_passes) {
+        const char* args = d->args;
+        const char* path = ap_getword_conf(p, &args);
+        if (!*path || path[0] != '/' || !*ap_getword_conf(p, &args)) continue;
+        std::string pp(path);
+        while (pp.size() > 1 && pp.back() == '/') pp.pop_back();
+        for (const ox::proxy::PassRule& r : passes.rules()) {
+            if (r.excluded || !(ox::acl::covers(r.prefix, pp) || ox::acl::covers(pp, r.prefix))) continue;
+            // A virtual host has copies of the main server's rules: one line
+            // per pair of places.
+            std::string key = r.file + ":" + std::to_string(r.line) + " " + d->filename + ":" + std::to_string(d->line_num);
+            if (!warned.insert(key).second) continue;
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         OXBLOGNO(00042) "%s:%d: OXPass %s overlaps ProxyPass %s at %s:%d: which module forwards "
+                         "such requests depends on module order; remove one of them",
+                         r.file.c_str(), r.line, r.written.c_str(), path, d->filename, d->line_num);
+        }
+    }
+}
+
 }  // namespace
 
 BalancerConfig* ModuleConfig::find(std::string_view name) const noexcept
@@ -338,7 +397,7 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
     }
 }
 
-int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
+int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* s)
 {
     try {
         ServerConfig* main_sc = server_config(s);
@@ -346,6 +405,7 @@ int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
         main_sc->protect = ox::acl::ProtectRulesBuilder(main_sc->protect_lines).build();
         int rc = OK;
         for (const auto& b : mc->balancers) {
+            warn_balancer(s, *b);
             if (b->spec.members.empty()) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
                              OXBLOGNO(00002) "%s:%d: <OXBalancer %s> has no OXMember", b->place.file, b->place.line,
@@ -368,6 +428,12 @@ int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
                 r.balancer_index = b->index;
             }
             sc->passes.sort();
+        }
+        std::vector<const ap_directive_t*> proxy_passes;
+        find_proxy_passes(ap_conftree, proxy_passes);
+        std::set<std::string> warned;
+        for (server_rec* vs = s; vs && !proxy_passes.empty(); vs = vs->next) {
+            warn_proxy_pass_overlap(ptemp, s, server_config(vs)->passes, proxy_passes, warned);
         }
         return rc;
     } catch (...) {

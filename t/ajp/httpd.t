@@ -12,7 +12,7 @@ use Digest::SHA qw(sha256_hex);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use OXB::Test qw(parse_dump raw_request error_log_mark wait_for_log);
 
-plan tests => 48;
+plan tests => 50;
 
 my $cfg = Apache::Test::config();
 my $host = $cfg->{vars}{servername};
@@ -151,4 +151,15 @@ for my $path ('/ajp/skip/echo', '/ajp;a/skip/echo', '/ajp/skip;b/echo', '/%61jp/
         my ($status, $body) = raw_request($port, "GET /ajp/echo/x HTTP/1.1\r\nHost: $h\r\nConnection: close\r\n\r\n");
         ok t_cmp(parse_dump($body)->{'server-port'}, $port, "server port with Host: $h");
     }
+}
+
+# mod_proxy_balancer's environment variables, for mod_headers and friends.
+{
+    my $r = GET '/ajp/echo/env', Cookie => 'JSESSIONID=123.OX2';
+    ok t_cmp($r->header('X-Env'),
+             "name=balancer://ajp worker=ajp://127.0.0.1:$ENV{OXB_AJP2_PORT} wroute=OX2 sticky=JSESSIONID sroute=OX2 changed=(null)",
+             'a sticky request');
+    $r = GET '/ajp/echo/env';
+    ok $r->header('X-Env') =~ m{^name=balancer://ajp worker=ajp://127\.0\.0\.1:\d+ wroute=OX[12] sticky=JSESSIONID sroute=\(null\) changed=\(null\)$}
+        or print "# ", $r->header('X-Env') // 'none', "\n";
 }
