@@ -33,11 +33,27 @@ int status_for(Failure f) noexcept
     }
 }
 
+// mod_proxy_balancer's environment variables, with their names and
+// meanings, so that mod_headers, mod_rewrite and CustomLog conditions
+// written for it keep working.
+void set_balancer_env(request_rec* r, const ox::BalancerSpec& b, const ox::MemberSpec* m, const char* route) noexcept
+{
+    apr_table_t* env = r->subprocess_env;
+    apr_table_setn(env, "BALANCER_NAME", apr_pstrcat(r->pool, "balancer://", b.name.c_str(), nullptr));
+    apr_table_setn(env, "BALANCER_SESSION_STICKY", b.sticky.cookie.c_str());
+    if (*route != '-') apr_table_setn(env, "BALANCER_SESSION_ROUTE", route);
+    if (!m) return;
+    apr_table_setn(env, "BALANCER_WORKER_NAME", m->url.c_str());
+    apr_table_setn(env, "BALANCER_WORKER_ROUTE", m->route.c_str());
+    if (*route != '-' && m->route != route) apr_table_setn(env, "BALANCER_ROUTE_CHANGED", "1");
+}
+
 // Where the request went and why, for LogFormat (%{oxbalance-member}n,
-// %{oxbalance-route}n, %{oxbalance-reason}n) and, when configured, as a
-// response header. Recorded before the response begins.
-void record_routing(request_rec* r, const ox::MemberSpec* m, ox::Reason why, const ox::SessionRef& session,
-                    const ServerConfig& sc) noexcept
+// %{oxbalance-route}n, %{oxbalance-reason}n), for other modules (the
+// environment) and, when configured, as a response header. Recorded before
+// the response begins.
+void record_routing(request_rec* r, const ox::BalancerSpec& b, const ox::MemberSpec* m, ox::Reason why,
+                    const ox::SessionRef& session, const ServerConfig& sc) noexcept
 {
     const char* member = m ? m->display_name().c_str() : "-";
     const char* route =
@@ -46,6 +62,7 @@ void record_routing(request_rec* r, const ox::MemberSpec* m, ox::Reason why, con
     apr_table_setn(r->notes, "oxbalance-member", member);
     apr_table_setn(r->notes, "oxbalance-route", route);
     apr_table_setn(r->notes, "oxbalance-reason", reason);
+    set_balancer_env(r, b, m, route);
     if (!sc.route_header.empty()) {
         // err_headers_out: kept on error responses too.
         const char* v = apr_pstrcat(r->pool, "member=", member, "; route=", route, "; reason=", reason, nullptr);
@@ -58,14 +75,14 @@ void record_routing(request_rec* r, const ox::MemberSpec* m, ox::Reason why, con
 // and a member's entry into the error state once.
 class LoggingObserver final : public ox::AttemptObserver {
 public:
-    LoggingObserver(request_rec* r, const BrigadeResponseSink& sink) noexcept
-        : r_(r), sink_(sink), sc_(*server_config(r->server))
+    LoggingObserver(request_rec* r, const ox::BalancerSpec& b, const BrigadeResponseSink& sink) noexcept
+        : r_(r), b_(b), sink_(sink), sc_(*server_config(r->server))
     {
     }
 
     void attempt_started(const ox::MemberSpec& m, ox::Reason reason, const ox::SessionRef& session) noexcept override
     {
-        record_routing(r_, &m, reason, session, sc_);
+        record_routing(r_, b_, &m, reason, session, sc_);
     }
 
     void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying,
@@ -95,6 +112,7 @@ public:
 
 private:
     request_rec* r_;
+    const ox::BalancerSpec& b_;
     const BrigadeResponseSink& sink_;
     const ServerConfig& sc_;
 };
@@ -161,9 +179,9 @@ int forward(request_rec* r, const RequestState& st)
     }
     static const ox::SteadyTimeSource clock;
     BrigadeResponseSink sink(r);
-    LoggingObserver observer(r, sink);
+    LoggingObserver observer(r, balancer.spec(), sink);
     ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
-    if (!res.member) record_routing(r, nullptr, res.reason, res.session, *server_config(r->server));
+    if (!res.member) record_routing(r, balancer.spec(), nullptr, res.reason, res.session, *server_config(r->server));
     return finish_request(r, rule, res, body);
 }
 

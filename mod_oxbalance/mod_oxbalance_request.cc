@@ -160,7 +160,9 @@ int build_request(request_rec* r, const RequestState& st, BrigadeBodySource& bod
     out.remote_port = r->useragent_addr ? r->useragent_addr->port : 0;
     out.local_addr = sv(c->local_ip);
     out.server_name = sv(ap_get_server_name(r));
-    out.server_port = static_cast<std::uint16_t>(ap_get_server_port(r));
+    // The port the client connected to, as mod_proxy_ajp sends it: OX builds
+    // redirect URLs from it (a Host header's port is in the Host header).
+    out.server_port = c->local_addr ? c->local_addr->port : static_cast<std::uint16_t>(ap_get_server_port(r));
     out.remote_user = sv(r->user);
     out.auth_type = sv(r->ap_auth_type);
     fill_tls(r, out.tls);

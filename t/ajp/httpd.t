@@ -12,7 +12,7 @@ use Digest::SHA qw(sha256_hex);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use OXB::Test qw(parse_dump raw_request error_log_mark wait_for_log);
 
-plan tests => 39;
+plan tests => 50;
 
 my $cfg = Apache::Test::config();
 my $host = $cfg->{vars}{servername};
@@ -120,4 +120,46 @@ for my $path ('/ajp/skip/echo', '/ajp;a/skip/echo', '/ajp/skip;b/echo', '/%61jp/
     my $r = GET '/ifmodule/echo/x';
     ok t_cmp($r->code, 200, '<IfModule mod_oxbalance.c> is true');
     ok t_cmp(parse_dump($r->content)->{uri}, '/echo/x', 'and its block is in force');
+}
+
+# mod_proxy's spelling of a balancer with a path.
+{
+    my $r = GET '/mp/echo/x';
+    ok t_cmp(parse_dump($r->content)->{uri}, '/echo/x', 'balancer://ajp: the prefix is replaced by the root');
+    $r = GET '/mp2/x';
+    ok t_cmp(parse_dump($r->content)->{uri}, '/echo/x', 'balancer://ajp/echo: the prefix is replaced by /echo');
+}
+
+# OXRouteHeader On names the default header; a name names its own.
+{
+    my $r = GET '/ajp/echo/x';
+    ok $r->header('X-OXB-Route') && $r->header('X-OXB-Route') =~ /^member=OX[12]; route=-; reason=new$/
+        or print "# X-OXB-Route: ", $r->header('X-OXB-Route') // 'none', "\n";
+    ok t_cmp($r->header('On'), undef, 'no header named On');
+    my $allowed = $ENV{OXB_ACL_ALLOWED_PORT};
+    my ($status, $body, $resp) = raw_request($allowed, "GET /ajp/echo/x HTTP/1.1\r\nHost: $host\r\nConnection: close\r\n\r\n");
+    ok t_cmp($status, 200, 'a virtual host with its own route header');
+    ok $resp =~ /^X-Custom-Route: member=/mi;
+    ok $resp !~ /^X-OXB-Route:/mi;
+}
+
+# The server port the backend is told is the port the client connected to,
+# as mod_proxy_ajp sends it, whatever the Host header says (OX builds
+# redirect URLs from it).
+{
+    for my $h ('localhost', 'localhost:1234') {
+        my ($status, $body) = raw_request($port, "GET /ajp/echo/x HTTP/1.1\r\nHost: $h\r\nConnection: close\r\n\r\n");
+        ok t_cmp(parse_dump($body)->{'server-port'}, $port, "server port with Host: $h");
+    }
+}
+
+# mod_proxy_balancer's environment variables, for mod_headers and friends.
+{
+    my $r = GET '/ajp/echo/env', Cookie => 'JSESSIONID=123.OX2';
+    ok t_cmp($r->header('X-Env'),
+             "name=balancer://ajp worker=ajp://127.0.0.1:$ENV{OXB_AJP2_PORT} wroute=OX2 sticky=JSESSIONID sroute=OX2 changed=(null)",
+             'a sticky request');
+    $r = GET '/ajp/echo/env';
+    ok $r->header('X-Env') =~ m{^name=balancer://ajp worker=ajp://127\.0\.0\.1:\d+ wroute=OX[12] sticky=JSESSIONID sroute=\(null\) changed=\(null\)$}
+        or print "# ", $r->header('X-Env') // 'none', "\n";
 }

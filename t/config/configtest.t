@@ -40,6 +40,10 @@ my @bad = (
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009\n</OXBalancer>\nOXPass /ajax c\nOXPass /ajax c\n",
       qr/OXPass \/ajax is already defined at \S+\.conf:\d+$/m, 5 ],
     [ "<Location /x>\n  OXPass /ajax c\n</Location>\n", qr/OXPass not allowed in <Location> context/, 2 ],
+    [ "OXPass /a balancer://c/x /y\n", qr/a balancer:\/\/ URL already names the backend path/, 1 ],
+    [ "OXRouteHeader a;b\n", qr/OXRouteHeader a;b: expected On, Off or a header name/, 1 ],
+    [ "<OXBalancer c>\n" . join('', map { "  OXMember ajp://127.0.0.1:" . (9000 + $_) . "\n" } 1 .. 65) . "</OXBalancer>\n",
+      qr/a balancer may have at most 64 members/, 66 ],
 );
 
 # Mistakes found once the whole file is read: reported with our message id,
@@ -50,7 +54,19 @@ my @late = (
     [ "OXPass /ajax c\n<OXBalancer c>\n</OXBalancer>\n", qr/OXB00002: (\S+):(\d+): <OXBalancer c> has no OXMember/, 2 ],
 );
 
-plan tests => 4 * @bad + 4 * @late + 3;
+# Configurations that work, but likely not as meant: configtest passes and
+# warns, naming the file and line.
+my @warn = (
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A\n  OXMember ajp://127.0.0.1:8010\n</OXBalancer>\n",
+      qr/OXB00040: (\S+):(\d+): <OXBalancer c>: member ajp:\/\/127\.0\.0\.1:8010 has no route=/, 1 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A status=draining\n  OXMember ajp://127.0.0.1:8010 route=B status=disabled\n</OXBalancer>\n",
+      qr/OXB00041: (\S+):(\d+): <OXBalancer c>: no member is active/, 1 ],
+    [ "LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\n<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A\n</OXBalancer>\n"
+      . "ProxyPass /ajax/x http://127.0.0.1:9/\nOXPass /ajax c\n",
+      qr/OXB00042: (\S+):(\d+): OXPass \/ajax overlaps ProxyPass \/ajax\/x at \S+:\d+:/, 6 ],
+);
+
+plan tests => 4 * @bad + 4 * @late + 4 * @warn + 3;
 
 my $dir = tempdir(CLEANUP => 1);
 my $httpd = $ENV{OXB_TEST_HTTPD} || $ENV{OXB_HTTPD};
@@ -107,6 +123,18 @@ for my $case (@late) {
     print "# got: $out" unless defined $named;
     ok t_cmp($named, $file, 'the message names the file');
     ok t_cmp($at, $first + $line - 1, 'the message names the line');
+}
+
+for my $case (@warn) {
+    my ($body, $re, $line) = @$case;
+    my ($file, $first) = write_conf($body);
+    my ($rc, $out) = configtest($file);
+    my ($named, $at) = $out =~ $re;
+    ok t_cmp($rc, 0, 'a warning does not fail configtest');
+    ok defined $named;
+    print "# got: $out" unless defined $named;
+    ok t_cmp($named, $file, 'the warning names the file');
+    ok t_cmp($at, $first + $line - 1, 'the warning names the line');
 }
 
 # The seed's layout, converted: passes configtest.
