@@ -22,10 +22,11 @@ namespace ox::status {
 // (its address), so members of several balancers that share a node show
 // the same probe.
 struct ProbeStatus {
-    std::string method;            // "cping", "http", "tcp"; "" when the member is not probed
+    std::string method;            // health::to_string(ProbeMethod): "cping", "http", "tcp";
+                                   // "" when the member is not probed (ProbeMethod::none)
     std::string result;            // the last probe's result in words ("CPong", "connect: refused",
                                    // "HTTP 503"); from the backend, so rendered escaped; "" before the first
-    std::int64_t latency_us = -1;  // how long the last probe took; -1 before the first
+    std::int64_t latency_us = -1;  // how long the last probe took (ProbeResult::latency); -1 before the first
     std::int64_t time_ms = 0;      // when the last probe ended (wall ms); 0 before the first
     std::uint32_t consecutive_failures = 0;  // failed probes in a row (down after `fails`)
     std::uint32_t consecutive_passes = 0;    // passed probes in a row (up again after `passes`)
