@@ -3,32 +3,13 @@
 #include <cmath>
 #include <limits>
 
+#include "core/hash.h"
+
 namespace ox {
-
-namespace {
-
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) noexcept
-{
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-// SplitMix64's finaliser: spreads every input bit over the whole word.
-std::uint64_t mix(std::uint64_t z) noexcept
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-}  // namespace
 
 std::uint64_t rendezvous_hash(std::string_view member_key, std::string_view session_id) noexcept
 {
-    return mix(fnv1a(session_id) ^ mix(fnv1a(member_key)));
+    return mix64(fnv1a(session_id) ^ mix64(fnv1a(member_key)));
 }
 
 std::size_t choose_weighted(const Candidate* c, std::size_t n) noexcept
