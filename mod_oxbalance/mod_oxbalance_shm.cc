@@ -69,8 +69,9 @@ int post_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
         apr_status_t rv =
             apr_shm_create(&shm, ox::state::Table::bytes_for(keys.size(), rows) + kAlign, nullptr, s->process->pool);
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, OXBLOGNO(00021) "cannot create the shared memory for %zu members",
-                         keys.size());
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         OXBLOGNO(00021) "cannot create the shared memory for %" APR_SIZE_T_FMT " members",
+                         static_cast<apr_size_t>(keys.size()));
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         ox::state::Table previous;
