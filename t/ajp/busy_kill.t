@@ -10,9 +10,9 @@ use Apache::TestUtil qw(t_cmp);
 use Apache::TestRequest qw(GET);
 use IO::Socket::INET ();
 use Time::HiRes qw(sleep);
-use OXB::Test qw(error_log_mark wait_for_log child_holding);
+use OXB::Test qw(error_log_mark error_log_since wait_for_log child_holding server_pid);
 
-plan tests => 12;
+plan tests => 20;
 
 my $port = Apache::Test::config()->{vars}{port};
 
@@ -85,6 +85,41 @@ ok(($s->{OX1} == 10) != ($s->{OX2} == 10)) or print "# while one member is busy:
 ok t_cmp(scalar kill_child($child), 1, 'the parent released the second killed child\'s request');
 $s = spread();
 ok($s->{OX1} >= 4 && $s->{OX2} >= 4) or print "# after the second kill: OX1 $s->{OX1}, OX2 $s->{OX2}\n";
+close $sock;
+
+# A graceful restart: the new generation counts on a fresh block, the old
+# generation's children on the old one. An old child killed while it still
+# holds a request owns no row in the new block, so its death takes nothing
+# off the new generation's counts: a request in flight in a new child keeps
+# its member busy.
+my ($old_sock, $old_child, $old_arrived) = hang();
+ok($old_arrived && defined $old_child);
+my $mark = error_log_mark();
+kill 'USR1', server_pid();
+wait_for_log($mark, qr/resuming normal operations/);
+$s = spread();
+ok($s->{OX1} >= 4 && $s->{OX2} >= 4) or print "# new generation: OX1 $s->{OX1}, OX2 $s->{OX2}\n";
+($sock, $child, $arrived) = hang();
+ok($arrived && defined $child && $child != $old_child);
+$s = spread();
+ok(($s->{OX1} == 10) != ($s->{OX2} == 10)) or print "# while one member is busy: OX1 $s->{OX1}, OX2 $s->{OX2}\n";
+my $busy_member = $s->{OX1} == 10 ? 'OX2' : 'OX1';
+
+$mark = error_log_mark();
+kill 'KILL', $old_child;
+# Reaped once it is gone from the process table; the parent settles right
+# after reaping, in the same turn of its loop.
+for (1 .. 200) { last unless kill 0, $old_child; sleep 0.05 }
+sleep 0.2;
+ok t_cmp(scalar(grep { /OXB00070: process $old_child / } error_log_since($mark)), 0,
+         'the old generation\'s child settles nothing in the new block');
+$s = spread();
+ok t_cmp($s->{$busy_member}, 0, 'the new generation\'s request in flight still counts');
+close $old_sock;
+
+ok t_cmp(scalar kill_child($child), 1, 'the parent released the new generation\'s killed child\'s request');
+$s = spread();
+ok($s->{OX1} >= 4 && $s->{OX2} >= 4) or print "# after the third kill: OX1 $s->{OX1}, OX2 $s->{OX2}\n";
 close $sock;
 
 # The other children served on throughout.
