@@ -81,13 +81,13 @@ std::int64_t wall_ms() noexcept
 // Counts requests in flight on a member for as long as it lives.
 class BusyGuard {
 public:
-    explicit BusyGuard(state::MemberSlot& s) noexcept : s_(s) { s_.busy.fetch_add(1, std::memory_order_relaxed); }
-    ~BusyGuard() { s_.busy.fetch_sub(1, std::memory_order_relaxed); }
+    explicit BusyGuard(const state::InFlight& c) noexcept : c_(c) { c_.enter(); }
+    ~BusyGuard() { c_.leave(); }
     BusyGuard(const BusyGuard&) = delete;
     BusyGuard& operator=(const BusyGuard&) = delete;
 
 private:
-    state::MemberSlot& s_;
+    const state::InFlight& c_;
 };
 
 }  // namespace
@@ -105,27 +105,29 @@ const char* to_string(Reason r) noexcept
 }
 
 BalancerRuntime::BalancerRuntime(const BalancerSpec& spec, const state::Table& table, std::size_t first_slot,
-                                 Millis default_timeout, std::size_t threads)
+                                 Millis default_timeout, std::size_t threads, std::size_t row)
     : spec_(spec)
 {
-    build(table, first_slot, default_timeout, threads);
+    build(table, first_slot, default_timeout, threads, row);
 }
 
 BalancerRuntime::BalancerRuntime(const BalancerSpec& spec, Millis default_timeout, std::size_t threads)
     : spec_(spec), local_(std::make_unique<state::LocalTable>(local_keys(spec)))
 {
-    build(local_->table(), 0, default_timeout, threads);
+    build(local_->table(), 0, default_timeout, threads, state::kNoRow);
 }
 
 BalancerRuntime::~BalancerRuntime() = default;
 
 void BalancerRuntime::build(const state::Table& table, std::size_t first_slot, Millis default_timeout,
-                            std::size_t threads)
+                            std::size_t threads, std::size_t row)
 {
     members_.reserve(spec_.members.size());
+    in_flight_.reserve(spec_.members.size());
     for (std::size_t i = 0; i < spec_.members.size(); ++i) {
         const MemberSpec& m = spec_.members[i];
         members_.push_back(std::make_unique<MemberRuntime>(m, table.slot(first_slot + i), default_timeout, threads));
+        in_flight_.push_back(state::InFlight::of(table, first_slot + i, row));
         if (!m.route.empty()) routes_.add(m.route, i);
     }
 }
@@ -265,7 +267,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         proxy::Outcome o;
         bool reused = false;
         {
-            BusyGuard busy(m.slot());
+            BusyGuard busy(in_flight_[choice.member]);
             m.slot().requests.fetch_add(1, std::memory_order_relaxed);
             std::unique_ptr<ajp::Connection> conn = m.get(clock.now(), reused, o);
             if (conn) {

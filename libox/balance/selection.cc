@@ -1,11 +1,24 @@
 #include "balance/selection.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "core/hash.h"
 
 namespace ox {
+
+namespace {
+
+// A total runs one short when a process was killed between its two counting
+// steps (state/in_flight.h): below zero reads as idle, or that member would
+// take every new session.
+std::int64_t in_flight(const Candidate& c) noexcept
+{
+    return std::max<std::int64_t>(0, c.slot->busy.load(std::memory_order_relaxed));
+}
+
+}  // namespace
 
 std::uint64_t rendezvous_hash(std::string_view member_key, std::string_view session_id) noexcept
 {
@@ -33,13 +46,13 @@ std::size_t choose_weighted(const Candidate* c, std::size_t n) noexcept
 std::size_t choose_least_busy(const Candidate* c, std::size_t n) noexcept
 {
     std::int64_t least = std::numeric_limits<std::int64_t>::max();
-    for (std::size_t i = 0; i < n; ++i) least = std::min(least, c[i].slot->busy.load(std::memory_order_relaxed));
+    for (std::size_t i = 0; i < n; ++i) least = std::min(least, in_flight(c[i]));
     // The tied candidates, in order, share the round robin.
     Candidate tied[64];
     std::size_t index[64];
     std::size_t m = 0;
     for (std::size_t i = 0; i < n && m < 64; ++i) {
-        if (c[i].slot->busy.load(std::memory_order_relaxed) == least) {
+        if (in_flight(c[i]) == least) {
             tied[m] = c[i];
             index[m++] = i;
         }

@@ -51,9 +51,18 @@ void carry_over(MemberSlot& to, const MemberSlot& from, AdminState config_admin)
 
 }  // namespace
 
-std::size_t Table::bytes_for(std::size_t slots) noexcept { return kHeaderBytes + slots * sizeof(MemberSlot); }
+std::size_t Table::row_bytes(std::size_t slots) noexcept
+{
+    std::size_t n = sizeof(std::int64_t) + slots * sizeof(std::int32_t);
+    return (n + alignof(MemberSlot) - 1) / alignof(MemberSlot) * alignof(MemberSlot);
+}
 
-Table Table::format(void* mem, const std::vector<SlotKey>& keys, const Table* previous) noexcept
+std::size_t Table::bytes_for(std::size_t slots, std::size_t rows) noexcept
+{
+    return kHeaderBytes + slots * sizeof(MemberSlot) + rows * row_bytes(slots);
+}
+
+Table Table::format(void* mem, const std::vector<SlotKey>& keys, const Table* previous, std::size_t rows) noexcept
 {
     Table t;
     if (reinterpret_cast<std::uintptr_t>(mem) % alignof(MemberSlot) != 0) return t;  // not formattable
@@ -72,7 +81,14 @@ Table Table::format(void* mem, const std::vector<SlotKey>& keys, const Table* pr
     t.header_->magic = kMagic;
     t.header_->version = kVersion;
     t.header_->slots = static_cast<std::uint32_t>(keys.size());
-    t.header_->reserved = 0;
+    t.header_->rows = static_cast<std::uint32_t>(rows);
+    for (std::size_t r = 0; r < rows; ++r) {
+        unsigned char* row = t.row_base(r);
+        new (row) std::atomic<std::int64_t>(0);
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            new (row + sizeof(std::int64_t) + i * sizeof(std::int32_t)) std::atomic<std::int32_t>(0);
+        }
+    }
     return t;
 }
 
@@ -92,6 +108,24 @@ MemberSlot& Table::slot(std::size_t i) const noexcept
     return *reinterpret_cast<MemberSlot*>(base + kHeaderBytes + i * sizeof(MemberSlot));
 }
 
+std::size_t Table::rows() const noexcept { return header_ ? header_->rows : 0; }
+
+unsigned char* Table::row_base(std::size_t r) const noexcept
+{
+    return reinterpret_cast<unsigned char*>(header_) + kHeaderBytes + size() * sizeof(MemberSlot) +
+           r * row_bytes(size());
+}
+
+std::atomic<std::int64_t>& Table::row_owner(std::size_t r) const noexcept
+{
+    return *reinterpret_cast<std::atomic<std::int64_t>*>(row_base(r));
+}
+
+std::atomic<std::int32_t>& Table::row_busy(std::size_t r, std::size_t i) const noexcept
+{
+    return *reinterpret_cast<std::atomic<std::int32_t>*>(row_base(r) + sizeof(std::int64_t) + i * sizeof(std::int32_t));
+}
+
 MemberSlot* Table::find(std::string_view balancer, std::string_view member) const noexcept
 {
     for (std::size_t i = 0; i < size(); ++i) {
@@ -101,9 +135,9 @@ MemberSlot* Table::find(std::string_view balancer, std::string_view member) cons
     return nullptr;
 }
 
-LocalTable::LocalTable(const std::vector<SlotKey>& keys)
-    : mem_(::operator new(Table::bytes_for(keys.size()), std::align_val_t{alignof(MemberSlot)})),
-      table_(Table::format(mem_, keys, nullptr))
+LocalTable::LocalTable(const std::vector<SlotKey>& keys, std::size_t rows)
+    : mem_(::operator new(Table::bytes_for(keys.size(), rows), std::align_val_t{alignof(MemberSlot)})),
+      table_(Table::format(mem_, keys, nullptr, rows))
 {
 }
 
