@@ -39,7 +39,7 @@ std::vector<ox::state::SlotKey> slot_keys(ModuleConfig& mc)
     std::vector<ox::state::SlotKey> keys;
     for (auto& b : mc.balancers) {
         b->first_slot = keys.size();
-        for (const auto& m : b->spec.members) keys.push_back({b->spec.name, m.url, m.status});
+        for (const auto& m : b->spec.members) keys.push_back({b->spec.name, m.url, m.status, m.loadfactor});
     }
     return keys;
 }

@@ -69,7 +69,7 @@ bool request_fault(Failure f) noexcept
 std::vector<state::SlotKey> local_keys(const BalancerSpec& spec)
 {
     std::vector<state::SlotKey> keys;
-    for (const auto& m : spec.members) keys.push_back({spec.name, m.url, m.status});
+    for (const auto& m : spec.members) keys.push_back({spec.name, m.url, m.status, m.loadfactor});
     return keys;
 }
 
@@ -126,7 +126,8 @@ void BalancerRuntime::build(const state::Table& table, std::size_t first_slot, M
     in_flight_.reserve(spec_.members.size());
     for (std::size_t i = 0; i < spec_.members.size(); ++i) {
         const MemberSpec& m = spec_.members[i];
-        members_.push_back(std::make_unique<MemberRuntime>(m, table.slot(first_slot + i), default_timeout, threads));
+        members_.push_back(std::make_unique<MemberRuntime>(m, table.slot(first_slot + i), table.node_of(first_slot + i),
+                                                           default_timeout, threads));
         in_flight_.push_back(state::InFlight::of(table, first_slot + i, row));
         if (!m.route.empty()) routes_.add(m.route, i);
     }
@@ -146,7 +147,9 @@ SessionRef BalancerRuntime::session_of(const proxy::Request& req) const noexcept
 Candidate BalancerRuntime::candidate(std::size_t i) const noexcept
 {
     const MemberSpec& m = members_[i]->spec();
-    return Candidate{i, m.loadfactor, &members_[i]->slot(), m.display_name()};
+    // The load factor in force: the configuration's, or an operator's.
+    int weight = members_[i]->slot().loadfactor.load(std::memory_order_relaxed);
+    return Candidate{i, weight > 0 ? weight : m.loadfactor, &members_[i]->slot(), m.display_name()};
 }
 
 // The members that may take a new session, or a session whose member is
