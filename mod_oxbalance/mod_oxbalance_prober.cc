@@ -138,8 +138,9 @@ apr_status_t prober_callback(int state, void* data, apr_pool_t*)
     return APR_SUCCESS;
 }
 
-// The nodes to probe: each node once, probed as its first member (in
-// configuration order) says.
+// The nodes to probe: each node once, probed as the first of its members
+// (in configuration order) that asks for probes says. A node is probed when
+// any balancer asks for it, and its health counts in every balancer.
 std::vector<ProbedNode> probed_nodes(const ModuleConfig& mc)
 {
     std::vector<ProbedNode> out;
@@ -148,9 +149,8 @@ std::vector<ProbedNode> probed_nodes(const ModuleConfig& mc)
         for (std::size_t i = 0; i < b->spec.members.size(); ++i) {
             const ox::MemberSpec& m = b->spec.members[i];
             std::uint32_t node = mc.table.slot(b->first_slot + i).node;
-            if (seen[node]) continue;
+            if (seen[node] || m.health.method == ox::health::ProbeMethod::none) continue;
             seen[node] = true;
-            if (m.health.method == ox::health::ProbeMethod::none) continue;
             out.push_back({&mc.table.node(node), &m});
         }
     }
