@@ -400,7 +400,14 @@ bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept
             const std::uint8_t* payload = conn.frame_data() + kPacketHeaderLen;
             detail = parse_cpong(payload, plen - kPacketHeaderLen);
             conn.consume(plen);
-            return detail == nullptr;
+            if (detail) return false;
+            // Anything behind the CPONG would be read as the next request's
+            // response: such a connection is out of step (or closing).
+            if (conn.buffered() > 0 || conn.socket().readable_now()) {
+                detail = "bytes after CPONG";
+                return false;
+            }
+            return true;
         }
         if (fs != FrameStatus::need_more) {
             detail = frame_problem(fs);

@@ -43,8 +43,8 @@ long read_first_chunk(const proxy::Request& req, proxy::BodySource& body, char* 
 proxy::Outcome exchange(Connection& conn, const proxy::Request& req, const ExchangeParams& params,
                         proxy::BodySource& body, proxy::ResponseSink& sink) noexcept;
 
-// CPing/CPong: true when the backend answered CPONG within `timeout`.
-// `detail` names the problem otherwise.
+// CPing/CPong: true when the backend answered CPONG within `timeout` and
+// sent nothing behind it. `detail` names the problem otherwise.
 bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept;
 
 }  // namespace ox::ajp

@@ -946,6 +946,43 @@ START_TEST(cping_failures)
 }
 END_TEST
 
+// A CPONG followed by anything is refused: the bytes behind it would be read
+// as the next request's response. Both when they came with the CPONG (they
+// are buffered) and when the socket is readable right after it (here: the
+// backend closed, so the request would meet a dead connection).
+START_TEST(cping_stray_bytes_refused)
+{
+    struct Case {
+        const char* name;
+        Bytes answer;
+        bool shut;  // close the backend's sending side after the answer
+    } cases[] = {
+        {"a response after CPONG", cat({unit::pkt_cpong(), simple_response("injected")}), false},
+        {"a second CPONG", cat({unit::pkt_cpong(), unit::pkt_cpong()}), false},
+        {"CPONG then EOF", unit::pkt_cpong(), true},
+    };
+    for (const Case& c : cases) {
+        unit::Signal sent;
+        Rig rig([&](BackendPeer& p) {
+            // All of it before the CPING is even written, so libox finds
+            // it at once.
+            p.send(c.answer);
+            if (c.shut) ::shutdown(p.fd(), SHUT_WR);
+            sent.set();
+            p.read_packet();
+            p.read_to_eof();
+        });
+        ck_assert(sent.wait());
+        const char* detail = nullptr;
+        bool ok = ox::ajp::cping(rig.conn, ox::Millis(1000), detail);
+        rig.finish();
+        ck_assert_msg(!ok, "%s: cping succeeded", c.name);
+        ck_assert_msg(detail && std::strstr(detail, "after CPONG"), "%s: detail '%s'", c.name,
+                      detail ? detail : "(null)");
+    }
+}
+END_TEST
+
 int main()
 {
     Suite* s = suite_create("ajp_exchange");
@@ -989,6 +1026,7 @@ int main()
     tcase_set_timeout(ping, 20);
     tcase_add_test(ping, cping_ok);
     tcase_add_test(ping, cping_failures);
+    tcase_add_test(ping, cping_stray_bytes_refused);
     suite_add_tcase(s, ping);
 
     return unit::run_suite(s);
