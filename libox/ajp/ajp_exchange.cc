@@ -186,6 +186,8 @@ private:
         // A client must not get a length the body may not match (RFC 9112
         // 6.3: a proxy answers 502).
         if (declared_length_ == -2) return fail(Failure::malformed, "invalid Content-Length in the response");
+        // RFC 9110 6.4.1: these never have a body, whatever Content-Length says.
+        no_body_ = req_.method == "HEAD" || head.status == 204 || head.status == 304;
         out_.head_sent = true;
         if (sink_.head(head) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
@@ -197,7 +199,13 @@ private:
         const char* data = nullptr;
         std::size_t n = 0;
         if (const char* bad = parse_body_chunk(payload, len, data, n)) return fail(Failure::malformed, bad);
-        if (n == 0) return true;
+        if (n == 0 || no_body_) return true;
+        // Bytes beyond the declared length would reach the client as the
+        // start of its next response (Tomcat does not stop a servlet that
+        // writes more over AJP).
+        if (declared_length_ >= 0 && out_.body_bytes_out + n > static_cast<std::uint64_t>(declared_length_)) {
+            return fail(Failure::malformed, "response body longer than its Content-Length");
+        }
         out_.body_bytes_out += n;
         pending_ = true;
         if (sink_.body(data, n) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
@@ -312,6 +320,11 @@ private:
         if (!out_.head_sent) return fail(Failure::malformed, "END_RESPONSE before SEND_HEADERS");
         bool reuse = false;
         if (const char* bad = parse_end_response(payload, len, reuse)) return fail(Failure::malformed, bad);
+        // A short body would make the client read its next response as the
+        // rest of this one.
+        if (!no_body_ && declared_length_ >= 0 && out_.body_bytes_out < static_cast<std::uint64_t>(declared_length_)) {
+            return fail(Failure::malformed, "response ended before its Content-Length");
+        }
         done = true;
         ++c_.requests;
         pending_ = false;
@@ -358,6 +371,7 @@ private:
 
     bool pending_ = false;  // the sink holds body data not yet released
     std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
+    bool no_body_ = false;               // HEAD, 204, 304: body bytes are dropped
 };
 
 }  // namespace

@@ -636,6 +636,18 @@ subtest 'early' => sub {
     is(request($c, uri => '/conn')->{hdr}{'x-conn-requests'}, 5, 'still in sync');
 };
 
+subtest 'longer, shorter' => sub {
+    my $c = $new->();
+    my $r = request($c, uri => '/longer');
+    is($r->{hdr}{'content-length'}, 5, '/longer declares 5 bytes');
+    like($r->{body}, qr/^hello\QHTTP\/1.1 200 OK\E\r\n.*\r\n\r\nINJECTED\n\z/s, '/longer sends a response behind them');
+    $r = request($c, uri => '/shorter');
+    is($r->{hdr}{'content-length'}, 100, '/shorter declares 100 bytes');
+    is($r->{body}, "short\n", '/shorter sends 6');
+    is($r->{reuse}, 1, 'reuse=1');
+    is(request($c, uri => '/conn')->{hdr}{'x-conn-requests'}, 3, 'the connection itself is in step');
+};
+
 subtest 'stats and 404' => sub {
     my $c = $new->();
     my $r1 = request($c, uri => '/stats');

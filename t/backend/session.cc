@@ -10,6 +10,7 @@
 //   /cookies?n=K  /headers?n=K&size=S  /delay?ms=N  /conn  /stats
 //   /hang /close /reset?after=N /truncated /oversized[?len=N] /garbage?kind=K
 //   /noreuse /early  (misbehaving backends, see each handler)
+//   /longer /shorter (a body that disagrees with its Content-Length)
 //
 // Every response carries X-Backend, X-Conn-Id and X-Conn-Requests. Unless a
 // handler says otherwise the whole request body is read (and hashed) first.
@@ -249,6 +250,8 @@ private:
     After garbage();
     After noreuse();
     After early();
+    After longer();
+    After shorter();
     After conn_info();
     After stats();
     After not_found();
@@ -325,6 +328,7 @@ Session::Handler Session::route() const {
         {"/reset", &Session::reset},           {"/truncated", &Session::truncated},
         {"/oversized", &Session::oversized},   {"/garbage", &Session::garbage},
         {"/noreuse", &Session::noreuse},       {"/early", &Session::early},
+        {"/longer", &Session::longer},         {"/shorter", &Session::shorter},
         {"/conn", &Session::conn_info},        {"/stats", &Session::stats},
     };
     const std::string& uri = req_.uri;
@@ -651,6 +655,33 @@ After Session::early() {
     if (body_allowed()) add_body("early\n");
     flush();
     if (body_.first_unsolicited) next_body_chunk();
+    add_end(true);
+    flush();
+    return After::keep;
+}
+
+// Declares Content-Length: 5 and sends "hello" followed by a whole HTTP
+// response, as a servlet that writes more than it declared does through
+// Tomcat: a proxy that passes it on lets the client read "INJECTED" as the
+// answer to its next request.
+After Session::longer() {
+    read_body();
+    add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", "5"}});
+    if (body_allowed()) {
+        add_body("hello");
+        add_body("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nINJECTED\n");
+    }
+    add_end(true);
+    flush();
+    return After::keep;
+}
+
+// Declares Content-Length: 100 and sends 6 bytes: a client that believes it
+// reads its next response as the rest of this body.
+After Session::shorter() {
+    read_body();
+    add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", "100"}});
+    if (body_allowed()) add_body("short\n");
     add_end(true);
     flush();
     return After::keep;

@@ -732,6 +732,133 @@ START_TEST(malformed_backend)
 END_TEST
 
 // ============================================================================
+// Response framing: the body against its Content-Length
+// ============================================================================
+
+namespace {
+
+struct Framing {
+    const char* name;
+    std::vector<std::string> chunks;  // body packets, in order
+    const char* passed;               // what the sink may have got before the abort
+};
+
+// Runs a GET answered with Content-Length: `cl` and `chunks`, then
+// END_RESPONSE(reuse).
+Outcome run_framing(const std::string& cl, const std::vector<std::string>& chunks, RecordingSink& sink,
+                    std::string_view method = "GET", int status = 200)
+{
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        Bytes all = pkt_headers(status, "X", {{"Content-Type", "text/plain"}, {"Content-Length", cl}});
+        for (const std::string& c : chunks) all = cat({all, pkt_body(c)});
+        p.send(cat({all, pkt_end(true)}));
+        p.read_to_eof();
+    });
+    StringBody body;
+    Request req = get_request();
+    req.method = method;
+    Outcome o = rig.run(req, body, sink);
+    rig.finish();
+    return o;
+}
+
+}  // namespace
+
+// A body longer than its Content-Length (Tomcat does not stop a servlet
+// that writes more): the bytes beyond it would reach the client as a second
+// response on its keep-alive connection. The response is aborted, the
+// packet that overruns it is not passed on, and the connection is not pooled.
+START_TEST(body_longer_than_content_length)
+{
+    const Framing cases[] = {
+        {"one packet", {"hello" "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nINJECTED"}, ""},
+        {"the excess in a later packet", {"hel", "lo", "HTTP/1.1 200 OK\r\n\r\n"}, "hello"},
+        {"one byte over", {"hell", "o!"}, "hell"},
+    };
+    for (const Framing& c : cases) {
+        RecordingSink sink;
+        Outcome o = run_framing("5", c.chunks, sink);
+        CK_ASSERT_FAILURE(o.failure, Failure::malformed);
+        ck_assert_msg(std::strstr(o.detail, "longer than its Content-Length"), "%s: detail '%s'", c.name, o.detail);
+        ck_assert_msg(!o.reusable, "%s: reusable", c.name);
+        ck_assert_int_eq(sink.abort_calls, 1);
+        ck_assert_int_eq(sink.finish_calls, 0);
+        ck_assert_msg(sink.body_text == c.passed, "%s: passed '%s'", c.name, sink.body_text.c_str());
+    }
+}
+END_TEST
+
+// A body shorter than its Content-Length: the client would wait for the
+// rest and read the start of its next response as this body. END_RESPONSE
+// before the declared length aborts the response instead of finishing it.
+START_TEST(body_shorter_than_content_length)
+{
+    const Framing cases[] = {
+        {"no body at all", {}, ""},
+        {"half the body", {"hello"}, "hello"},
+        {"one byte short", {"hello", "1234"}, "hello1234"},
+    };
+    for (const Framing& c : cases) {
+        RecordingSink sink;
+        Outcome o = run_framing("10", c.chunks, sink);
+        CK_ASSERT_FAILURE(o.failure, Failure::malformed);
+        ck_assert_msg(std::strstr(o.detail, "Content-Length"), "%s: detail '%s'", c.name, o.detail);
+        ck_assert_msg(!o.reusable, "%s: reusable", c.name);
+        ck_assert_int_eq(sink.abort_calls, 1);
+        ck_assert_int_eq(sink.finish_calls, 0);
+        ck_assert_msg(sink.body_text == c.passed, "%s: passed '%s'", c.name, sink.body_text.c_str());
+    }
+}
+END_TEST
+
+// A body that matches its Content-Length, in any number of packets, is fine.
+START_TEST(body_matches_content_length)
+{
+    for (const auto& chunks : {std::vector<std::string>{"0123456789"}, std::vector<std::string>{"012", "", "3456789"}}) {
+        RecordingSink sink;
+        Outcome o = run_framing("10", chunks, sink);
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert(o.reusable);
+        ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
+        ck_assert_int_eq(sink.finish_calls, 1);
+    }
+}
+END_TEST
+
+// Responses that carry no body whatever their Content-Length says: HEAD (the
+// length is the GET's), 204 and 304. No body is fine; body bytes a backend
+// sends anyway are not passed on; the connection stays in step.
+START_TEST(no_body_responses_exempt)
+{
+    struct Case {
+        const char* name;
+        const char* method;
+        int status;
+        std::vector<std::string> chunks;
+    } cases[] = {
+        {"HEAD", "HEAD", 200, {}},
+        {"HEAD with a body anyway", "HEAD", 200, {"0123456789"}},
+        {"HEAD with a longer body", "HEAD", 200, {std::string(2000, 'x')}},
+        {"304", "GET", 304, {}},
+        {"304 with a body anyway", "GET", 304, {"abc"}},
+        {"204 with a body anyway", "GET", 204, {"abc"}},
+    };
+    for (const Case& c : cases) {
+        RecordingSink sink;
+        Outcome o = run_framing("1000", c.chunks, sink, c.method, c.status);
+        ck_assert_msg(o.ok(), "%s: %s (%s)", c.name, ox::proxy::failure_name(o.failure), o.detail);
+        ck_assert_msg(o.reusable, "%s: not reusable", c.name);
+        ck_assert_int_eq(sink.status, c.status);
+        ck_assert_msg(sink.body_text.empty(), "%s: body passed on", c.name);
+        ck_assert_int_eq(sink.body_calls, 0);
+        ck_assert_int_eq(sink.finish_calls, 1);
+        ck_assert_int_eq(sink.abort_calls, 0);
+    }
+}
+END_TEST
+
+// ============================================================================
 // Client-side failures
 // ============================================================================
 
@@ -1011,6 +1138,10 @@ int main()
     tcase_add_test(backend, backend_closes_mid_body);
     tcase_add_test(backend, read_timeout);
     tcase_add_loop_test(backend, malformed_backend, 0, static_cast<int>(malformed_cases().size()));
+    tcase_add_test(backend, body_longer_than_content_length);
+    tcase_add_test(backend, body_shorter_than_content_length);
+    tcase_add_test(backend, body_matches_content_length);
+    tcase_add_test(backend, no_body_responses_exempt);
     suite_add_tcase(s, backend);
 
     TCase* client = tcase_create("client_failures");
