@@ -58,14 +58,6 @@ net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
     return st;
 }
 
-net::IoStatus Connection::fill_keeping(Millis timeout, int& err) noexcept
-{
-    std::size_t got = 0;
-    net::IoStatus st = socket_.read_some(in_.get() + in_len_, in_cap_ - in_len_, timeout, got, err);
-    in_len_ += got;
-    return st;
-}
-
 net::IoStatus Connection::fill_keeping_now(int& err) noexcept
 {
     std::size_t got = 0;

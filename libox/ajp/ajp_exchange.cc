@@ -121,37 +121,33 @@ private:
         return true;
     }
 
-    // Before blocking on the socket, hand what the sink holds to the client,
-    // flushing it when the backend has nothing more right now: a response
-    // streams, and a fast one is written in large pieces.
+    // What the backend has sent already is collected without waiting, so a
+    // response that is all there (its end included) goes out in one write.
+    // Before blocking on the socket, the client gets everything it has not
+    // got yet (the head, too) with a flush: a backend that pauses, say a
+    // servlet that wrote its response and goes on working, must not hold
+    // back what it sent.
     bool wait_for_more() noexcept
     {
         int err = 0;
-        net::IoStatus st;
-        if (pending_ && c_.tail_room() >= kMinTailRead) {
-            // Body data is held for the client; its views must stay valid,
-            // so read behind it without moving anything.
-            if (body_complete()) {
-                // The whole declared body is here and only END_RESPONSE is
-                // to come: it goes out with the end, in one write.
-                st = c_.fill_keeping(p_.timeout, err);
-            } else {
-                // More of a stream: if the backend has it already, keep
-                // collecting for one large write; if not, hand the client
-                // what there is now and wait.
-                st = c_.fill_keeping_now(err);
-                if (st == net::IoStatus::timeout) {
-                    if (!release(true)) return false;
-                    st = c_.fill(p_.timeout, err);
-                }
+        if (unreleased_) {
+            if (pending_ && c_.tail_room() >= kMinTailRead) {
+                // Body views must stay valid: read behind them without
+                // moving anything.
+                net::IoStatus st = c_.fill_keeping_now(err);
+                if (st != net::IoStatus::timeout) return filled(st, err);
+            } else if (c_.socket().readable_now()) {
+                // The read may move the buffer: held body data goes first.
+                if (pending_ && !release(false)) return false;
+                return filled(c_.fill(p_.timeout, err), err);
             }
-        } else {
-            if (pending_) {
-                bool readable = c_.socket().readable_now();
-                if (!release(!readable)) return false;
-            }
-            st = c_.fill(p_.timeout, err);
+            if (!release(true)) return false;
         }
+        return filled(c_.fill(p_.timeout, err), err);
+    }
+
+    bool filled(net::IoStatus st, int err) noexcept
+    {
         if (st == net::IoStatus::ok) return true;
         out_.sys_errno = err;
         return fail(io_failure(st), st == net::IoStatus::timeout ? "waiting for the backend" : "reading the response");
@@ -160,6 +156,7 @@ private:
     bool release(bool flush) noexcept
     {
         pending_ = false;
+        unreleased_ = false;
         if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -189,6 +186,7 @@ private:
         // RFC 9110 6.4.1: these never have a body, whatever Content-Length says.
         no_body_ = req_.method == "HEAD" || head.status == 204 || head.status == 304;
         out_.head_sent = true;
+        unreleased_ = true;
         if (sink_.head(head) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -199,7 +197,10 @@ private:
         const char* data = nullptr;
         std::size_t n = 0;
         if (const char* bad = parse_body_chunk(payload, len, data, n)) return fail(Failure::malformed, bad);
-        if (n == 0 || no_body_) return true;
+        // An empty chunk is Tomcat's flush: the servlet wants the client to
+        // have what it wrote so far.
+        if (n == 0) return !unreleased_ || release(true);
+        if (no_body_) return true;
         // Bytes beyond the declared length would reach the client as the
         // start of its next response (Tomcat does not stop a servlet that
         // writes more over AJP).
@@ -208,6 +209,7 @@ private:
         }
         out_.body_bytes_out += n;
         pending_ = true;
+        unreleased_ = true;
         if (sink_.body(data, n) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -294,7 +296,7 @@ private:
         if (!body_done_) {
             // The client may be slow to send: let the response written so
             // far reach it before waiting on its body.
-            if (pending_ && !release(true)) return false;
+            if (unreleased_ && !release(true)) return false;
             std::size_t want = std::min<std::size_t>(requested, max_body_chunk(c_.packet_size()));
             if (req_.body == proxy::BodyKind::length) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, remaining_));
             long got = body_.read(reinterpret_cast<char*>(pkt + kBodyPacketOverhead), want);
@@ -328,6 +330,7 @@ private:
         done = true;
         ++c_.requests;
         pending_ = false;
+        unreleased_ = false;
         // Bytes after END_RESPONSE belong to no request: such a connection
         // is out of step and must not be reused.
         // So is one that still holds body packets sent ahead and never read.
@@ -364,12 +367,8 @@ private:
     // the backend asks for it.
     bool held_ = false;
     std::size_t held_len_ = 0, held_sent_ = 0;
-    bool body_complete() const noexcept
-    {
-        return declared_length_ >= 0 && out_.body_bytes_out >= static_cast<std::uint64_t>(declared_length_);
-    }
-
-    bool pending_ = false;  // the sink holds body data not yet released
+    bool pending_ = false;     // the sink holds body views not yet released
+    bool unreleased_ = false;  // the sink holds a head or body the client has not got
     std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
     bool no_body_ = false;               // HEAD, 204, 304: body bytes are dropped
 };

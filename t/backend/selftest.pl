@@ -648,6 +648,21 @@ subtest 'longer, shorter' => sub {
     is(request($c, uri => '/conn')->{hdr}{'x-conn-requests'}, 3, 'the connection itself is in step');
 };
 
+subtest 'pause-before-end, pause-after-flush' => sub {
+    my $c = $new->();
+    $c->send(bodyless(uri => '/pause-before-end', query => 'ms=400'));
+    is(ord($c->read_packet), 4, 'headers');
+    is($c->read_packet, "\x03\0\x0bwhole body\n\0", 'the whole body');
+    ok($c->quiet_for(0.2), 'then a pause');
+    is($c->read_packet, "\x05\x01", 'then END_RESPONSE');
+    $c->send(bodyless(uri => '/pause-after-flush', query => 'ms=400'));
+    is(ord($c->read_packet), 4, 'headers');
+    is($c->read_packet, "\x03\0\0\0", 'an empty body chunk');
+    ok($c->quiet_for(0.2), 'then a pause');
+    is($c->read_packet, "\x03\0\x10after the pause\n\0", 'then the body');
+    is($c->read_packet, "\x05\x01", 'and END_RESPONSE');
+};
+
 subtest 'stats and 404' => sub {
     my $c = $new->();
     my $r1 = request($c, uri => '/stats');

@@ -11,6 +11,10 @@
 //   /hang /close /reset?after=N /truncated /oversized[?len=N] /garbage?kind=K
 //   /noreuse /early  (misbehaving backends, see each handler)
 //   /longer /shorter (a body that disagrees with its Content-Length)
+//   /pause-before-end?ms=N   head and whole body (Content-Length), then
+//                            END_RESPONSE after N ms
+//   /pause-after-flush?ms=N  head and an empty body chunk (Tomcat's flush),
+//                            then body and END_RESPONSE after N ms
 //
 // Every response carries X-Backend, X-Conn-Id and X-Conn-Requests. Unless a
 // handler says otherwise the whole request body is read (and hashed) first.
@@ -228,6 +232,7 @@ private:
     bool add_headers(int status, const Headers& extra);
     void add_body(const std::string& data);
     void add_pattern_chunk(std::uint64_t off, std::size_t n);
+    void add_body_flush();
     void add_end(bool reuse);
     void flush();
     void send_cpong();
@@ -252,6 +257,8 @@ private:
     After early();
     After longer();
     After shorter();
+    After pause_before_end();
+    After pause_after_flush();
     After conn_info();
     After stats();
     After not_found();
@@ -329,6 +336,8 @@ Session::Handler Session::route() const {
         {"/oversized", &Session::oversized},   {"/garbage", &Session::garbage},
         {"/noreuse", &Session::noreuse},       {"/early", &Session::early},
         {"/longer", &Session::longer},         {"/shorter", &Session::shorter},
+        {"/pause-before-end", &Session::pause_before_end},
+        {"/pause-after-flush", &Session::pause_after_flush},
         {"/conn", &Session::conn_info},        {"/stats", &Session::stats},
     };
     const std::string& uri = req_.uri;
@@ -450,6 +459,15 @@ void Session::add_body(const std::string& data) {
         p.u8(0);
         p.finish();
     }
+}
+
+// An empty SEND_BODY_CHUNK: Tomcat's flush when a servlet calls flush().
+void Session::add_body_flush() {
+    PacketBuilder p(out_);
+    p.u8(kSendBodyChunk);
+    p.u16(0);
+    p.u8(0);
+    p.finish();
 }
 
 // One SEND_BODY_CHUNK of pattern bytes, generated in place (no copy).
@@ -682,6 +700,36 @@ After Session::shorter() {
     read_body();
     add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", "100"}});
     if (body_allowed()) add_body("short\n");
+    add_end(true);
+    flush();
+    return After::keep;
+}
+
+// A servlet that has written its whole response and goes on working before
+// it returns: the client should not wait for that.
+After Session::pause_before_end() {
+    std::uint64_t ms = query_.number("ms", std::nullopt, 0, 3600 * 1000);
+    read_body();
+    const std::string body = "whole body\n";
+    add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", std::to_string(body.size())}});
+    if (body_allowed()) add_body(body);
+    flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    add_end(true);
+    flush();
+    return After::keep;
+}
+
+// A servlet that commits its head with flush() (Tomcat sends an empty body
+// chunk), then works before it writes the body.
+After Session::pause_after_flush() {
+    std::uint64_t ms = query_.number("ms", std::nullopt, 0, 3600 * 1000);
+    read_body();
+    add_headers(200, {{"Content-Type", "text/plain"}});
+    add_body_flush();
+    flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    if (body_allowed()) add_body("after the pause\n");
     add_end(true);
     flush();
     return After::keep;

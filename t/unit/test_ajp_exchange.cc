@@ -538,36 +538,121 @@ START_TEST(body_views_valid_until_release)
 }
 END_TEST
 
-// A body that has all its declared Content-Length is held until
-// END_RESPONSE, even when END arrives in a later read: the client gets the
-// response in one write instead of a flush and then the end. Without a
-// Content-Length the body streams: released before the next wait.
-START_TEST(complete_body_waits_for_end)
+// What the backend has sent reaches the client before the exchange waits
+// for more: a servlet that has written its response (or flushed) and goes on
+// working must not hold back even the status line. The backend here sends
+// the rest only once the sink was released with a flush (or after 5 s).
+START_TEST(released_before_waiting)
+{
+    const unit::HeaderList cl10 = {{"Content-Length", "10"}};
+    struct Case {
+        const char* name;
+        Bytes first, rest;
+        const char* events;  // what the sink had seen when the backend went on
+    } cases[] = {
+        {"the head alone", pkt_headers(200, "OK", cl10), cat({pkt_body("0123456789"), pkt_end(true)}), "Hf"},
+        {"a body complete by its Content-Length", cat({pkt_headers(200, "OK", cl10), pkt_body("0123456789")}),
+         pkt_end(true), "Hbf"},
+        {"a body of unknown length", cat({pkt_headers(200, "OK"), pkt_body("0123456789")}), pkt_end(true), "Hbf"},
+        {"the head and an empty chunk", cat({pkt_headers(200, "OK"), pkt_body("")}),
+         cat({pkt_body("0123456789"), pkt_end(true)}), "Hf"},
+    };
+    for (const Case& c : cases) {
+        unit::Signal flushed;
+        bool in_time = false;
+        std::string seen;
+        RecordingSink sink;
+        Rig rig([&](BackendPeer& p) {
+            p.read_packet();
+            p.send(c.first);
+            in_time = flushed.wait();
+            p.send(c.rest);
+            p.read_to_eof();
+        });
+        sink.on_release = [&] {
+            if (sink.flushes == 1) {
+                seen = sink.events;
+                flushed.set();
+            }
+        };
+        StringBody body;
+        Outcome o = rig.run(get_request(), body, sink);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert_msg(in_time, "%s: not released before the wait (events %s)", c.name, sink.events.c_str());
+        ck_assert_msg(seen == c.events, "%s: events %s when flushed", c.name, seen.c_str());
+        ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
+        ck_assert_int_eq(sink.finish_calls, 1);
+    }
+}
+END_TEST
+
+// The same before waiting on the client's request body: a backend that
+// answers before it has read the body gets its head to the client first.
+START_TEST(released_before_reading_client_body)
+{
+    std::string seen;
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK"), pkt_get_body(8186)}));
+        p.read_packet();
+        p.send(pkt_get_body(8186));
+        p.read_packet();
+        p.send(cat({pkt_body("ok"), pkt_end(true)}));
+        p.read_to_eof();
+    });
+    StringBody body("abc");
+    RecordingSink sink;
+    body.on_read = [&] {
+        if (seen.empty()) seen = sink.events;
+    };
+    Outcome o = rig.run(post_request(BodyKind::chunked, 0), body, sink);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_msg(seen == "Hf", "events %s before the client body was read", seen.c_str());
+}
+END_TEST
+
+// The fast path: a response whose end is already there goes out in one
+// write, with or without a Content-Length: no flush.
+START_TEST(whole_response_in_one_write)
 {
     for (bool with_length : {true, false}) {
-        unit::Signal head_seen;
         Rig rig([&](BackendPeer& p) {
             p.read_packet();
             unit::HeaderList h = {{"Content-Type", "text/plain"}};
             if (with_length) h.push_back({"Content-Length", "10"});
-            p.send(cat({pkt_headers(200, "OK", h), pkt_body("0123456789")}));
-            head_seen.wait();  // the exchange has read the first write
-            p.send(pkt_end(true));
+            p.send(cat({pkt_headers(200, "OK", h), pkt_body("01234"), pkt_body("56789"), pkt_end(true)}));
             p.read_to_eof();
         });
         StringBody body;
         RecordingSink sink;
-        sink.on_head = [&] { head_seen.set(); };
         Outcome o = rig.run(get_request(), body, sink);
         rig.finish();
         CK_ASSERT_FAILURE(o.failure, Failure::none);
         ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
-        if (with_length) {
-            ck_assert_msg(sink.events == "HbE", "with Content-Length: events %s", sink.events.c_str());
-        } else {
-            ck_assert_msg(sink.events == "HbfE" || sink.events == "HbrE", "streaming: events %s", sink.events.c_str());
-        }
+        ck_assert_msg(sink.events == "HbbE", "events %s", sink.events.c_str());
     }
+}
+END_TEST
+
+// An empty SEND_BODY_CHUNK is Tomcat's flush (the servlet called flush()):
+// what came before it is released with a flush at once, even when more
+// follows right behind it.
+START_TEST(empty_chunk_flushes)
+{
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK"), pkt_body("01234"), pkt_body(""), pkt_body("56789"), pkt_end(true)}));
+        p.read_to_eof();
+    });
+    StringBody body;
+    RecordingSink sink;
+    Outcome o = rig.run(get_request(), body, sink);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
+    ck_assert_msg(sink.events == "HbfbE", "events %s", sink.events.c_str());
 }
 END_TEST
 
@@ -1128,7 +1213,10 @@ int main()
     tcase_add_test(ok, send_ahead_held_when_socket_full);
     tcase_add_test(ok, large_response_streams);
     tcase_add_test(ok, body_views_valid_until_release);
-    tcase_add_test(ok, complete_body_waits_for_end);
+    tcase_add_test(ok, released_before_waiting);
+    tcase_add_test(ok, released_before_reading_client_body);
+    tcase_add_test(ok, whole_response_in_one_write);
+    tcase_add_test(ok, empty_chunk_flushes);
     suite_add_tcase(s, ok);
 
     TCase* backend = tcase_create("backend_failures");

@@ -6,6 +6,7 @@ use warnings;
 use Exporter 'import';
 use Apache::Test ();
 use Apache::TestRequest ();
+use Apache::TestUtil ();
 use Digest::SHA ();
 use File::Temp ();
 use IO::Select ();
@@ -14,7 +15,8 @@ use Time::HiRes ();
 
 our @EXPORT_OK = qw(base_url pattern_sha256 pattern_bytes parse_dump curl error_log_mark
                     error_log_since wait_for_log server_pid child_pids have_tomcat sanitized
-                    pattern_program raw_connect raw_read whole_response two_requests);
+                    pattern_program raw_connect raw_read whole_response two_requests
+                    arrives_before_pause_ends);
 
 sub have_tomcat { return !$ENV{OXB_NO_TOMCAT} }
 sub sanitized   { return $ENV{OXB_SANITIZED} ? 1 : 0 }
@@ -44,12 +46,41 @@ sub raw_read {
     my $sel = IO::Select->new($s);
     until ($done && $done->($buf)) {
         my $left = $end - Time::HiRes::time();
-        last if $left <= 0;
-        next unless $sel->can_read($left);
+        # Once the time is up, only what is there already is read.
+        last unless $sel->can_read($left > 0 ? $left : 0);
         my $n = sysread($s, $buf, 65536, length $buf);
         return ($buf, 1) unless $n;
     }
     return ($buf, 0);
+}
+
+# Each case is [path, early, body]: the backend behind path pauses 5 s (or
+# so) while the client must already have what `early` (given the bytes so
+# far) accepts within 2 s; then the whole response must arrive, with `body`.
+# The requests go out at once, so the backends pause in parallel. Three
+# tests per case.
+sub arrives_before_pause_ends {
+    my (@cases) = @_;
+    my $t0 = Time::HiRes::time();
+    my @socks;
+    for my $c (@cases) {
+        my $s = raw_connect();
+        print $s "GET $c->[0] HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        push @socks, $s;
+    }
+    # What each connection had within 2 s (all read before any waits for
+    # the rest), then the rest.
+    my @early = map { (raw_read($socks[$_], $t0 + 2 - Time::HiRes::time(), $cases[$_][1]))[0] } 0 .. $#cases;
+    for my $i (0 .. $#cases) {
+        my ($path, $early, $body) = @{ $cases[$i] };
+        my $bytes = $early[$i];
+        Apache::Test::ok($early->($bytes)) or print "# $path: within 2 s only: ", ($bytes =~ s/\r/\\r/gr), "\n";
+        my ($rest) = raw_read($socks[$i], $t0 + 15 - Time::HiRes::time(), sub { whole_response($bytes . $_[0]) });
+        my $r = whole_response($bytes . $rest);
+        Apache::Test::ok(Apache::TestUtil::t_cmp($r && $r->{status}, 200, "$path: complete"));
+        Apache::Test::ok(Apache::TestUtil::t_cmp($r && $r->{body}, $body, "$path: body"));
+        close $socks[$i];
+    }
 }
 
 # The first response in $bytes as an HTTP/1.1 client takes it: the head,
