@@ -17,7 +17,7 @@ constexpr std::size_t kCheapMove = 16 * 1024;
 Connection::Connection(net::Socket socket, std::size_t packet_size)
     : socket_(std::move(socket)),
       packet_size_(packet_size),
-      out_(new std::uint8_t[2 * packet_size]),
+      out_(new std::uint8_t[packet_size]),
       in_cap_(std::max(kMinReadBuffer, 2 * packet_size))
 {
     in_.reset(new std::uint8_t[in_cap_]);

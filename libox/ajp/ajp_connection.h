@@ -22,8 +22,8 @@ public:
     net::Socket& socket() noexcept { return socket_; }
     std::size_t packet_size() const noexcept { return packet_size_; }
 
-    // Scratch space for outgoing packets: two packets, so the forward request
-    // and a body packet can be built side by side.
+    // Scratch space for one outgoing packet: a body packet or a CPing (the
+    // forward request is encoded by the caller, before it takes a connection).
     std::uint8_t* out_buffer() noexcept { return out_.get(); }
 
     // --- incoming packets ------------------------------------------------

@@ -94,15 +94,10 @@ public:
 private:
     bool send_request() noexcept
     {
-        std::uint8_t* buf = c_.out_buffer();
-        std::size_t psize = c_.packet_size();
-        std::size_t fwd = encode_forward_request(req_, p_.forward, buf, psize);
-        if (fwd == 0) return fail(Failure::request_too_large, "request head does not fit into one AJP packet");
-
         iovec iov[3];
         int n = 0;
-        iov[n++] = {buf, fwd};
-        std::uint8_t* body_hdr = buf + psize;
+        iov[n++] = {const_cast<char*>(p_.head.data()), p_.head.size()};
+        std::uint8_t* body_hdr = c_.out_buffer();
         if (req_.body == proxy::BodyKind::length && !p_.first_chunk.empty()) {
             put_body_packet_header(body_hdr, static_cast<std::uint16_t>(p_.first_chunk.size()));
             iov[n++] = {body_hdr, kBodyPacketOverhead};

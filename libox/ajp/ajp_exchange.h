@@ -17,7 +17,10 @@
 namespace ox::ajp {
 
 struct ExchangeParams {
-    ForwardOptions forward;
+    // The AJP13_FORWARD_REQUEST packet (encode_forward_request), encoded by
+    // the caller before it took a connection: a head too large for the
+    // member's packets must not cost one.
+    std::string_view head;
     Millis timeout{300000};  // each wait for the backend
     // For a Content-Length body: its first chunk, already read from the
     // client (see read_first_chunk), sent right after the forward request as
