@@ -648,7 +648,7 @@ subtest 'longer, shorter' => sub {
     is(request($c, uri => '/conn')->{hdr}{'x-conn-requests'}, 3, 'the connection itself is in step');
 };
 
-subtest 'pause-before-end, pause-after-flush' => sub {
+subtest 'pause-before-end, pause-after-flush, open' => sub {
     my $c = $new->();
     $c->send(bodyless(uri => '/pause-before-end', query => 'ms=400'));
     is(ord($c->read_packet), 4, 'headers');
@@ -661,6 +661,13 @@ subtest 'pause-before-end, pause-after-flush' => sub {
     ok($c->quiet_for(0.2), 'then a pause');
     is($c->read_packet, "\x03\0\x10after the pause\n\0", 'then the body');
     is($c->read_packet, "\x05\x01", 'and END_RESPONSE');
+    $c->send(bodyless(uri => '/pause-before-end', query => 'gate=g1'));
+    is(ord($c->read_packet), 4, 'gate: headers');
+    is(ord($c->read_packet), 3, 'gate: the whole body');
+    ok($c->quiet_for(0.3), 'gate: then a pause');
+    my $o = $new->();
+    is(request($o, uri => '/open', query => 'gate=g1')->{body}, "opened\n", '/open');
+    is($c->read_packet, "\x05\x01", 'gate opened: END_RESPONSE');
 };
 
 subtest 'stats and 404' => sub {

@@ -11,10 +11,12 @@
 //   /hang /close /reset?after=N /truncated /oversized[?len=N] /garbage?kind=K
 //   /noreuse /early  (misbehaving backends, see each handler)
 //   /longer /shorter (a body that disagrees with its Content-Length)
-//   /pause-before-end?ms=N   head and whole body (Content-Length), then
-//                            END_RESPONSE after N ms
-//   /pause-after-flush?ms=N  head and an empty body chunk (Tomcat's flush),
-//                            then body and END_RESPONSE after N ms
+//   /pause-before-end?ms=N|gate=G   head and whole body (Content-Length),
+//                            a pause, then END_RESPONSE
+//   /pause-after-flush?ms=N|gate=G  head and an empty body chunk (Tomcat's
+//                            flush), a pause, then body and END_RESPONSE
+//   /open?gate=G             ends the pauses that wait for gate G (in this
+//                            server process); a pause waits at most 30 s
 //
 // Every response carries X-Backend, X-Conn-Id and X-Conn-Requests. Unless a
 // handler says otherwise the whole request body is read (and hashed) first.
@@ -25,9 +27,12 @@
 
 #include <chrono>
 #include <cstdarg>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -196,6 +201,39 @@ private:
     std::map<std::string, std::string> params_;
 };
 
+// Gates that paused endpoints wait for, so that a test can look at what
+// reached the client while the backend is still busy, without timing.
+class Gates {
+public:
+    void open(const std::string& name) {
+        std::lock_guard<std::mutex> lock(mu_);
+        open_.insert(name);
+        cv_.notify_all();
+    }
+    // Waits until `name` is opened (and closes it again), at most `max`.
+    void wait(const std::string& name, std::chrono::milliseconds max) {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, max, [&] { return open_.count(name) > 0; });
+        open_.erase(name);
+    }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::set<std::string> open_;
+};
+
+Gates& gates() {
+    static Gates g;
+    return g;
+}
+
+// How a paused endpoint pauses: until a gate opens, or for a time.
+struct Pause {
+    std::optional<std::string> gate;
+    std::uint64_t ms = 0;
+};
+
 // Request body state. The rule is Tomcat's: with Content-Length > 0 the proxy
 // sends the first body packet unasked; after that, and always when the length
 // is unknown, the server asks with GET_BODY_CHUNK.
@@ -259,6 +297,9 @@ private:
     After shorter();
     After pause_before_end();
     After pause_after_flush();
+    After open_gate();
+    Pause pause_param() const;
+    void pause(const Pause& p);
     After conn_info();
     After stats();
     After not_found();
@@ -338,6 +379,7 @@ Session::Handler Session::route() const {
         {"/longer", &Session::longer},         {"/shorter", &Session::shorter},
         {"/pause-before-end", &Session::pause_before_end},
         {"/pause-after-flush", &Session::pause_after_flush},
+        {"/open", &Session::open_gate},
         {"/conn", &Session::conn_info},        {"/stats", &Session::stats},
     };
     const std::string& uri = req_.uri;
@@ -708,13 +750,13 @@ After Session::shorter() {
 // A servlet that has written its whole response and goes on working before
 // it returns: the client should not wait for that.
 After Session::pause_before_end() {
-    std::uint64_t ms = query_.number("ms", std::nullopt, 0, 3600 * 1000);
+    Pause p = pause_param();
     read_body();
     const std::string body = "whole body\n";
     add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", std::to_string(body.size())}});
     if (body_allowed()) add_body(body);
     flush();
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    pause(p);
     add_end(true);
     flush();
     return After::keep;
@@ -723,16 +765,40 @@ After Session::pause_before_end() {
 // A servlet that commits its head with flush() (Tomcat sends an empty body
 // chunk), then works before it writes the body.
 After Session::pause_after_flush() {
-    std::uint64_t ms = query_.number("ms", std::nullopt, 0, 3600 * 1000);
+    Pause p = pause_param();
     read_body();
     add_headers(200, {{"Content-Type", "text/plain"}});
     add_body_flush();
     flush();
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    pause(p);
     if (body_allowed()) add_body("after the pause\n");
     add_end(true);
     flush();
     return After::keep;
+}
+
+// Checked before any output, so that a bad parameter still gets its 400.
+Pause Session::pause_param() const {
+    Pause p;
+    p.gate = query_.get("gate");
+    if (!p.gate) p.ms = query_.number("ms", std::nullopt, 0, 3600 * 1000);
+    return p;
+}
+
+void Session::pause(const Pause& p) {
+    if (p.gate) {
+        gates().wait(*p.gate, std::chrono::seconds(30));
+    } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(p.ms));
+    }
+}
+
+After Session::open_gate() {
+    std::optional<std::string> gate = query_.get("gate");
+    if (!gate) throw BadRequest("missing parameter gate");
+    read_body();
+    gates().open(*gate);
+    return respond(200, "opened\n");
 }
 
 After Session::conn_info() {

@@ -16,7 +16,7 @@ use Time::HiRes ();
 our @EXPORT_OK = qw(base_url pattern_sha256 pattern_bytes parse_dump curl error_log_mark
                     error_log_since wait_for_log server_pid child_pids have_tomcat sanitized
                     pattern_program raw_connect raw_read whole_response two_requests
-                    arrives_before_pause_ends);
+                    arrives_before_backend_goes_on);
 
 sub have_tomcat { return !$ENV{OXB_NO_TOMCAT} }
 sub sanitized   { return $ENV{OXB_SANITIZED} ? 1 : 0 }
@@ -54,12 +54,14 @@ sub raw_read {
     return ($buf, 0);
 }
 
-# Each case is [path, early, body]: the backend behind path pauses 5 s (or
-# so) while the client must already have what `early` (given the bytes so
-# far) accepts within 2 s; then the whole response must arrive, with `body`.
-# The requests go out at once, so the backends pause in parallel. Three
+# Each case is [path, early, body, open]: the backend behind path pauses
+# until the test requests `open` (a gate; or for a long time), and the
+# client must have what `early` (given the bytes so far) accepts while it
+# still does: a sequence check, not a timing one (`early` gets 8 s, the
+# backends stay paused until it is over). Then the gate opens and the whole
+# response must arrive, with `body`. The requests go out at once. Three
 # tests per case.
-sub arrives_before_pause_ends {
+sub arrives_before_backend_goes_on {
     my (@cases) = @_;
     my $t0 = Time::HiRes::time();
     my @socks;
@@ -68,14 +70,13 @@ sub arrives_before_pause_ends {
         print $s "GET $c->[0] HTTP/1.1\r\nHost: localhost\r\n\r\n";
         push @socks, $s;
     }
-    # What each connection had within 2 s (all read before any waits for
-    # the rest), then the rest.
-    my @early = map { (raw_read($socks[$_], $t0 + 2 - Time::HiRes::time(), $cases[$_][1]))[0] } 0 .. $#cases;
+    my @early = map { (raw_read($socks[$_], $t0 + 8 - Time::HiRes::time(), $cases[$_][1]))[0] } 0 .. $#cases;
+    Apache::TestRequest::GET($_->[3]) for @cases;
     for my $i (0 .. $#cases) {
         my ($path, $early, $body) = @{ $cases[$i] };
         my $bytes = $early[$i];
-        Apache::Test::ok($early->($bytes)) or print "# $path: within 2 s only: ", ($bytes =~ s/\r/\\r/gr), "\n";
-        my ($rest) = raw_read($socks[$i], $t0 + 15 - Time::HiRes::time(), sub { whole_response($bytes . $_[0]) });
+        Apache::Test::ok($early->($bytes)) or print "# $path: before the backend went on: ", ($bytes =~ s/\r/\\r/gr), "\n";
+        my ($rest) = raw_read($socks[$i], 15, sub { whole_response($bytes . $_[0]) });
         my $r = whole_response($bytes . $rest);
         Apache::Test::ok(Apache::TestUtil::t_cmp($r && $r->{status}, 200, "$path: complete"));
         Apache::Test::ok(Apache::TestUtil::t_cmp($r && $r->{body}, $body, "$path: body"));

@@ -7,14 +7,18 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * /flush-sleep?ms=N[&what=body|whole|head]: a servlet that flushes, then
- * sleeps N ms (default 1000) before it goes on. body: writes "flushed\n",
- * flushes (AJP: the head, a body chunk, an empty chunk), sleeps, writes
- * "done\n". whole: its whole response, "flushed\n" with Content-Length,
- * then flush and sleep. head: flushBuffer() with nothing written (the head
- * alone), sleep, "done\n".
+ * /flush-sleep?what=body|whole|head&(ms=N|gate=G): a servlet that flushes,
+ * then pauses (N ms, default 1000; or until /flush-sleep?open=G, at most
+ * 30 s) before it goes on. body: writes "flushed\n", flushes (AJP: the
+ * head, a body chunk, an empty chunk), pauses, writes "done\n". whole: its
+ * whole response, "flushed\n" with Content-Length, then flush and pause.
+ * head: flushBuffer() with nothing written (the head alone), pause, "done\n".
  */
 public final class FlushSleepServlet extends HttpServlet {
 
@@ -23,12 +27,24 @@ public final class FlushSleepServlet extends HttpServlet {
     private static final byte[] FLUSHED = "flushed\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DONE = "done\n".getBytes(StandardCharsets.US_ASCII);
 
+    private static final Map<String, CountDownLatch> GATES = new ConcurrentHashMap<>();
+
+    private static CountDownLatch gate(String name) {
+        return GATES.computeIfAbsent(name, k -> new CountDownLatch(1));
+    }
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        long ms = Util.parseLong(Util.query(req).get("ms"), 1000);
-        String what = Util.query(req).getOrDefault("what", "body");
+        Map<String, String> q = Util.query(req);
+        if (q.containsKey("open")) {
+            gate(q.get("open")).countDown();
+            Util.text(resp, HttpServletResponse.SC_OK, "opened\n");
+            return;
+        }
+        long ms = Util.parseLong(q.get("ms"), 1000);
+        String what = q.getOrDefault("what", "body");
         if (ms < 0 || !(what.equals("body") || what.equals("whole") || what.equals("head"))) {
-            Util.badRequest(resp, "ms=N and what=body|whole|head");
+            Util.badRequest(resp, "what=body|whole|head, ms=N or gate=G, or open=G");
             return;
         }
         resp.setStatus(HttpServletResponse.SC_OK);
@@ -42,7 +58,13 @@ public final class FlushSleepServlet extends HttpServlet {
         }
         out.flush();
         try {
-            Thread.sleep(ms);
+            String name = q.get("gate");
+            if (name != null) {
+                gate(name).await(30, TimeUnit.SECONDS);
+                GATES.remove(name);
+            } else {
+                Thread.sleep(ms);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
