@@ -43,8 +43,18 @@ static void oxb_register_hooks(apr_pool_t*)
     ap_hook_handler(oxb_handler, nullptr, nullptr, APR_HOOK_FIRST);
 }
 
+// STANDARD20_MODULE_STUFF, with the module's name spelled out: httpd names a
+// module after its source file, and operators write <IfModule mod_oxbalance.c>
+// by habit (a .cc name would make that block vanish without a word).
 __attribute__((visibility("default"))) module AP_MODULE_DECLARE_DATA oxbalance_module = {
-    STANDARD20_MODULE_STUFF,
+    MODULE_MAGIC_NUMBER_MAJOR,
+    MODULE_MAGIC_NUMBER_MINOR,
+    -1,
+    "mod_oxbalance.c",
+    nullptr,
+    nullptr,
+    MODULE_MAGIC_COOKIE,
+    nullptr,
     nullptr,                   // per-directory config: none
     nullptr,
     oxb_create_server_config,  // per-server config

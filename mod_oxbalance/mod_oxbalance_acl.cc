@@ -10,6 +10,7 @@
 #include "mod_oxbalance_request.h"
 #include "mod_oxbalance_request_state.h"
 #include "mod_oxbalance_runtime.h"
+#include "proxy/request_target.h"
 
 namespace oxb {
 
@@ -53,37 +54,57 @@ bool log_due(request_rec* r, std::string_view client, std::string_view what)
     return !rt || rt->acl_log_due(client, what, ox::Clock::now());
 }
 
-int decide(request_rec* r, std::string_view path, const char* what)
+int deny(request_rec* r, const ox::acl::Client& client, const ox::acl::ProtectRule& rule, std::string_view path,
+         const char* what)
+{
+    const char* who = client_text(r, client);
+    if (log_due(r, who, rule.prefix)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      OXBLOGNO(00030) "denied %s access to %.*s (OXProtect %s; %s); answering 403", who,
+                      static_cast<int>(path.size()), path.data(), rule.prefix.c_str(), what);
+    }
+    ap_custom_response(r, HTTP_FORBIDDEN, "\"Forbidden\n");
+    return HTTP_FORBIDDEN;
+}
+
+// 400 for a target that is not forwarded as it was checked, 403 for a
+// protected path, else DECLINED. The client's path and, under a backend
+// prefix, the path the backend resolves from the bytes forwarded are both
+// checked.
+int decide(request_rec* r, const RequestState& st)
 {
     ServerConfig* sc = server_config(r->server);
-    if (sc->protect.empty()) return DECLINED;
-    const ox::acl::Client& client = client_of(r, *sc);
-    std::size_t cap = ox::acl::normalized_capacity(path);
-    char* buf = static_cast<char*>(apr_palloc(r->pool, cap));
-    std::size_t len = 0;
-    ox::acl::Decision d = sc->protect.check_raw(path, client, buf, cap, len);
-    switch (d.verdict) {
-    case ox::acl::Verdict::denied: {
+    const ox::proxy::RequestTarget& t = st.target;
+    if (!t.ok()) {
+        const ox::acl::Client& client = client_of(r, *sc);
         const char* who = client_text(r, client);
-        if (log_due(r, who, d.rule->prefix)) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          OXBLOGNO(00030) "denied %s access to %.*s (OXProtect %s; %s); answering 403", who,
-                          static_cast<int>(len), buf, d.rule->prefix.c_str(), what);
-        }
-        ap_custom_response(r, HTTP_FORBIDDEN, "\"Forbidden\n");
-        return HTTP_FORBIDDEN;
-    }
-    case ox::acl::Verdict::bad_path: {
-        const char* who = client_text(r, client);
-        const char* why = ox::acl::path_status_text(d.path_status);
+        const char* why = ox::proxy::target_status_text(t.status, t.path_status);
         if (log_due(r, who, why)) {
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          OXBLOGNO(00031) "refused an ambiguous path from %s: %s (%s); answering 400", who, why, what);
+                          OXBLOGNO(00031) "refused the request target of %s: %s; answering 400", who, why);
         }
         return HTTP_BAD_REQUEST;
     }
-    default:
-        return DECLINED;
+    if (t.canonical.empty() || sc->protect.empty()) return DECLINED;  // "OPTIONS *", CONNECT
+    const ox::acl::Client& client = client_of(r, *sc);
+    ox::acl::Decision d = sc->protect.check(t.canonical, client);
+    if (d.verdict == ox::acl::Verdict::denied) return deny(r, client, *d.rule, t.canonical, "request path");
+    if (t.remapped()) {
+        d = sc->protect.check(t.backend_canonical, client);
+        if (d.verdict == ox::acl::Verdict::denied) {
+            return deny(r, client, *d.rule, t.backend_canonical, "forwarded path");
+        }
+    }
+    return DECLINED;
+}
+
+int guarded_decide(request_rec* r, RequestState& st) noexcept
+{
+    try {
+        return decide(r, st);
+    } catch (...) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error in the access check");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
 }
 
@@ -91,35 +112,19 @@ int decide(request_rec* r, std::string_view path, const char* what)
 
 int acl_post_read_request(request_rec* r)
 {
-    // "OPTIONS *" and absolute-form requests without a path have no path
-    // an OXProtect prefix could name.
-    std::string_view path = raw_path(r);
-    if (path.empty() || path.front() != '/') return DECLINED;
-    try {
-        return decide(r, path, "request path");
-    } catch (...) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error in the access check");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
+    RequestState* st = read_target(r);
+    if (!st) return DECLINED;
+    note_hop_by_hop(r, *st);
+    return guarded_decide(r, *st);
 }
 
 int acl_translate_name(request_rec* r)
 {
-    // The initial request was checked when it was read; internal redirects
-    // and subrequests name a path of their own.
+    // The initial request was read and checked when it arrived; internal
+    // redirects and subrequests name a target of their own.
     if (!r->main && !r->prev) return DECLINED;
-    return acl_post_read_request(r);
-}
-
-int acl_check_forwarded(request_rec* r, std::string_view backend_path)
-{
-    try {
-        int rc = decide(r, backend_path, "forwarded path");
-        return rc == DECLINED ? OK : rc;
-    } catch (...) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error in the access check");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
+    RequestState* st = read_target(r);
+    return st ? guarded_decide(r, *st) : DECLINED;
 }
 
 // OXProtect /prefix address|cidr|local ...

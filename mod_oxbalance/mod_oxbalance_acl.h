@@ -9,13 +9,11 @@
 
 namespace oxb {
 
-// Every request, as soon as it is read: 403 or 400, or DECLINED.
+// Every request, as soon as it is read: reads its target (once), then 403
+// or 400, or DECLINED.
 int acl_post_read_request(request_rec* r);
-// Internal redirects and subrequests (their own target path): the same.
+// Internal redirects and subrequests (a target of their own): the same.
 int acl_translate_name(request_rec* r);
-// The bytes the module is about to forward, when they differ from the
-// client's (an OXPass backend prefix): OK, 403 or 400.
-int acl_check_forwarded(request_rec* r, std::string_view backend_path);
 
 // Directive handlers (registered in mod_oxbalance_config.cc).
 const char* cmd_protect(cmd_parms* cmd, void*, const char* args);

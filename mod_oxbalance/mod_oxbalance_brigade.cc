@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "proxy/hop_by_hop.h"
+
 namespace oxb {
 
 using ox::proxy::SinkResult;
@@ -49,13 +51,22 @@ long BrigadeBodySource::read(char* dst, std::size_t max) noexcept
     return static_cast<long>(got);
 }
 
+int BrigadeBodySource::prime() noexcept
+{
+    if (!APR_BRIGADE_EMPTY(bb_) || eos_) return OK;
+    rv_ = ap_get_brigade(r_->input_filters, bb_, AP_MODE_READBYTES, APR_BLOCK_READ, AP_IOBUFSIZE);
+    return rv_ == APR_SUCCESS ? OK : error_status();
+}
+
 int BrigadeBodySource::error_status() const noexcept
 {
     return ap_map_http_request_error(rv_ == APR_SUCCESS ? APR_EGENERAL : rv_, HTTP_BAD_REQUEST);
 }
 
 BrigadeResponseSink::BrigadeResponseSink(request_rec* r) noexcept
-    : r_(r), bb_(apr_brigade_create(r->pool, r->connection->bucket_alloc))
+    : r_(r),
+      bb_(apr_brigade_create(r->pool, r->connection->bucket_alloc)),
+      keep_status_(r->prev && ap_is_HTTP_ERROR(r->status))
 {
 }
 
@@ -66,11 +77,13 @@ bool is(std::string_view a, const char* b) noexcept
     return a.size() == std::strlen(b) && strncasecmp(a.data(), b, a.size()) == 0;
 }
 
-// Headers that describe this hop's connection, not the response.
-bool hop_by_hop(std::string_view name) noexcept
+// Whether the response's own Connection header names `name`.
+bool named_by_connection(const ox::proxy::ResponseHead& head, std::string_view name) noexcept
 {
-    return is(name, "Connection") || is(name, "Keep-Alive") || is(name, "Proxy-Connection") ||
-           is(name, "Transfer-Encoding") || is(name, "Upgrade") || is(name, "TE") || is(name, "Trailer");
+    for (std::size_t i = 0; i < head.header_count; ++i) {
+        if (is(head.headers[i].name, "Connection") && ox::proxy::connection_names(head.headers[i].value, name)) return true;
+    }
+    return false;
 }
 
 // Tomcat 9+ sends the status code as its reason phrase ("200"); passed on,
@@ -93,15 +106,19 @@ SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexce
 {
     request_rec* r = r_;
     apr_pool_t* p = r->pool;
-    r->status = head.status;
-    if (keep_reason(head)) {
+    // An error document fetched from a backend (ErrorDocument on an OXPass
+    // path) keeps the status of the error it documents, as with mod_proxy.
+    if (!keep_status_) r->status = head.status;
+    if (!keep_status_ && keep_reason(head)) {
         r->status_line = apr_psprintf(p, "%d %.*s", head.status, static_cast<int>(head.reason.size()), head.reason.data());
     }
     // Only the backend decides the type; nothing guessed from the path.
     r->content_type = nullptr;
+    bool connection = false;
+    for (std::size_t i = 0; i < head.header_count; ++i) connection = connection || is(head.headers[i].name, "Connection");
     for (std::size_t i = 0; i < head.header_count; ++i) {
         const ox::proxy::Header& h = head.headers[i];
-        if (hop_by_hop(h.name)) continue;
+        if (ox::proxy::is_hop_by_hop(h.name) || (connection && named_by_connection(head, h.name))) continue;
         char* value = apr_pstrmemdup(p, h.value.data(), h.value.size());
         if (is(h.name, "Content-Type")) {
             ap_set_content_type(r, value);

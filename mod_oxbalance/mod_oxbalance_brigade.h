@@ -13,6 +13,10 @@ class BrigadeBodySource final : public ox::proxy::BodySource {
 public:
     explicit BrigadeBodySource(request_rec* r) noexcept;
     long read(char* dst, std::size_t max) noexcept override;
+    // Reads the first piece of the body through the input filters and keeps
+    // it for read(): filters act on the request when they first run. OK, or
+    // the status for a body that cannot be read.
+    int prime() noexcept;
     // The status for a body that could not be read (400, 408, 413, ...).
     int error_status() const noexcept;
 
@@ -41,6 +45,7 @@ private:
 
     request_rec* r_;
     apr_bucket_brigade* bb_;
+    bool keep_status_;  // an ErrorDocument's internal redirect: r->status is the error's
     bool delivered_ = false;
 };
 

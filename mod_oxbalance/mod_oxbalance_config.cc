@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <set>
 
+#include "acl/path_prefix.h"
 #include "balance/balancer_runtime.h"
+#include "core/text.h"
 #include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
@@ -14,6 +17,7 @@ namespace oxb {
 namespace {
 
 constexpr const char* kModuleConfigKey = "oxbalance-module-config";
+constexpr const char* kDefaultRouteHeader = "X-OXB-Route";
 
 // Directive handlers must not let an exception into httpd's C frames.
 template <class F>
@@ -88,7 +92,7 @@ const char* cmd_member(cmd_parms* cmd, void*, const char* args)
         if (std::string err = ox::parse_member(url, params, m); !err.empty()) return dup(cmd, err);
         if (m.url.size() >= sizeof(ox::state::MemberSlot::member)) return "OXMember: the URL is too long";
         if (mc->current->spec.members.size() >= ox::kMaxMembers) {
-            return apr_psprintf(cmd->pool, "a balancer may have at most %zu members", ox::kMaxMembers);
+            return apr_psprintf(cmd->pool, "a balancer may have at most %" APR_SIZE_T_FMT " members", ox::kMaxMembers);
         }
         if (std::string err = mc->current->spec.add_member(std::move(m)); !err.empty()) return dup(cmd, err);
         return nullptr;
@@ -163,19 +167,21 @@ const char* cmd_failover(cmd_parms* cmd, void*, int on)
     });
 }
 
-// OXRouteHeader name|off
+// OXRouteHeader On|Off|NAME
 const char* cmd_route_header(cmd_parms* cmd, void*, const char* arg)
 {
     return guarded(cmd, [&]() -> const char* {
         if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
         ServerConfig* sc = server_config(cmd->server);
         std::string_view v(arg);
-        if (v == "off" || v == "Off") {
+        if (ox::equals_lowercase(v, "off")) {
             sc->route_header.clear();
+        } else if (ox::equals_lowercase(v, "on")) {
+            sc->route_header = kDefaultRouteHeader;
         } else if (is_token(v)) {
             sc->route_header = arg;
         } else {
-            return apr_psprintf(cmd->pool, "OXRouteHeader %s: expected a header name or off", arg);
+            return apr_psprintf(cmd->pool, "OXRouteHeader %s: expected On, Off or a header name", arg);
         }
         sc->route_header_set = true;
         return nullptr;
@@ -187,60 +193,100 @@ const char* cmd_pass(cmd_parms* cmd, void*, const char* prefix, const char* bala
 {
     return guarded(cmd, [&]() -> const char* {
         if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
-        if (prefix[0] != '/') return apr_psprintf(cmd->pool, "OXPass prefix '%s' must start with '/'", prefix);
-        PassRule rule;
-        rule.prefix = prefix;
-        if (std::string_view(balancer) == "!") {
-            if (backend) return "OXPass /prefix ! takes no backend prefix";
-            rule.balancer_name = "!";
-        } else if (std::string err = ox::parse_balancer_name(balancer, rule.balancer_name); !err.empty()) {
+        // mod_proxy's spelling, `OXPass /ajax balancer://oxcluster/ajax`, means
+        // what it means there: the balancer, and the path that replaces the
+        // prefix (none: the root).
+        std::string_view b(balancer);
+        std::string from_url;
+        if (b.substr(0, 11) == "balancer://") {
+            if (backend) {
+                return apr_psprintf(cmd->pool, "OXPass %s %s %s: a balancer:// URL already names the backend path; "
+                                    "write OXPass %s NAME [/backend-prefix]", prefix, balancer, backend, prefix);
+            }
+            std::string_view rest = b.substr(11);
+            std::size_t slash = rest.find('/');
+            from_url = slash == std::string_view::npos ? std::string("/") : std::string(rest.substr(slash));
+            balancer = apr_pstrmemdup(cmd->temp_pool, rest.data(), slash == std::string_view::npos ? rest.size() : slash);
+            backend = from_url.c_str();
+        }
+        ox::proxy::PassRule rule;
+        if (std::string err = ox::proxy::parse_pass_rule(prefix, balancer, backend, rule); !err.empty()) {
             return dup(cmd, err);
         }
-        if (backend) {
-            if (backend[0] != '/') return apr_psprintf(cmd->pool, "OXPass backend prefix '%s' must start with '/'", backend);
-            rule.backend_prefix = backend;
-            rule.has_backend_prefix = true;
+        if (!rule.excluded) {
+            if (std::string err = ox::parse_balancer_name(balancer, rule.balancer); !err.empty()) return dup(cmd, err);
         }
-        rule.place = place_of(cmd);
-        ServerConfig* sc = server_config(cmd->server);
-        for (const PassRule& r : sc->passes) {
-            if (r.prefix == rule.prefix) {
-                return apr_psprintf(cmd->pool, "OXPass %s is already defined at %s:%d", prefix, r.place.file, r.place.line);
-            }
-        }
-        sc->passes.push_back(std::move(rule));
+        ConfigPlace place = place_of(cmd);
+        rule.file = place.file;
+        rule.line = place.line;
+        if (std::string err = server_config(cmd->server)->passes.add(std::move(rule)); !err.empty()) return dup(cmd, err);
         return nullptr;
     });
 }
 
-void sort_longest_first(std::vector<PassRule>& passes)
+// Warnings for configurations that work, but not as their author likely
+// meant: printed by configtest and at every start.
+void warn_balancer(server_rec* s, const BalancerConfig& b)
 {
-    std::stable_sort(passes.begin(), passes.end(),
-                     [](const PassRule& a, const PassRule& b) { return a.prefix.size() > b.prefix.size(); });
+    bool any_active = false;
+    for (const ox::MemberSpec& m : b.spec.members) {
+        any_active = any_active || m.status == ox::AdminState::active;
+        if (m.route.empty()) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         OXBLOGNO(00040) "%s:%d: <OXBalancer %s>: member %s has no route=, so its sessions cannot "
+                         "stick to it (set route= to the node's jvmRoute)",
+                         b.place.file, b.place.line, b.spec.name.c_str(), m.url.c_str());
+        }
+    }
+    if (!any_active && !b.spec.members.empty()) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                     OXBLOGNO(00041) "%s:%d: <OXBalancer %s>: no member is active: new sessions get 503 until "
+                     "one is enabled", b.place.file, b.place.line, b.spec.name.c_str());
+    }
+}
+
+// `ProxyPass /path url` lines anywhere in the configuration (server level
+// and virtual hosts; the one-argument form inside <Location> is skipped).
+void find_proxy_passes(const ap_directive_t* d, std::vector<const ap_directive_t*>& out)
+{
+    for (; d; d = d->next) {
+        if (d->directive && strcasecmp(d->directive, "ProxyPass") == 0) out.push_back(d);
+        if (d->first_child) find_proxy_passes(d->first_child, out);
+    }
+}
+
+// An OXPass prefix that mod_proxy maps too: which module gets the request
+// depends on module order, not on the configuration.
+void warn_proxy_pass_overlap(apr_pool_t* p, server_rec* s, const ox::proxy::PassTable& passes,
+                             const std::vector<const ap_directive_t*>& proxy_passes,
+                             std::set<std::string>& warned)
+{
+    for (const ap_directive_t* d : proxy_passes) {
+        const char* args = d->args;
+        const char* path = ap_getword_conf(p, &args);
+        if (!*path || path[0] != '/' || !*ap_getword_conf(p, &args)) continue;
+        std::string pp(path);
+        while (pp.size() > 1 && pp.back() == '/') pp.pop_back();
+        for (const ox::proxy::PassRule& r : passes.rules()) {
+            if (r.excluded || !(ox::acl::covers(r.prefix, pp) || ox::acl::covers(pp, r.prefix))) continue;
+            // A virtual host has copies of the main server's rules: one line
+            // per pair of places.
+            std::string key = r.file + ":" + std::to_string(r.line) + " " + d->filename + ":" + std::to_string(d->line_num);
+            if (!warned.insert(key).second) continue;
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
+                         OXBLOGNO(00042) "%s:%d: OXPass %s overlaps ProxyPass %s at %s:%d: which module forwards "
+                         "such requests depends on module order; remove one of them",
+                         r.file.c_str(), r.line, r.written.c_str(), path, d->filename, d->line_num);
+        }
+    }
 }
 
 }  // namespace
-
-bool PassRule::matches(std::string_view path) const noexcept
-{
-    if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
-    if (path.size() == prefix.size() || prefix.back() == '/') return true;
-    char next = path[prefix.size()];
-    return next == '/' || next == ';';
-}
 
 BalancerConfig* ModuleConfig::find(std::string_view name) const noexcept
 {
     for (const auto& b : balancers) {
         if (b->spec.name == name) return b.get();
-    }
-    return nullptr;
-}
-
-const PassRule* ServerConfig::match(std::string_view path) const noexcept
-{
-    for (const PassRule& r : passes) {
-        if (r.matches(path)) return &r;
     }
     return nullptr;
 }
@@ -331,9 +377,9 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
         auto* add = static_cast<ServerConfig*>(add_v);
         ServerConfig* sc = pool_new<ServerConfig>(p);
         sc->module = add->module;
-        // A vhost's own rules come first; the main server's rules apply to
-        // every prefix the vhost does not define itself.
-        sc->passes = add->passes;
+        // A vhost's own rules, and the main server's for every prefix the
+        // vhost does not define itself.
+        sc->passes = ox::proxy::PassTable::merge(base->passes, add->passes);
         const ServerConfig* rh = add->route_header_set ? add : base;
         sc->route_header = rh->route_header;
         sc->route_header_set = rh->route_header_set;
@@ -345,18 +391,13 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
         const ServerConfig* tp = add->trusted_set ? add : base;
         sc->trusted = tp->trusted;
         sc->trusted_set = tp->trusted_set;
-        for (const PassRule& r : base->passes) {
-            bool overridden = std::any_of(add->passes.begin(), add->passes.end(),
-                                          [&](const PassRule& a) { return a.prefix == r.prefix; });
-            if (!overridden) sc->passes.push_back(r);
-        }
         return sc;
     } catch (...) {
         return nullptr;
     }
 }
 
-int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
+int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* s)
 {
     try {
         ServerConfig* main_sc = server_config(s);
@@ -364,6 +405,7 @@ int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
         main_sc->protect = ox::acl::ProtectRulesBuilder(main_sc->protect_lines).build();
         int rc = OK;
         for (const auto& b : mc->balancers) {
+            warn_balancer(s, *b);
             if (b->spec.members.empty()) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
                              OXBLOGNO(00002) "%s:%d: <OXBalancer %s> has no OXMember", b->place.file, b->place.line,
@@ -373,19 +415,25 @@ int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
         }
         for (server_rec* vs = s; vs; vs = vs->next) {
             ServerConfig* sc = server_config(vs);
-            for (PassRule& r : sc->passes) {
-                if (r.excluded()) continue;
-                const BalancerConfig* b = mc->find(r.balancer_name);
+            for (ox::proxy::PassRule& r : sc->passes.rules()) {
+                if (r.excluded) continue;
+                const BalancerConfig* b = mc->find(r.balancer);
                 if (!b) {
                     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
                                  OXBLOGNO(00001) "%s:%d: OXPass %s names balancer '%s', which no <OXBalancer> defines",
-                                 r.place.file, r.place.line, r.prefix.c_str(), r.balancer_name.c_str());
+                                 r.file.c_str(), r.line, r.written.c_str(), r.balancer.c_str());
                     rc = !OK;
                     continue;
                 }
                 r.balancer_index = b->index;
             }
-            sort_longest_first(sc->passes);
+            sc->passes.sort();
+        }
+        std::vector<const ap_directive_t*> proxy_passes;
+        find_proxy_passes(ap_conftree, proxy_passes);
+        std::set<std::string> warned;
+        for (server_rec* vs = s; vs && !proxy_passes.empty(); vs = vs->next) {
+            warn_proxy_pass_overlap(ptemp, s, server_config(vs)->passes, proxy_passes, warned);
         }
         return rc;
     } catch (...) {

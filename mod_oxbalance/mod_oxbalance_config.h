@@ -12,6 +12,7 @@
 #include "acl/cidr_set.h"
 #include "acl/protect_rules.h"
 #include "balance/balancer_spec.h"
+#include "proxy/pass_rules.h"
 #include "mod_oxbalance_httpd.h"
 #include "state/shared_state.h"
 
@@ -32,21 +33,6 @@ struct BalancerConfig {
     std::size_t first_slot = 0;  // its first member's slot in the shared table
 };
 
-// `OXPass /prefix balancer [/backend-prefix]`, or `OXPass /prefix !`.
-struct PassRule {
-    std::string prefix;
-    std::string balancer_name;   // "!" excludes the prefix
-    std::string backend_prefix;  // replaces `prefix` when has_backend_prefix
-    bool has_backend_prefix = false;
-    ConfigPlace place;
-    std::size_t balancer_index = 0;  // resolved by check_config
-
-    bool excluded() const noexcept { return balancer_name == "!"; }
-    // Prefix match on path-segment boundaries: "/ajax" matches "/ajax",
-    // "/ajax/x" and "/ajax;jsessionid=..", never "/ajaxfoo".
-    bool matches(std::string_view path) const noexcept;
-};
-
 // Module-wide: balancers are defined once and may be used by every vhost.
 struct ModuleConfig {
     std::vector<std::unique_ptr<BalancerConfig>> balancers;
@@ -59,7 +45,10 @@ struct ModuleConfig {
 
 struct ServerConfig {
     ModuleConfig* module = nullptr;
-    std::vector<PassRule> passes;  // longest prefix first after check_config
+    // OXPass: this server's rules and, after merge, the main server's for
+    // every prefix it does not configure itself; longest first once
+    // check_config has run.
+    ox::proxy::PassTable passes;
     // OXRouteHeader: the response header that tells where a request went;
     // empty: none. `route_header_set` is the merge's "unset" sentinel.
     std::string route_header;
@@ -73,8 +62,8 @@ struct ServerConfig {
     ox::acl::CidrSet trusted;
     bool trusted_set = false;
 
-    // The rule for a request path, or null.
-    const PassRule* match(std::string_view path) const noexcept;
+    // Whether the module acts on this server's requests at all.
+    bool has_rules() const noexcept { return !passes.empty() || !protect.empty(); }
 };
 
 ServerConfig* server_config(const server_rec* s) noexcept;

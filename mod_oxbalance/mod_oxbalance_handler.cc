@@ -33,11 +33,27 @@ int status_for(Failure f) noexcept
     }
 }
 
+// mod_proxy_balancer's environment variables, with their names and
+// meanings, so that mod_headers, mod_rewrite and CustomLog conditions
+// written for it keep working.
+void set_balancer_env(request_rec* r, const ox::BalancerSpec& b, const ox::MemberSpec* m, const char* route) noexcept
+{
+    apr_table_t* env = r->subprocess_env;
+    apr_table_setn(env, "BALANCER_NAME", apr_pstrcat(r->pool, "balancer://", b.name.c_str(), nullptr));
+    apr_table_setn(env, "BALANCER_SESSION_STICKY", b.sticky.cookie.c_str());
+    if (*route != '-') apr_table_setn(env, "BALANCER_SESSION_ROUTE", route);
+    if (!m) return;
+    apr_table_setn(env, "BALANCER_WORKER_NAME", m->url.c_str());
+    apr_table_setn(env, "BALANCER_WORKER_ROUTE", m->route.c_str());
+    if (*route != '-' && m->route != route) apr_table_setn(env, "BALANCER_ROUTE_CHANGED", "1");
+}
+
 // Where the request went and why, for LogFormat (%{oxbalance-member}n,
-// %{oxbalance-route}n, %{oxbalance-reason}n) and, when configured, as a
-// response header. Recorded before the response begins.
-void record_routing(request_rec* r, const ox::MemberSpec* m, ox::Reason why, const ox::SessionRef& session,
-                    const ServerConfig& sc) noexcept
+// %{oxbalance-route}n, %{oxbalance-reason}n), for other modules (the
+// environment) and, when configured, as a response header. Recorded before
+// the response begins.
+void record_routing(request_rec* r, const ox::BalancerSpec& b, const ox::MemberSpec* m, ox::Reason why,
+                    const ox::SessionRef& session, const ServerConfig& sc) noexcept
 {
     const char* member = m ? m->display_name().c_str() : "-";
     const char* route =
@@ -46,6 +62,7 @@ void record_routing(request_rec* r, const ox::MemberSpec* m, ox::Reason why, con
     apr_table_setn(r->notes, "oxbalance-member", member);
     apr_table_setn(r->notes, "oxbalance-route", route);
     apr_table_setn(r->notes, "oxbalance-reason", reason);
+    set_balancer_env(r, b, m, route);
     if (!sc.route_header.empty()) {
         // err_headers_out: kept on error responses too.
         const char* v = apr_pstrcat(r->pool, "member=", member, "; route=", route, "; reason=", reason, nullptr);
@@ -58,26 +75,32 @@ void record_routing(request_rec* r, const ox::MemberSpec* m, ox::Reason why, con
 // and a member's entry into the error state once.
 class LoggingObserver final : public ox::AttemptObserver {
 public:
-    LoggingObserver(request_rec* r, const BrigadeResponseSink& sink) noexcept
-        : r_(r), sink_(sink), sc_(*server_config(r->server))
+    LoggingObserver(request_rec* r, const ox::BalancerSpec& b, const BrigadeResponseSink& sink) noexcept
+        : r_(r), b_(b), sink_(sink), sc_(*server_config(r->server))
     {
     }
 
     void attempt_started(const ox::MemberSpec& m, ox::Reason reason, const ox::SessionRef& session) noexcept override
     {
-        record_routing(r_, &m, reason, session, sc_);
+        record_routing(r_, b_, &m, reason, session, sc_);
     }
 
-    void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying) noexcept override
+    void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying,
+                        bool known_failing) noexcept override
     {
         char errbuf[128] = "";
         if (o.sys_errno) apr_strerror(o.sys_errno, errbuf, sizeof errbuf);
         const char* what = retrying ? "trying another member" : apr_psprintf(r_->pool, "answering %d", status_for(o.failure));
         if (o.head_sent && sink_.delivered()) what = "response aborted";
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                      OXBLOGNO(00010) "member %s (%s): %s%s%s%s%s%s; %s", m.display_name().c_str(), m.url.c_str(),
+        // A member tried in its error window (every member being down) was
+        // reported when the window began (OXB00010, OXB00011): an error line
+        // per request would flood the log for as long as the outage lasts.
+        int level = known_failing ? APLOG_DEBUG : APLOG_ERR;
+        ap_log_rerror(APLOG_MARK, level, 0, r_,
+                      OXBLOGNO(00010) "member %s (%s): %s%s%s%s%s%s; %s%s", m.display_name().c_str(), m.url.c_str(),
                       ox::proxy::failure_name(o.failure), *o.detail ? ": " : "", o.detail,
-                      *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "", what);
+                      *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "", what,
+                      known_failing ? " (member in its error window)" : "");
     }
 
     void member_failed(const ox::MemberSpec& m) noexcept override
@@ -89,19 +112,20 @@ public:
 
 private:
     request_rec* r_;
+    const ox::BalancerSpec& b_;
     const BrigadeResponseSink& sink_;
     const ServerConfig& sc_;
 };
 
-// The pass rule translate_name chose, or null: not ours.
-const PassRule* rule_of(request_rec* r) noexcept
+// The request's state when translate_name gave it to us, or null.
+const RequestState* forwarded_state(request_rec* r) noexcept
 {
-    RequestState* st = request_state(r, false);
-    return st ? st->rule : nullptr;
+    const RequestState* st = request_state(r, false);
+    return st && st->forwarding ? st : nullptr;
 }
 
 // The result of a forward, as the handler's return value.
-int finish_request(request_rec* r, const PassRule& rule, const ox::ForwardResult& res,
+int finish_request(request_rec* r, const ox::proxy::PassRule& rule, const ox::ForwardResult& res,
                    const BrigadeBodySource& body) noexcept
 {
     const ox::proxy::Outcome& o = res.outcome;
@@ -113,7 +137,7 @@ int finish_request(request_rec* r, const PassRule& rule, const ox::ForwardResult
         if (quiet >= 0) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           OXBLOGNO(00016) "balancer %s: %s; answering 503 (%ld more like this before)",
-                          rule.balancer_name.c_str(), o.detail, quiet);
+                          rule.balancer.c_str(), o.detail, quiet);
         }
         return HTTP_SERVICE_UNAVAILABLE;
     }
@@ -146,26 +170,22 @@ int finish_request(request_rec* r, const PassRule& rule, const ox::ForwardResult
     }
 }
 
-int forward(request_rec* r, const PassRule& rule)
+int forward(request_rec* r, const RequestState& st)
 {
+    const ox::proxy::PassRule& rule = *st.target.rule;
     ModuleConfig* mc = server_config(r->server)->module;
     if (!mc->runtime) return HTTP_INTERNAL_SERVER_ERROR;  // OXB00020/21 were logged at start
     ox::BalancerRuntime& balancer = mc->runtime->balancer(rule.balancer_index);
 
+    BrigadeBodySource body(r);
     ox::proxy::Request req;
-    if (int rc = build_request(r, rule, req); rc != OK) return rc;
-    // A backend prefix changes the path the backend resolves: the ACL
-    // decides on those bytes as well (/tc/webservices is /webservices there).
-    if (rule.has_backend_prefix) {
-        if (int rc = acl_check_forwarded(r, req.path); rc != OK) return rc;
-    }
+    if (int rc = build_request(r, st, body, req); rc != OK) return rc;
     char* scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size(req)));
     static const ox::SteadyTimeSource clock;
-    BrigadeBodySource body(r);
     BrigadeResponseSink sink(r);
-    LoggingObserver observer(r, sink);
+    LoggingObserver observer(r, balancer.spec(), sink);
     ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
-    if (!res.member) record_routing(r, nullptr, res.reason, res.session, *server_config(r->server));
+    if (!res.member) record_routing(r, balancer.spec(), nullptr, res.reason, res.session, *server_config(r->server));
     return finish_request(r, rule, res, body);
 }
 
@@ -173,11 +193,14 @@ int forward(request_rec* r, const PassRule& rule)
 
 int translate_name(request_rec* r)
 {
-    if (r->proxyreq != PROXYREQ_NONE || !r->uri || r->uri[0] != '/') return DECLINED;
-    ServerConfig* sc = server_config(r->server);
-    const PassRule* rule = sc->match(r->uri);
-    if (!rule || rule->excluded()) return DECLINED;
-    request_state(r, true)->rule = rule;
+    if (r->proxyreq != PROXYREQ_NONE) return DECLINED;
+    // The target was read when the request arrived (or, for an internal
+    // redirect or subrequest, by the access check just before): the rule is
+    // the one the access check saw, whatever httpd or other modules made of
+    // r->uri meanwhile.
+    RequestState* st = request_state(r, false);
+    if (!st || !st->target_read || !st->target.forwarded()) return DECLINED;
+    st->forwarding = true;
     // A reverse-proxied request, as mod_proxy marks it: httpd keeps the
     // backend's Date and Server headers.
     r->proxyreq = PROXYREQ_REVERSE;
@@ -189,16 +212,16 @@ int translate_name(request_rec* r)
 int map_to_storage(request_rec* r)
 {
     // No file-system walk for forwarded requests: nothing on disk is served.
-    return rule_of(r) ? OK : DECLINED;
+    return forwarded_state(r) ? OK : DECLINED;
 }
 
 int handler(request_rec* r)
 {
     if (!r->handler || std::strcmp(r->handler, kHandlerName) != 0) return DECLINED;
-    const PassRule* rule = rule_of(r);
-    if (!rule) return DECLINED;
+    const RequestState* st = forwarded_state(r);
+    if (!st) return DECLINED;
     try {
-        return forward(r, *rule);
+        return forward(r, *st);
     } catch (const std::exception& e) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error: %s", e.what());
     } catch (...) {

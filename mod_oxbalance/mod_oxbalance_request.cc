@@ -3,48 +3,16 @@
 #include <charconv>
 #include <cstring>
 
+#include "proxy/hop_by_hop.h"
+#include "proxy/request_target.h"
+
 namespace oxb {
 
 namespace {
 
 std::string_view sv(const char* s) noexcept { return s ? std::string_view(s) : std::string_view(); }
 
-// Hop-by-hop headers (RFC 9110 7.6.1) end at this hop; Expect is answered by
-// httpd itself; Transfer-Encoding does not exist in AJP, which frames the
-// body itself.
-bool hop_by_hop(const char* name) noexcept
-{
-    static const char* const kNames[] = {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
-                                         "Transfer-Encoding", "Upgrade", "Expect"};
-    for (const char* n : kNames) {
-        if (strcasecmp(name, n) == 0) return true;
-    }
-    return false;
-}
-
-// The path as the backend must see it: the client's bytes, with the OXPass
-// prefix replaced by the backend prefix.
-std::string_view backend_path(request_rec* r, const PassRule& rule)
-{
-    std::string_view path = raw_path(r);
-    if (!rule.has_backend_prefix) return path;
-    if (!rule.matches(path)) {
-        // The client spelled the prefix differently (%-encoded, or with
-        // dot segments): map httpd's decoded, normalised path, re-encoded.
-        path = ap_os_escape_path(r->pool, r->uri, 1);
-        if (!rule.matches(path)) return raw_path(r);
-    }
-    std::string_view rest = path.substr(rule.prefix.size());
-    const std::string& to = rule.backend_prefix;
-    // "/appsuite/api/x" with prefix "/appsuite/api" -> "/ajax" + "/x"; a
-    // backend prefix ending in '/' does not double the slash.
-    if (!to.empty() && to.back() == '/' && !rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-    char* out = static_cast<char*>(apr_palloc(r->pool, to.size() + rest.size() + 1));
-    std::memcpy(out, to.data(), to.size());
-    std::memcpy(out + to.size(), rest.data(), rest.size());
-    out[to.size() + rest.size()] = '\0';
-    return std::string_view(out, to.size() + rest.size());
-}
+bool named(const char* key, const char* name) noexcept { return strcasecmp(key, name) == 0; }
 
 void fill_tls(request_rec* r, ox::proxy::TlsInfo& tls)
 {
@@ -62,8 +30,27 @@ void fill_tls(request_rec* r, ox::proxy::TlsInfo& tls)
     if (res.ec == std::errc() && key_size > 0) tls.key_size = key_size;
 }
 
-int body_kind(request_rec* r, ox::proxy::Request& out)
+// The request as the client sent it: internal redirects and subrequests
+// share its headers.
+const request_rec* initial_request(const request_rec* r) noexcept
 {
+    while (r->prev || r->main) r = r->prev ? r->prev : r->main;
+    return r;
+}
+
+// Filters that httpd inserted for this resource (SetInputFilter DEFLATE, ...)
+// sit in front of the protocol's: they may change the body and its length.
+bool body_filtered(const request_rec* r) noexcept { return r->input_filters != r->proto_input_filters; }
+
+// How the body goes to the backend. `length_header` tells whether the
+// client's Content-Length still describes it.
+int body_kind(request_rec* r, ox::proxy::Request& out, bool& length_header)
+{
+    length_header = false;
+    // An internal redirect (ErrorDocument after a POST: ap_die made it a
+    // GET) or a subrequest has no body of its own: the client's was read,
+    // if at all, by the request that came first.
+    if (r->main || r->prev) return OK;
     const char* te = apr_table_get(r->headers_in, "Transfer-Encoding");
     const char* cl = apr_table_get(r->headers_in, "Content-Length");
     if (te) {
@@ -73,60 +60,132 @@ int body_kind(request_rec* r, ox::proxy::Request& out)
         out.body = ox::proxy::BodyKind::chunked;
         return OK;
     }
-    if (cl) {
-        char* end = nullptr;
-        apr_off_t len = 0;
-        if (apr_strtoff(&len, cl, &end, 10) != APR_SUCCESS || end == cl || *end || len < 0) return HTTP_BAD_REQUEST;
-        out.content_length = len;
-        out.body = len > 0 ? ox::proxy::BodyKind::length : ox::proxy::BodyKind::none;
+    if (!cl) return OK;
+    char* end = nullptr;
+    apr_off_t len = 0;
+    if (apr_strtoff(&len, cl, &end, 10) != APR_SUCCESS || end == cl || *end || len < 0) return HTTP_BAD_REQUEST;
+    if (len == 0) return OK;
+    if (body_filtered(r)) {
+        // What reaches us may be longer or shorter than what the client
+        // declared: forwarded as a body of unknown length.
+        out.body = ox::proxy::BodyKind::chunked;
+        return OK;
     }
+    out.content_length = len;
+    out.body = ox::proxy::BodyKind::length;
+    length_header = true;
     return OK;
+}
+
+// Whether the client's Connection header named this entry (its value, as
+// read: a header set by a module afterwards has another value pointer).
+bool hop_by_client(const RequestState* first, const char* value) noexcept
+{
+    if (!first) return false;
+    for (std::size_t i = 0; i < first->hop_count; ++i) {
+        if (first->hop_values[i] == value) return true;
+    }
+    return false;
+}
+
+// Whether header `key` goes to the backend.
+bool forwarded_header(const char* key, bool length_header) noexcept
+{
+    // Expect is answered by httpd itself; Transfer-Encoding does not exist
+    // in AJP, which frames the body itself; Content-Length only while it is
+    // the body's.
+    if (ox::proxy::is_hop_by_hop(key) || named(key, "Expect")) return false;
+    return length_header || !named(key, "Content-Length");
 }
 
 }  // namespace
 
-// The client's request-target path, still %-encoded: httpd decodes
-// r->uri and r->parsed_uri.path in place, r->unparsed_uri keeps the bytes.
-std::string_view raw_path(const request_rec* r) noexcept
+RequestState* read_target(request_rec* r) noexcept
 {
-    std::string_view t = r->unparsed_uri ? r->unparsed_uri : "";
-    if (t.empty() || t.front() != '/') {
-        // absolute-form "http://host/path?q": the path starts after the authority
-        auto scheme = t.find("://");
-        auto slash = scheme == std::string_view::npos ? std::string_view::npos : t.find('/', scheme + 3);
-        if (slash == std::string_view::npos) return r->uri;
-        t.remove_prefix(slash);
-    }
-    return t.substr(0, t.find_first_of("?#"));
+    ServerConfig* sc = server_config(r->server);
+    if (!sc->has_rules()) return nullptr;
+    RequestState* st = request_state(r, true);
+    if (st->target_read) return st;
+    std::string_view raw = sv(r->unparsed_uri);
+    std::size_t cap = ox::proxy::target_buffer_size(raw, sc->passes);
+    char* buf = static_cast<char*>(apr_palloc(r->pool, cap));
+    ox::proxy::parse_target(sv(r->method), raw, sc->passes, buf, cap, st->target);
+    st->target_read = true;
+    return st;
 }
 
-int build_request(request_rec* r, const PassRule& rule, ox::proxy::Request& out)
+void note_hop_by_hop(request_rec* r, RequestState& st) noexcept
 {
-    if (int rc = body_kind(r, out); rc != OK) return rc;
+    const apr_array_header_t* arr = apr_table_elts(r->headers_in);
+    const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
+    auto lists = [&](const char* key) {
+        for (int i = 0; i < arr->nelts; ++i) {
+            if (elts[i].key && elts[i].val && named(elts[i].key, "Connection") &&
+                ox::proxy::connection_names(elts[i].val, key)) {
+                return true;
+            }
+        }
+        return false;
+    };
+    if (!apr_table_get(r->headers_in, "Connection")) return;
+    for (int i = 0; i < arr->nelts; ++i) {
+        const char* key = elts[i].key;
+        if (!key || !elts[i].val || ox::proxy::is_hop_by_hop(key) || !ox::proxy::connection_may_drop(key)) continue;
+        if (!lists(key)) continue;
+        if (!st.hop_values) st.hop_values = static_cast<const char**>(apr_palloc(r->pool, sizeof(char*) * arr->nelts));
+        st.hop_values[st.hop_count++] = elts[i].val;
+    }
+}
+
+int build_request(request_rec* r, const RequestState& st, BrigadeBodySource& body, ox::proxy::Request& out)
+{
+    const ox::proxy::RequestTarget& t = st.target;
+    bool length_header = false;
+    if (int rc = body_kind(r, out, length_header); rc != OK) return rc;
+    // A filter that changes the body may change its headers when it first
+    // reads (mod_deflate drops Content-Encoding: gzip and Content-Length):
+    // let it, before the headers are taken.
+    if (out.body == ox::proxy::BodyKind::chunked && body_filtered(r)) {
+        if (int rc = body.prime(); rc != OK) return rc;
+    }
     conn_rec* c = r->connection;
     out.method = r->method;
     out.protocol = sv(r->protocol);
-    out.path = backend_path(r, rule);
-    out.has_query = r->args != nullptr;
-    out.query = sv(r->args);
+    out.path = t.forward_path;
+    out.client_path = t.path;
+    out.has_query = t.has_query;
+    out.query = t.query;
     out.remote_addr = sv(r->useragent_ip);
     out.remote_host = out.remote_addr;
     out.remote_port = r->useragent_addr ? r->useragent_addr->port : 0;
     out.local_addr = sv(c->local_ip);
     out.server_name = sv(ap_get_server_name(r));
-    out.server_port = static_cast<std::uint16_t>(ap_get_server_port(r));
+    // The port the client connected to, as mod_proxy_ajp sends it: OX builds
+    // redirect URLs from it (a Host header's port is in the Host header).
+    out.server_port = c->local_addr ? c->local_addr->port : static_cast<std::uint16_t>(ap_get_server_port(r));
     out.remote_user = sv(r->user);
     out.auth_type = sv(r->ap_auth_type);
     fill_tls(r, out.tls);
 
+    const RequestState* first = request_state(const_cast<request_rec*>(initial_request(r)), false);
     const apr_array_header_t* arr = apr_table_elts(r->headers_in);
     const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
     auto* headers = static_cast<ox::proxy::Header*>(apr_palloc(r->pool, sizeof(ox::proxy::Header) * (arr->nelts + 1)));
     std::size_t n = 0;
+    bool host_sent = false;
     for (int i = 0; i < arr->nelts; ++i) {
-        if (!elts[i].key || !elts[i].val || hop_by_hop(elts[i].key)) continue;
-        headers[n++] = {elts[i].key, elts[i].val};
+        const char* key = elts[i].key;
+        const char* val = elts[i].val;
+        if (!key || !val || !forwarded_header(key, length_header) || hop_by_client(first, val)) continue;
+        // RFC 9112 3.2.2: an absolute-form target's authority is the host.
+        if (t.form == ox::proxy::TargetForm::absolute && named(key, "Host")) {
+            if (!host_sent) headers[n++] = {key, t.authority};
+            host_sent = true;
+            continue;
+        }
+        headers[n++] = {key, val};
     }
+    if (t.form == ox::proxy::TargetForm::absolute && !host_sent) headers[n++] = {"Host", t.authority};
     out.headers = headers;
     out.header_count = n;
     return OK;

@@ -1,20 +1,34 @@
 // What the module's hooks learn about a request and hand to the next hook:
-// the OXPass rule (translate_name) and the client address the ACL decided
-// on (post_read_request). Kept in the request's config vector.
+// the request target (read once, when the request arrives: the access check,
+// the OXPass match and the forwarder all read it), the client address the
+// ACL decided on, and the client's own hop-by-hop headers. Kept in the
+// request's config vector.
 #ifndef MOD_OXBALANCE_REQUEST_STATE_H
 #define MOD_OXBALANCE_REQUEST_STATE_H
+
+#include <type_traits>
 
 #include "acl/cidr_set.h"
 #include "mod_oxbalance_config.h"
 #include "mod_oxbalance_httpd.h"
+#include "proxy/request_target.h"
 
 namespace oxb {
 
 struct RequestState {
-    const PassRule* rule = nullptr;  // set when the request is forwarded
+    bool target_read = false;
+    ox::proxy::RequestTarget target;  // valid when target_read
+    bool forwarding = false;          // translate_name gave the request to our handler
     bool client_resolved = false;
-    ox::acl::Client client;          // valid when client_resolved
+    ox::acl::Client client;           // valid when client_resolved
+    // The values of the client's headers that its Connection header names
+    // (RFC 9110 7.6.1), as read: these entries, and only these, end at this
+    // hop. A header a module sets later has another value pointer.
+    const char** hop_values = nullptr;
+    std::size_t hop_count = 0;
 };
+
+static_assert(std::is_trivially_destructible_v<RequestState>, "request pool memory is never destructed");
 
 // The request's state, created (zeroed) on first use when `create`.
 inline RequestState* request_state(request_rec* r, bool create) noexcept

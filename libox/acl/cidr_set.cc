@@ -1,6 +1,7 @@
 #include "acl/cidr_set.h"
 
 #include <algorithm>
+#include <string>
 
 #include "core/text.h"
 
@@ -74,6 +75,42 @@ std::string parse_cidr(std::string_view word, Cidr& out)
     return {};
 }
 
+namespace {
+
+// For words that are not addresses: what the writer probably meant. Allow
+// lists in mod_access_compat took host names and partial addresses
+// ("192.168"); ours take neither.
+std::string hint_for(std::string_view word)
+{
+    std::size_t parts = 0;
+    bool numeric = !word.empty() && word.find('/') == std::string_view::npos;
+    std::string_view rest = word;
+    while (numeric) {
+        std::size_t dot = rest.find('.');
+        std::string_view part = rest.substr(0, dot);
+        unsigned long v = 0;
+        numeric = !part.empty() && part.size() <= 3 && part.find_first_not_of("0123456789") == std::string_view::npos;
+        if (numeric) v = std::stoul(std::string(part));
+        numeric = numeric && v <= 255;
+        ++parts;
+        if (dot == std::string_view::npos || dot + 1 == rest.size()) break;
+        rest.remove_prefix(dot + 1);
+    }
+    if (numeric && parts >= 1 && parts <= 3) {
+        std::string block(word);
+        while (!block.empty() && block.back() == '.') block.pop_back();
+        for (std::size_t i = parts; i < 4; ++i) block += ".0";
+        return "; a partial address is not a block here: write " + block + "/" + std::to_string(8 * parts);
+    }
+    bool letters = word.find_first_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string_view::npos;
+    if (letters && word.find(':') == std::string_view::npos) {
+        return "; host names are not resolved: list addresses or CIDR blocks (10.20.30.0/24), or 'local' for this host";
+    }
+    return {};
+}
+
+}  // namespace
+
 std::string CidrSet::add(std::string_view word)
 {
     if (equals_lowercase(word, "local")) {
@@ -82,8 +119,9 @@ std::string CidrSet::add(std::string_view word)
     }
     Cidr c;
     std::string err = parse_cidr(word, c);
-    if (err.empty()) add(c);
-    return err;
+    if (!err.empty()) return err + hint_for(word);
+    add(c);
+    return {};
 }
 
 void CidrSet::add(const Cidr& c)

@@ -6,15 +6,6 @@ namespace ox::acl {
 
 namespace {
 
-// "/a/b" covers "/a/b", "/a/b/" and "/a/b/c", not "/a/bc". The rule "/"
-// covers everything.
-bool covers(std::string_view prefix, std::string_view path) noexcept
-{
-    if (prefix == "/") return !path.empty() && path[0] == '/';
-    if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
-    return path.size() == prefix.size() || path[prefix.size()] == '/';
-}
-
 std::string quoted(std::string_view w) { return "'" + std::string(w) + "'"; }
 
 }  // namespace
@@ -28,30 +19,6 @@ const char* verdict_name(Verdict v) noexcept
     case Verdict::bad_path: return "bad path";
     }
     return "unknown";
-}
-
-std::string canonical_prefix(std::string_view prefix, std::string& out)
-{
-    if (prefix.empty() || prefix[0] != '/') return quoted(prefix) + ": a protected path must start with '/'";
-    if (prefix.find(';') != std::string_view::npos) {
-        return quoted(prefix) + ": ';' starts a path parameter, which the backend strips; protect the path without it";
-    }
-    if (prefix.find('%') != std::string_view::npos) {
-        return quoted(prefix) + ": write the path decoded, without %-escapes (it is compared after decoding)";
-    }
-    std::string canon;
-    PathStatus s = normalize_path(prefix, canon);
-    if (s != PathStatus::ok) return quoted(prefix) + ": " + path_status_text(s);
-    std::string_view p = prefix;
-    if (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
-    std::string_view c = canon;
-    if (c.size() > 1 && c.back() == '/') c.remove_suffix(1);
-    if (p != c) {
-        return quoted(prefix) + ": not a canonical path (no \"//\", \".\" or \"..\" segments); the backend sees it as " +
-               quoted(c);
-    }
-    out.assign(c);
-    return {};
 }
 
 const ProtectRule* ProtectRules::match(std::string_view canonical) const noexcept

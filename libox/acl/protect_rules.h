@@ -21,6 +21,7 @@
 
 #include "acl/cidr_set.h"
 #include "acl/path_normalizer.h"
+#include "acl/path_prefix.h"
 
 namespace ox::acl {
 
@@ -87,12 +88,6 @@ public:
 private:
     ProtectRules rules_;
 };
-
-// Checks an OXProtect prefix and returns it as rules compare it (a trailing
-// '/' removed): "" or what is wrong. A prefix must be what normalize_path
-// produces: starting with '/', no ';', '%', '\', NUL, "//", "." or ".."
-// segments, valid UTF-8.
-std::string canonical_prefix(std::string_view prefix, std::string& out);
 
 }  // namespace ox::acl
 

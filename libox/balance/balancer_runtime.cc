@@ -23,10 +23,40 @@ bool stale_connection(const proxy::Outcome& o) noexcept
            !o.body_started;
 }
 
-bool counts_against_member(Failure f) noexcept
+// The backend broke the exchange (closed it, or sent what is not AJP)
+// rather than being slow.
+bool broke_exchange(Failure f) noexcept
 {
-    return f == Failure::connect_refused || f == Failure::connect_timeout || f == Failure::connect_error ||
-           f == Failure::read_timeout;
+    return f == Failure::backend_closed || f == Failure::send_failed || f == Failure::malformed;
+}
+
+// Failures that put the member into its error window. A read timeout does
+// only when the operator asks for it (failontimeout=on, as in mod_proxy):
+// one slow request must not move every session of a healthy node. A member
+// that breaks a connection of our own making before a valid response head
+// (accepts and closes, or is no AJP server) fails every request it gets; on
+// a pooled connection the same may only mean the backend closed it idle.
+bool counts_against_member(const proxy::Outcome& o, const MemberSpec& m, bool reused) noexcept
+{
+    switch (o.failure) {
+    case Failure::connect_refused:
+    case Failure::connect_timeout:
+    case Failure::connect_error: return true;
+    case Failure::read_timeout: return m.fail_on_timeout;
+    default: return broke_exchange(o.failure) && !reused && !o.head_sent;
+    }
+}
+
+// Whether another member may be tried. Always when nothing was sent. When
+// the request may have reached the backend, only if the client cannot tell
+// it went twice: an idempotent method, no response head back, no client
+// body read beyond the first chunk kept for a retry, and a backend that
+// broke the exchange rather than timed out (a timed-out request may still
+// be running there).
+bool may_try_elsewhere(const proxy::Outcome& o, const proxy::Request& req) noexcept
+{
+    if (o.retryable_elsewhere()) return true;
+    return broke_exchange(o.failure) && !o.head_sent && !o.body_started && proxy::is_idempotent(req.method);
 }
 
 // Failures that are the client's, or the request's: no member is to blame
@@ -128,7 +158,8 @@ std::size_t BalancerRuntime::scratch_size(const proxy::Request& req) const noexc
 
 SessionRef BalancerRuntime::session_of(const proxy::Request& req) const noexcept
 {
-    return find_session(req.path, req.headers, req.header_count, spec_.sticky, routes_);
+    std::string_view path = req.client_path.empty() ? req.path : req.client_path;
+    return find_session(path, req.headers, req.header_count, spec_.sticky, routes_);
 }
 
 Candidate BalancerRuntime::candidate(std::size_t i) const noexcept
@@ -241,6 +272,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         ++res.attempts;
         if (!encode_head(req, m.spec(), head, params, res.outcome)) return res;
         count_choice(choice);
+        bool known_failing = m.in_error(clock.now());
         observer.attempt_started(m.spec(), choice.reason, res.session);
 
         proxy::Outcome o;
@@ -258,7 +290,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
                     // the same member. Only for methods the client may see twice.
                     conn->socket().abort();
                     reused = false;
-                    conn = m.open(o);
+                    conn = m.open(clock.now(), o);
                     if (conn) o = ajp::exchange(*conn, req, params, body, sink);
                 }
                 m.finish(std::move(conn), o.reusable, clock.now());
@@ -274,10 +306,10 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         }
         if (request_fault(o.failure)) return res;
         m.slot().failures.fetch_add(1, std::memory_order_relaxed);
-        if (counts_against_member(o.failure) && m.mark_failed(clock.now())) observer.member_failed(m.spec());
+        if (counts_against_member(o, m.spec(), reused) && m.mark_failed(clock.now())) observer.member_failed(m.spec());
         Choice next;
-        if (o.retryable_elsewhere()) next = pick(res.session, tried, clock.now());
-        observer.attempt_failed(m.spec(), o, next.member != Choice::npos);
+        if (may_try_elsewhere(o, req)) next = pick(res.session, tried, clock.now());
+        observer.attempt_failed(m.spec(), o, next.member != Choice::npos, known_failing);
         if (next.member == Choice::npos) return res;
         choice = next;
     }

@@ -31,7 +31,11 @@ public:
     // A member was chosen for the request; the response has not begun.
     virtual void attempt_started(const MemberSpec& member, Reason reason, const SessionRef& session) noexcept = 0;
     // `retrying`: another member will be tried for this request.
-    virtual void attempt_failed(const MemberSpec& member, const proxy::Outcome& outcome, bool retrying) noexcept = 0;
+    // `known_failing`: the member was in its error window when it was
+    // picked (a last resort, every member being down): its failure is old
+    // news, already reported when the window began.
+    virtual void attempt_failed(const MemberSpec& member, const proxy::Outcome& outcome, bool retrying,
+                                bool known_failing) noexcept = 0;
     // The member just entered the error state (in every process) and is
     // avoided for `retry`.
     virtual void member_failed(const MemberSpec& member) noexcept = 0;

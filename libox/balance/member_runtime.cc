@@ -27,38 +27,23 @@ PoolLimits limits_for(const MemberSpec& spec, std::size_t threads)
 }  // namespace
 
 MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, Millis default_timeout,
-                             std::size_t threads)
+                             std::size_t threads, net::Resolver resolver)
     : spec_(spec),
       timeout_(spec.timeout.count() > 0 ? spec.timeout : default_timeout),
       connect_timeout_(spec.connect_timeout.count() > 0 ? spec.connect_timeout
                                                         : std::min(timeout_, kDefaultConnectTimeout)),
       pool_(limits_for(spec, threads)),
+      addrs_(spec.endpoint, spec.address_ttl, std::move(resolver)),
       slot_(slot)
 {
 }
 
-bool MemberRuntime::addresses(std::vector<net::SockAddr>& out, std::string& err) noexcept
-{
-    try {
-        std::lock_guard<std::mutex> lock(addr_mu_);
-        if (addrs_.empty()) {
-            err = net::resolve(spec_.endpoint, addrs_);
-            if (!err.empty()) return false;
-        }
-        out = addrs_;
-        return true;
-    } catch (...) {
-        err = "out of memory";
-        return false;
-    }
-}
-
-std::unique_ptr<ajp::Connection> MemberRuntime::open(proxy::Outcome& failure) noexcept
+std::unique_ptr<ajp::Connection> MemberRuntime::open(TimePoint now, proxy::Outcome& failure) noexcept
 {
     failure = proxy::Outcome{};
     std::vector<net::SockAddr> addrs;
     std::string err;
-    if (!addresses(addrs, err)) {
+    if (!addrs_.get(now, addrs, err)) {
         failure.failure = proxy::Failure::connect_error;
         failure.detail = "cannot resolve the member's host";
         return nullptr;
@@ -88,6 +73,8 @@ std::unique_ptr<ajp::Connection> MemberRuntime::open(proxy::Outcome& failure) no
         }
         failure.detail = "";
     }
+    // No address took a connection: the node may have moved.
+    addrs_.refresh_soon();
     return nullptr;
 }
 
@@ -111,7 +98,7 @@ std::unique_ptr<ajp::Connection> MemberRuntime::get(TimePoint now, bool& reused,
         }
     }
     reused = false;
-    return open(failure);
+    return open(now, failure);
 }
 
 void MemberRuntime::finish(std::unique_ptr<ajp::Connection> conn, bool reusable, TimePoint now) noexcept
@@ -139,9 +126,16 @@ bool MemberRuntime::down(TimePoint now) const noexcept
 bool MemberRuntime::mark_failed(TimePoint now) noexcept
 {
     if (spec_.retry.count() == 0) return false;  // retry=0: never avoided
-    std::int64_t until = to_ms(now) + spec_.retry.count();
-    std::int64_t old = slot_.error_until_ms.exchange(until, std::memory_order_relaxed);
-    return old <= to_ms(now);
+    // An open window is not extended: a member that keeps failing (tried
+    // as a last resort while every member is down) is tried again, and
+    // logged again, once per window rather than never or on every request.
+    std::int64_t now_ms = to_ms(now);
+    std::int64_t old = slot_.error_until_ms.load(std::memory_order_relaxed);
+    while (old <= now_ms) {
+        if (slot_.error_until_ms.compare_exchange_weak(old, now_ms + spec_.retry.count(), std::memory_order_relaxed))
+            return true;
+    }
+    return false;
 }
 
 void MemberRuntime::mark_ok() noexcept

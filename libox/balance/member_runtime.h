@@ -7,12 +7,12 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "ajp/ajp_connection.h"
 #include "balance/member_spec.h"
 #include "core/clock.h"
+#include "net/address_cache.h"
 #include "pool/connection_pool.h"
 #include "proxy/outcome.h"
 #include "state/shared_state.h"
@@ -22,8 +22,10 @@ namespace ox {
 class MemberRuntime {
 public:
     // `default_timeout` applies when the member sets none (the server's
-    // Timeout); `threads` bounds the idle connections when `max` is unset.
-    MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, Millis default_timeout, std::size_t threads);
+    // Timeout); `threads` bounds the idle connections when `max` is unset;
+    // `resolver` looks the member's host name up (tests inject their own).
+    MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, Millis default_timeout, std::size_t threads,
+                  net::Resolver resolver = net::resolve);
 
     const MemberSpec& spec() const noexcept { return spec_; }
     state::MemberSlot& slot() const noexcept { return slot_; }
@@ -35,7 +37,7 @@ public:
     // Null when none could be had; `failure` says why.
     std::unique_ptr<ajp::Connection> get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept;
     // A new connection, never a pooled one.
-    std::unique_ptr<ajp::Connection> open(proxy::Outcome& failure) noexcept;
+    std::unique_ptr<ajp::Connection> open(TimePoint now, proxy::Outcome& failure) noexcept;
     // After a request: keeps the connection if the backend allows it.
     void finish(std::unique_ptr<ajp::Connection> conn, bool reusable, TimePoint now) noexcept;
 
@@ -53,19 +55,18 @@ public:
     }
     // Returns true when this call put the member into the error state (so
     // that the transition is logged once); with retry=0 it never enters it.
+    // A window still open is left as it is: it ends `retry` after it began.
     bool mark_failed(TimePoint now) noexcept;
     void mark_ok() noexcept;
 
 private:
     bool ping(ajp::Connection& c, proxy::Outcome& failure) noexcept;
-    bool addresses(std::vector<net::SockAddr>& out, std::string& err) noexcept;
 
     const MemberSpec& spec_;
     Millis timeout_;
     Millis connect_timeout_;
     ConnectionPool<ajp::Connection> pool_;
-    std::mutex addr_mu_;
-    std::vector<net::SockAddr> addrs_;  // resolved on first use
+    net::AddressCache addrs_;  // looked up on first use, then every address_ttl
     state::MemberSlot& slot_;
 };
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "ajp/ajp_protocol.h"
+#include "core/text.h"
 
 namespace ox {
 
@@ -21,6 +22,19 @@ std::string parse_size(std::string_view key, std::string_view value, unsigned lo
     if (!parse_uint(value, out) || out < lo || out > hi) {
         return std::string(key) + "=" + std::string(value) + ": expected a whole number from " +
                std::to_string(lo) + " to " + std::to_string(hi);
+    }
+    return {};
+}
+
+// on|off, in either case as mod_proxy accepts it (failontimeout=On).
+std::string parse_on_off(std::string_view key, std::string_view value, bool& out)
+{
+    if (equals_lowercase(value, "on")) {
+        out = true;
+    } else if (equals_lowercase(value, "off")) {
+        out = false;
+    } else {
+        return std::string(key) + "=" + std::string(value) + ": expected on or off";
     }
     return {};
 }
@@ -106,10 +120,14 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             if (err.empty() && out.connect_timeout.count() == 0) err = std::string(key) + "= must be greater than 0";
         } else if (key == "ttl") {
             err = parse_duration(value, out.ttl);
+        } else if (key == "addressttl") {
+            err = parse_duration(value, out.address_ttl);
         } else if (key == "retry") {
             err = parse_duration(value, out.retry);
         } else if (key == "ping") {
             err = parse_duration(value, out.ping);
+        } else if (key == "failontimeout") {
+            err = parse_on_off(key, value, out.fail_on_timeout);
         } else if (key == "smax") {
             err = parse_size(key, value, 0, 100000, n);
             out.smax = n;
@@ -133,7 +151,8 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             out.secret.assign(value);
         } else {
             err = "unknown member parameter '" + std::string(key) +
-                  "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, retry, ping, smax, max, packetsize, sendahead, secret)";
+                  "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
+                  "smax, max, packetsize, sendahead, secret)";
         }
         if (!err.empty()) return err;
     }

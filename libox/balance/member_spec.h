@@ -26,8 +26,10 @@ struct MemberSpec {
     Millis timeout{0};           // each wait for the backend; 0 = the server's Timeout
     Millis connect_timeout{0};   // 0 = min(timeout, 5 s)
     Millis ttl{0};               // idle age above which surplus connections close; 0 = never
+    Millis address_ttl{60000};   // how long a host name lookup is used; 0 = before every new connection
     Millis retry{60000};         // how long a failed member is avoided
     Millis ping{0};              // CPing a connection before each request; 0 = off
+    bool fail_on_timeout = false;  // a read timeout puts the member into its error window
     std::size_t smax = 0;        // idle connections kept regardless of ttl
     std::size_t max = 0;         // max idle connections per process; 0 = ThreadsPerChild
     std::size_t packet_size = 8192;

@@ -53,7 +53,12 @@ bool from_cookie_header(std::string_view header, std::string_view name, const Ro
         std::size_t eq = pair.find('=');
         if (eq == std::string_view::npos || trim_ows(pair.substr(0, eq)) != name) continue;
         std::string_view value = trim_ows(pair.substr(eq + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        if (!value.empty() && value.front() == '"') {
+            // RFC 6265: a quoted value ends with its quote; Tomcat ignores
+            // one that does not, and so do we.
+            if (value.size() < 2 || value.back() != '"') continue;
+            value = value.substr(1, value.size() - 2);
+        }
         if (resolve(value, SessionRef::Source::cookie, routes, out)) return true;
     }
     return false;

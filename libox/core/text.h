@@ -31,6 +31,19 @@ inline bool equals_lowercase(std::string_view s, std::string_view lower) noexcep
     return true;
 }
 
+// True when `a` equals `b` ignoring ASCII case.
+inline bool equals_ignore_case(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
 }  // namespace ox
 
 #endif

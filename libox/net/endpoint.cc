@@ -3,6 +3,7 @@
 #include <netdb.h>
 
 #include <cstring>
+#include <memory>
 
 namespace ox::net {
 
@@ -67,6 +68,38 @@ std::string parse_endpoint(std::string_view text, std::uint16_t default_port, En
     return {};
 }
 
+namespace {
+
+// Moves every address of `res` that fits a SockAddr into `out`, and frees
+// `res` (also when the vector cannot grow).
+void take_addresses(addrinfo* res, std::vector<SockAddr>& out)
+{
+    std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(res, freeaddrinfo);
+    out.clear();
+    for (const addrinfo* ai = res; ai; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
+        SockAddr a;
+        std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
+        a.len = ai->ai_addrlen;
+        out.push_back(a);
+    }
+}
+
+}  // namespace
+
+bool numeric_address(const Endpoint& ep, std::vector<SockAddr>& out)
+{
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    addrinfo* res = nullptr;
+    std::string port = std::to_string(ep.port);
+    if (getaddrinfo(ep.host.c_str(), port.c_str(), &hints, &res) != 0) return false;
+    take_addresses(res, out);
+    return !out.empty();
+}
+
 std::string resolve(const Endpoint& ep, std::vector<SockAddr>& out)
 {
     addrinfo hints{};
@@ -82,15 +115,7 @@ std::string resolve(const Endpoint& ep, std::vector<SockAddr>& out)
         rc = getaddrinfo(ep.host.c_str(), port.c_str(), &hints, &res);
     }
     if (rc != 0) return gai_strerror(rc);
-    out.clear();
-    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-        if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
-        SockAddr a;
-        std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
-        a.len = ai->ai_addrlen;
-        out.push_back(a);
-    }
-    freeaddrinfo(res);
+    take_addresses(res, out);
     if (out.empty()) return "no usable address";
     return {};
 }

@@ -31,6 +31,10 @@ struct SockAddr {
 // string on success, else the resolver's message.
 std::string resolve(const Endpoint& ep, std::vector<SockAddr>& out);
 
+// For a host written as an IPv4 or IPv6 address: that address, found
+// without asking a name server. False for a name.
+bool numeric_address(const Endpoint& ep, std::vector<SockAddr>& out);
+
 }  // namespace ox::net
 
 #endif

@@ -37,6 +37,7 @@ struct Request {
     std::string_view method;    // as sent by the client, e.g. "PROPFIND"
     std::string_view protocol;  // "HTTP/1.1"
     std::string_view path;      // as the backend must see it, still %-encoded
+    std::string_view client_path;  // as the client sent it (where ;jsessionid= is looked for); empty: `path`
     std::string_view query;     // without '?'
     bool has_query = false;
 

@@ -27,8 +27,7 @@ use strict;
 use warnings;
 use Apache::Test qw(plan ok skip);
 use Apache::TestUtil qw(t_cmp);
-use IO::Socket::INET ();
-use OXB::Test qw(have_tomcat);
+use OXB::Test qw(have_tomcat raw_request);
 
 my $cfg = Apache::Test::config();
 my $t_dir = $cfg->{vars}{t_dir};
@@ -59,7 +58,31 @@ my @legit = ('/servlet/axis2/services/x', '/webservices/y');
 
 my @slash = grep { $_->[0] =~ m{^/} } @spellings;
 my @corpus_slash = grep { m{^/} } @corpus;
-plan tests => 2 * @spellings + 2 * @slash + 2 * @corpus + 2 * @corpus_slash + 8 + 2 * (@legit + @controls),
+# Other request-target forms (RFC 9112 3.2), sent raw: [target, accepted
+# statuses (undef: any below 500), why].
+my @forms = (
+    # the review's bypass: httpd reads "http:/x" as the path "/x" and decodes
+    # it in place before the handler runs; it must never be forwarded
+    ['http:/ajax/%252e%252e/webservices/AdminService', [400], 'scheme without authority (the review\'s bypass)'],
+    ['http:/servlet/%252e%252e/webservices/y',        [400], 'scheme without authority'],
+    ['http:/webservices/y',                           [400], 'scheme without authority, plain'],
+    ['HTTP:/webservices/y',                           [400], 'scheme without authority, upper case'],
+    ['https:/webservices/y',                          [400], 'https scheme without authority'],
+    ['http:webservices/y',                            [400], 'scheme without authority or slash'],
+    ['http:///webservices/y',                         [400], 'empty authority'],
+    ['ftp://localhost/webservices/y',                 [400], 'another scheme'],
+    ['http://u:p@localhost/webservices/y',            [400], 'credentials in the authority'],
+    ['localhost:80',                                  [400], 'authority-form outside CONNECT'],
+    ['webservices/y',                                 [400], 'relative path'],
+    ['/webservices/y#x',                              [400, 403], 'fragment'],
+    ['*',                                             [400], 'asterisk-form outside OPTIONS'],
+    # what these spellings are in origin-form, they are in absolute-form
+    ['http://localhost/ajax/%252e%252e/webservices/AdminService', [404], 'absolute-form, double-encoded dots'],
+    ['/ajax/%252e%252e/webservices/AdminService',    [404], 'origin-form, double-encoded dots'],
+);
+
+plan tests => 2 * @spellings + 2 * @slash + 2 * @corpus + 2 * @corpus_slash + 8 + 2 * (@legit + @controls)
+    + 4 * @slash + 2 * @forms + 2,
     sub { have_tomcat() };
 
 my $host = $cfg->{vars}{servername};
@@ -69,26 +92,9 @@ my $port = $cfg->{vars}{port};
 # out exactly as given.
 sub raw_get {
     my ($to_port, $path, @headers) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $to_port, Timeout => 10)
-        or die "connect to port $to_port: $!";
-    binmode $s;
     my $req = "GET $path HTTP/1.1\r\nHost: $host\r\n" . join('', map { "$_\r\n" } @headers) . "Connection: close\r\n\r\n";
-    print $s $req;
-    my $resp = '';
-    eval {
-        local $SIG{ALRM} = sub { die "timeout\n" };
-        alarm 30;
-        while (1) {
-            my $n = sysread($s, my $chunk, 65536);
-            last unless $n;
-            $resp .= $chunk;
-        }
-        alarm 0;
-    };
-    close $s;
-    my ($status) = $resp =~ m{\AHTTP/1\.[01] (\d{3})};
-    my ($body) = $resp =~ /\r\n\r\n(.*)\z/s;
-    return ($status // 0, $body // '');
+    my ($status, $body) = raw_request($to_port, $req);
+    return ($status, $body);
 }
 
 sub shown { my $p = shift; $p =~ s/([^\x21-\x7e])/sprintf('\\x%02x', ord $1)/ge; return $p }
@@ -118,6 +124,29 @@ for my $row (@slash) {
     my ($path, $class, $why) = @$row;
     denied("/tc$path", [400, 403, 404], "/tc + $why");
 }
+
+# The same spellings in absolute-form: the authority is the host, the path
+# is what is checked and forwarded, so each keeps its class.
+for my $row (@slash) {
+    my ($path, $class, $why) = @$row;
+    denied("http://$host$path", $accept{$class}, "absolute-form, $why");
+}
+
+# With a scheme but no authority: refused, never forwarded ("http:" followed
+# by "//x/y" is an absolute-form naming host x: any status below 500).
+for my $row (@slash) {
+    my ($path, $class, $why) = @$row;
+    denied("http:$path", $path =~ m{^//} ? undef : [400], "scheme without authority, $why");
+}
+
+for my $row (@forms) {
+    my ($target, $ok, $why) = @$row;
+    denied($target, $ok, $why);
+}
+
+# Internal redirects are checked like requests: an error document on a
+# protected path is not served to a client that may not see it.
+denied('/errdoc-protected/missing', [403, 404], 'ErrorDocument naming a protected path');
 
 # Every fuzz seed, as it is and behind /tc.
 for my $path (@corpus) {

@@ -4,11 +4,17 @@
 // endpoints.
 //
 //   ajp_test_server [--host 127.0.0.1] --port N [--port-file FILE] [--name OX1]
-//                   [--packet-size 8192] [--verbose]
+//                   [--packet-size 8192] [--mode ajp|close|http] [--verbose]
 //
 // --port 0 binds an ephemeral port; the port is written to --port-file
 // atomically (temp file + rename). "listening on HOST:PORT" always goes to
 // stdout. One detached thread per connection; SIGTERM/SIGINT exit with 0.
+//
+// --mode makes a member that is broken for every request: `close` reads
+// what the proxy sends first and closes without an answer (a node that
+// accepts and drops); `http` answers it with an HTTP/1.1 400 response (a
+// member URL that names an HTTP port). The default, `ajp`, serves the
+// endpoints of session.cc.
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -25,6 +31,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,10 +40,13 @@
 
 namespace {
 
+enum class Mode { ajp, close, http };
+
 struct Options {
     std::string host = "127.0.0.1";
     long port = -1;
     std::string port_file;
+    Mode mode = Mode::ajp;
     ajpt::ServerConfig config;
 };
 
@@ -44,7 +54,7 @@ struct Options {
     if (error) std::fprintf(stderr, "ajp_test_server: %s\n", error);
     std::fprintf(stderr,
                  "usage: ajp_test_server [--host 127.0.0.1] --port N [--port-file FILE] [--name OX1]\n"
-                 "                       [--packet-size 8192] [--verbose]\n");
+                 "                       [--packet-size 8192] [--mode ajp|close|http] [--verbose]\n");
     std::exit(2);
 }
 
@@ -84,6 +94,12 @@ Options parse_args(int argc, char** argv) {
         } else if (arg == "--packet-size") {
             if (!parse_number(next(), 8192, 65536, n)) usage("--packet-size must be 8192..65536");
             o.config.packet_size = n;
+        } else if (arg == "--mode") {
+            std::string m = next();
+            if (m == "ajp") o.mode = Mode::ajp;
+            else if (m == "close") o.mode = Mode::close;
+            else if (m == "http") o.mode = Mode::http;
+            else usage("--mode must be ajp, close or http");
         } else if (arg == "--verbose" && !has_value) {
             o.config.verbose = true;
         } else if (arg == "--help" || arg == "-h") {
@@ -150,7 +166,25 @@ void write_port_file(const std::string& path, unsigned port) {
     }
 }
 
-void accept_loop(int lfd, const ajpt::ServerConfig& cfg, ajpt::ServerStats& stats) {
+// --mode close and http: one read of what the proxy sends (bounded, so a
+// proxy that sends nothing cannot hold the thread), an answer that is no
+// AJP or none, and the connection closed.
+void run_broken(int fd, Mode mode) noexcept {
+    timeval tv{5, 0};
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[65536];
+    (void)::recv(fd, buf, sizeof buf, 0);
+    if (mode == Mode::http) {
+        static const char kAnswer[] =
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n"
+            "Connection: close\r\n\r\nBad Request\n";
+        (void)::send(fd, kAnswer, sizeof kAnswer - 1, MSG_NOSIGNAL);
+    }
+    ::close(fd);
+}
+
+void accept_loop(int lfd, const Options& o, ajpt::ServerStats& stats) {
+    const ajpt::ServerConfig& cfg = o.config;
     for (;;) {
         int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
@@ -166,6 +200,10 @@ void accept_loop(int lfd, const ajpt::ServerConfig& cfg, ajpt::ServerStats& stat
         (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         std::uint64_t id = ++stats.connections;
         try {
+            if (o.mode != Mode::ajp) {
+                std::thread(run_broken, fd, o.mode).detach();
+                continue;
+            }
             std::thread(ajpt::run_session, fd, id, std::cref(cfg), std::ref(stats)).detach();
         } catch (const std::system_error& e) {
             std::fprintf(stderr, "ajp_test_server: cannot start thread: %s\n", e.what());
@@ -196,12 +234,12 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     static ajpt::ServerStats stats;
-    static const ajpt::ServerConfig config = o.config;
-    std::thread(accept_loop, lfd, std::cref(config), std::ref(stats)).detach();
+    static const Options options = o;
+    std::thread(accept_loop, lfd, std::cref(options), std::ref(stats)).detach();
 
     int sig = 0;
     sigwait(&stop, &sig);
-    if (config.verbose) std::fprintf(stderr, "ajp_test_server: signal %d, exiting\n", sig);
+    if (options.config.verbose) std::fprintf(stderr, "ajp_test_server: signal %d, exiting\n", sig);
     std::fflush(stdout);
     std::fflush(stderr);
     // Connection threads may be blocked anywhere; _exit skips static

@@ -749,8 +749,27 @@ subtest 'packet size 65536' => sub {
     is(stop_server('OXBIG'), 0, 'SIGTERM: exit 0');
 };
 
+subtest 'broken modes' => sub {
+    my $pc = start_server('OXCLOSE', '--mode', 'close');
+    my $c = Ajp->new($pc);
+    $c->send(bodyless(uri => '/echo'));
+    my ($data, $eof) = $c->read_until_idle(5);
+    is($data, '', '--mode close: no answer');
+    ok($eof, '--mode close: closed after the request');
+    is(stop_server('OXCLOSE'), 0, 'SIGTERM: exit 0');
+
+    my $ph = start_server('OXHTTP', '--mode', 'http');
+    $c = Ajp->new($ph);
+    $c->send(bodyless(uri => '/echo'));
+    ($data, $eof) = $c->read_until_idle(5);
+    like($data, qr{^HTTP/1\.1 400 Bad Request\r\n}, '--mode http: an HTTP answer');
+    ok($eof, '--mode http: closed after it');
+    is(stop_server('OXHTTP'), 0, 'SIGTERM: exit 0');
+};
+
 subtest 'command line' => sub {
-    for my $args (['--port', '0', '--packet-size', '100'], ['--name', 'x'], ['--port', '0', '--bogus']) {
+    for my $args (['--port', '0', '--packet-size', '100'], ['--name', 'x'], ['--port', '0', '--bogus'],
+                  ['--port', '0', '--mode', 'smtp']) {
         my $pid = fork // die;
         if ($pid == 0) { open STDERR, '>', '/dev/null'; open STDOUT, '>', '/dev/null'; exec $server_bin, @$args; exit 127 }
         waitpid($pid, 0);

@@ -7,7 +7,7 @@
 //   /stream?bytes=N[&chunk=K][&cl=0]      N pattern bytes (t/tools/oxb_pattern.h)
 //   /slow-stream?bytes=N[&chunk=K][&interval=MS]   same, sleeping between chunks
 //   /status?code=N   (200..599; 204/304 without body and Content-Length)
-//   /cookies?n=K  /headers?n=K&size=S  /delay?ms=N  /conn  /stats
+//   /cookies?n=K  /headers?n=K&size=S[&connection=NAME]  /delay?ms=N  /conn  /stats
 //   /hang /close /reset?after=N /truncated /oversized[?len=N] /garbage?kind=K
 //   /noreuse /early  (misbehaving backends, see each handler)
 //   /longer /shorter (a body that disagrees with its Content-Length)
@@ -635,6 +635,11 @@ After Session::headers() {
     read_body();
     Headers hs;
     for (std::uint64_t i = 1; i <= n; ++i) hs.emplace_back("X-H" + std::to_string(i), std::string(size, 'x'));
+    // ?connection=NAME: a hop-by-hop header of our own, named by Connection.
+    if (std::optional<std::string> hop = query_.get("connection")) {
+        hs.emplace_back("Connection", *hop);
+        hs.emplace_back(*hop, "hop-by-hop");
+    }
     return respond(200, "headers=" + std::to_string(n) + " size=" + std::to_string(size) + "\n", hs);
 }
 

@@ -22,17 +22,28 @@ my @bad = (
       qr/packetsize=4096: expected a whole number from 8192 to 65536/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 sendahead=1M\n</OXBalancer>\n",
       qr/sendahead=1M: expected a whole number from 0 to 262144/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 failontimeout=yes\n</OXBalancer>\n",
+      qr/failontimeout=yes: expected on or off/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX1\n  OXMember ajp://127.0.0.1:8010 route=OX1\n</OXBalancer>\n",
       qr/route OX1 is already used by ajp:\/\/127\.0\.0\.1:8009/, 3 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX;1\n</OXBalancer>\n", qr/only letters, digits/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009\n</OXBalancer>\n<OXBalancer c>\n  OXMember ajp://127.0.0.1:8010\n</OXBalancer>\n",
       qr/balancer 'c' is already defined at \S+\.conf:\d+$/m, 4 ],
     [ "<OXBalancer>\n</OXBalancer>\n", qr/<OXBalancer> needs a name/, 1 ],
-    [ "OXPass ajax c\n", qr/OXPass prefix 'ajax' must start with '\/'/, 1 ],
+    [ "OXPass ajax c\n", qr/OXPass 'ajax': a path prefix must start with '\/'/, 1 ],
+    [ "OXPass /ajax;x c\n", qr/OXPass '\/ajax;x': ';' starts a path parameter/, 1 ],
+    [ "OXPass /a//b c\n", qr/OXPass '\/a\/\/b': not a canonical path/, 1 ],
+    [ "OXPass /a%2Fb c\n", qr/OXPass '\/a%2Fb': write the path decoded/, 1 ],
+    [ "OXPass /a c /b?x\n", qr/OXPass backend prefix '\/b\?x': only unreserved characters/, 1 ],
+    [ "OXPass /a c b\n", qr/OXPass backend prefix 'b': a path prefix must start with '\/'/, 1 ],
     [ "OXPass /ajax\n", qr/OXPass takes two or three arguments/, 1 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009\n</OXBalancer>\nOXPass /ajax c\nOXPass /ajax c\n",
       qr/OXPass \/ajax is already defined at \S+\.conf:\d+$/m, 5 ],
     [ "<Location /x>\n  OXPass /ajax c\n</Location>\n", qr/OXPass not allowed in <Location> context/, 2 ],
+    [ "OXPass /a balancer://c/x /y\n", qr/a balancer:\/\/ URL already names the backend path/, 1 ],
+    [ "OXRouteHeader a;b\n", qr/OXRouteHeader a;b: expected On, Off or a header name/, 1 ],
+    [ "<OXBalancer c>\n" . join('', map { "  OXMember ajp://127.0.0.1:" . (9000 + $_) . "\n" } 1 .. 65) . "</OXBalancer>\n",
+      qr/a balancer may have at most 64 members/, 66 ],
 );
 
 # Mistakes found once the whole file is read: reported with our message id,
@@ -43,7 +54,19 @@ my @late = (
     [ "OXPass /ajax c\n<OXBalancer c>\n</OXBalancer>\n", qr/OXB00002: (\S+):(\d+): <OXBalancer c> has no OXMember/, 2 ],
 );
 
-plan tests => 4 * @bad + 4 * @late + 3;
+# Configurations that work, but likely not as meant: configtest passes and
+# warns, naming the file and line.
+my @warn = (
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A\n  OXMember ajp://127.0.0.1:8010\n</OXBalancer>\n",
+      qr/OXB00040: (\S+):(\d+): <OXBalancer c>: member ajp:\/\/127\.0\.0\.1:8010 has no route=/, 1 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A status=draining\n  OXMember ajp://127.0.0.1:8010 route=B status=disabled\n</OXBalancer>\n",
+      qr/OXB00041: (\S+):(\d+): <OXBalancer c>: no member is active/, 1 ],
+    [ "LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\n<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A\n</OXBalancer>\n"
+      . "ProxyPass /ajax/x http://127.0.0.1:9/\nOXPass /ajax c\n",
+      qr/OXB00042: (\S+):(\d+): OXPass \/ajax overlaps ProxyPass \/ajax\/x at \S+:\d+:/, 6 ],
+);
+
+plan tests => 4 * @bad + 4 * @late + 4 * @warn + 3;
 
 my $dir = tempdir(CLEANUP => 1);
 my $httpd = $ENV{OXB_TEST_HTTPD} || $ENV{OXB_HTTPD};
@@ -102,6 +125,18 @@ for my $case (@late) {
     ok t_cmp($at, $first + $line - 1, 'the message names the line');
 }
 
+for my $case (@warn) {
+    my ($body, $re, $line) = @$case;
+    my ($file, $first) = write_conf($body);
+    my ($rc, $out) = configtest($file);
+    my ($named, $at) = $out =~ $re;
+    ok t_cmp($rc, 0, 'a warning does not fail configtest');
+    ok defined $named;
+    print "# got: $out" unless defined $named;
+    ok t_cmp($named, $file, 'the warning names the file');
+    ok t_cmp($at, $first + $line - 1, 'the warning names the line');
+}
+
 # The seed's layout, converted: passes configtest.
 {
     my ($file) = write_conf(<<'EOC');
@@ -110,7 +145,7 @@ for my $case (@late) {
     OXMember ajp://10.20.30.215:8009 timeout=100 smax=0 ttl=60 retry=60 loadfactor=50 route=OX2
 </OXBalancer>
 <OXBalancer balancer://oxcluster_sync>
-    OXMember ajp://[::1]:8009 route=OX-1 packetsize=65536 secret=s3cret ping=500ms connecttimeout=2s max=32
+    OXMember ajp://[::1]:8009 route=OX-1 packetsize=65536 secret=s3cret ping=500ms connecttimeout=2s max=32 failontimeout=On addressttl=5m
 </OXBalancer>
 OXPass /ajax                        oxcluster
 OXPass /servlet                     oxcluster

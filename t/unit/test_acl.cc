@@ -459,6 +459,24 @@ START_TEST(cidr_bad_words)
         ck_assert_msg(err.find(c.word) != std::string::npos, "'%s': message does not name the word: %s", c.word,
                       err.c_str());
     }
+    // What mod_access_compat's Allow took, and ours does not: the message
+    // says what to write instead.
+    struct Hint {
+        const char* word;
+        const char* says;
+    } hints[] = {
+        {"192.168", "write 192.168.0.0/16"},
+        {"10.", "write 10.0.0.0/8"},
+        {"10.20.30", "write 10.20.30.0/24"},
+        {"ox.example.com", "host names are not resolved"},
+        {"ox.example.com", "'local'"},
+    };
+    for (const auto& h : hints) {
+        CidrSet set;
+        std::string err = set.add(h.word);
+        ck_assert_msg(err.find(h.says) != std::string::npos, "'%s': got '%s'", h.word, err.c_str());
+        ck_assert(set.empty());
+    }
 }
 END_TEST
 

@@ -29,11 +29,16 @@ namespace {
 // after the servers it points to: it closes its pooled connections first.
 class Balancer {
 public:
-    void add(const std::string& url, std::string_view param = "")
+    // `params`: key=value words separated by spaces.
+    void add(const std::string& url, std::string_view params_text = "")
     {
         ox::MemberSpec m;
         std::vector<std::string_view> params;
-        if (!param.empty()) params.push_back(param);
+        while (!params_text.empty()) {
+            std::size_t sp = std::min(params_text.find(' '), params_text.size());
+            if (sp > 0) params.push_back(params_text.substr(0, sp));
+            params_text.remove_prefix(std::min(sp + 1, params_text.size()));
+        }
         std::string err = ox::parse_member(url, params, m);
         ck_assert_msg(err.empty(), "%s", err.c_str());
         err = spec.add_member(m);
@@ -355,10 +360,44 @@ START_TEST(all_members_refuse)
 }
 END_TEST
 
+// Every member down: each request tries them all as a last resort. A
+// window still open is not extended by those attempts, so each member is
+// reported anew (member_failed, attempts not known_failing) once per
+// window, and its attempts inside the window are flagged known_failing.
+START_TEST(all_down_window_not_extended)
+{
+    ReservedPort d1, d2;
+    Balancer bal;
+    bal.add(d1.url(), "retry=10");
+    bal.add(d2.url(), "retry=10");
+    bal.start();
+
+    ck_assert_int_eq(get(bal).attempts, 2);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 2);
+    ck_assert(!bal.obs.attempts[0].known_failing && !bal.obs.attempts[1].known_failing);
+
+    // Inside the window: tried, failed, flagged, not reported again.
+    bal.clock.advance(Millis(5000));
+    for (int i = 0; i < 3; ++i) ck_assert_int_eq(get(bal).attempts, 2);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 8);
+    for (std::size_t i = 2; i < 8; ++i) ck_assert_msg(bal.obs.attempts[i].known_failing, "attempt %zu", i);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 2);
+
+    // The window began at 0 and ends at 10 s, whatever failed within it.
+    bal.clock.advance(Millis(5000));
+    ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
+    ck_assert(!bal.rt->member(1).in_error(bal.clock.now()));
+    ck_assert_int_eq(get(bal).attempts, 2);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 4);
+    ck_assert(!bal.obs.attempts[8].known_failing && !bal.obs.attempts[9].known_failing);
+}
+END_TEST
+
 // A member that takes the request and then does not answer within its
-// timeout: read_timeout, not retried (the request was sent), and the member
-// is avoided afterwards.
-START_TEST(read_timeout_marks_member)
+// timeout: read_timeout, not retried (the request reached the backend).
+// One slow request does not put the member into its error window: it keeps
+// its turns.
+START_TEST(read_timeout_does_not_mark_member)
 {
     RequestLog la, lb;
     FakeAjpServer a([&](BackendPeer& p, int no) {
@@ -368,6 +407,37 @@ START_TEST(read_timeout_marks_member)
     FakeAjpServer b(serve_all(lb, "B"));
     Balancer bal;
     bal.add(a.url(), "timeout=50ms");
+    bal.add(b.url());
+    bal.start();
+
+    ox::ForwardResult res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::read_timeout);
+    ck_assert_int_eq(res.attempts, 1);
+    assert_attempt(bal.obs, 0, a.url(), Failure::read_timeout, true, false);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
+
+    std::string body;
+    ck_assert(get(bal, &body).outcome.ok());
+    ck_assert_str_eq(body.c_str(), "B");
+    CK_ASSERT_FAILURE(get(bal).outcome.failure, Failure::read_timeout);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    ck_assert_uint_eq(la.size(), 2);
+}
+END_TEST
+
+// failontimeout=on: a read timeout puts the member into its error window,
+// as in mod_proxy; still not retried elsewhere.
+START_TEST(read_timeout_fail_on_timeout)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        unit::read_request_only(p, la, no);
+        p.read_to_eof();
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "timeout=50ms failontimeout=on");
     bal.add(b.url());
     bal.start();
 
@@ -446,9 +516,11 @@ END_TEST
 // What is retried where
 // ============================================================================
 
-// The forward request was written, then the backend closed without an
-// answer: the backend may have acted on it, so no other member is tried.
-START_TEST(sent_then_closed_get_not_retried)
+// The forward request was written on a fresh connection, then the backend
+// closed without an answer. A GET may go to another member (the client
+// cannot tell it went twice); the member is put into its error window, as
+// a member that accepts and closes fails every request it gets.
+START_TEST(fresh_closed_get_tried_elsewhere)
 {
     RequestLog la, lb;
     FakeAjpServer a([&](BackendPeer& p, int no) { unit::read_request_only(p, la, no); });
@@ -458,28 +530,32 @@ START_TEST(sent_then_closed_get_not_retried)
     bal.add(b.url());
     bal.start();
 
-    RecordingSink sink;
-    StringBody none;
-    Request req = get_request();
-    ox::ForwardResult res = bal.forward(req, none, sink);
-    CK_ASSERT_FAILURE(res.outcome.failure, Failure::backend_closed);
-    ck_assert(res.outcome.request_sent);
-    ck_assert_int_eq(res.attempts, 1);
-    CK_ASSERT_STRING_EQ(res.member->url, a.url());
-    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
-    assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, false);
-    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);  // a close is no sign of a dead member
-    ck_assert_str_eq(sink.events.c_str(), "");
+    std::string body;
+    ox::ForwardResult res = get(bal, &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "B");
+    ck_assert_int_eq(res.attempts, 2);
+    assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, true);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+    CK_ASSERT_STRING_EQ(bal.obs.failed_members[0], a.url());
 
+    // Avoided from now on: every request is served by B at once.
+    for (int i = 0; i < 4; ++i) {
+        res = get(bal, &body);
+        ck_assert_int_eq(res.attempts, 1);
+        ck_assert_str_eq(body.c_str(), "B");
+    }
     bal.stop();
-    b.stop();
-    ck_assert_int_eq(b.accepted(), 0);
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 1);
     ck_assert_uint_eq(la.size(), 1);
+    ck_assert_uint_eq(lb.size(), 5);
 }
 END_TEST
 
-// The same for a POST: its first body chunk reached one backend, once, and
-// was not sent anywhere else.
+// The same for a POST: it reached a backend, which may have acted on it, so
+// no other member is tried; its first body chunk reached one backend, once.
+// The member is avoided all the same.
 START_TEST(sent_then_closed_post_not_retried)
 {
     RequestLog la, lb;
@@ -491,11 +567,19 @@ START_TEST(sent_then_closed_post_not_retried)
     bal.start();
 
     StringBody src("hello world");
-    ox::ForwardResult res = post(bal, "hello world", nullptr, &src);
+    RecordingSink sink;
+    std::string cl;
+    Header h[2];
+    Request req = post_request(11, cl, h);
+    ox::ForwardResult res = bal.forward(req, src, sink);
     CK_ASSERT_FAILURE(res.outcome.failure, Failure::backend_closed);
+    ck_assert(res.outcome.request_sent);
     ck_assert_int_eq(res.attempts, 1);
+    CK_ASSERT_STRING_EQ(res.member->url, a.url());
     assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, false);
     ck_assert_int_eq(src.reads, 1);
+    ck_assert_str_eq(sink.events.c_str(), "");
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
 
     bal.stop();
     a.stop();
@@ -505,6 +589,161 @@ START_TEST(sent_then_closed_post_not_retried)
     ck_assert_uint_eq(reqs.size(), 1);
     ck_assert_uint_eq(reqs[0].body_packets.size(), 1);
     ck_assert_str_eq(reqs[0].body_packets[0].c_str(), "hello world");
+}
+END_TEST
+
+// A member that is no AJP server (the URL names an HTTP port): its answer
+// is malformed AJP. The GET goes to the other member, and the member is
+// avoided from then on instead of failing every other request with 502.
+START_TEST(not_ajp_member_avoided)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int) {
+        p.read_packet();
+        p.send(unit::bytes_of("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    std::string seq;
+    for (int i = 0; i < 5; ++i) {
+        std::string body;
+        ox::ForwardResult res = get(bal, &body);
+        CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+        seq += body;
+    }
+    ck_assert_str_eq(seq.c_str(), "BBBBB");
+    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
+    assert_attempt(bal.obs, 0, a.url(), Failure::malformed, true, true);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 1);
+}
+END_TEST
+
+// A member that accepts and closes at once, before reading anything: the
+// write or the read fails, the GET goes to the other member, the member is
+// avoided.
+START_TEST(accept_and_close_member_avoided)
+{
+    RequestLog lb;
+    FakeAjpServer a([](BackendPeer& p, int) { p.close(); });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    for (int i = 0; i < 3; ++i) {
+        std::string body;
+        ck_assert(get(bal, &body).outcome.ok());
+        ck_assert_str_eq(body.c_str(), "B");
+    }
+    ck_assert_uint_eq(bal.obs.attempts.size(), 1);
+    Failure f = bal.obs.attempts[0].failure;
+    ck_assert_msg(f == Failure::backend_closed || f == Failure::send_failed, "failure: %s",
+                  ox::proxy::failure_name(f));
+    ck_assert(bal.obs.attempts[0].retrying);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+}
+END_TEST
+
+// A PUT (idempotent) whose body fits into the first chunk: that chunk is
+// kept, so after a close it goes to the other member, whole and once more.
+START_TEST(small_put_tried_elsewhere_with_body)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) { unit::read_request_only(p, la, no); });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    std::string cl;
+    Header h[2];
+    Request req = post_request(5, cl, h);
+    req.method = "PUT";
+    StringBody src("hello");
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(req, src, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(sink.body_text.c_str(), "B");
+    ck_assert_int_eq(res.attempts, 2);
+    ck_assert_int_eq(src.reads, 1);
+    auto reqs = lb.all();
+    ck_assert_uint_eq(reqs.size(), 1);
+    ck_assert_uint_eq(reqs[0].body_packets.size(), 1);
+    ck_assert_str_eq(reqs[0].body_packets[0].c_str(), "hello");
+}
+END_TEST
+
+// A PUT whose backend read more of the body than the first chunk, then
+// closed: the client's body is partly gone, so no other member can be
+// given the request.
+START_TEST(put_body_read_not_retried)
+{
+    RequestLog lb;
+    FakeAjpServer a([](BackendPeer& p, int) {
+        p.read_packet();  // forward request
+        p.read_packet();  // first chunk
+        p.send(unit::pkt_get_body(8186));
+        p.read_packet();  // the second chunk, then close
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    const std::string data = unit::pattern(20000, 5);
+    std::string cl;
+    Header h[2];
+    Request req = post_request(data.size(), cl, h);
+    req.method = "PUT";
+    StringBody src(data);
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(req, src, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::backend_closed);
+    ck_assert(res.outcome.body_started);
+    ck_assert_int_eq(res.attempts, 1);
+    assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, false);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+    bal.stop();
+    b.stop();
+    ck_assert_int_eq(b.accepted(), 0);
+}
+END_TEST
+
+// Malformed AJP after a valid response head: the response had begun, so it
+// is not repeated, and the member answered, so it is not avoided.
+START_TEST(malformed_after_head_not_counted)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        unit::read_request_only(p, la, no);
+        p.send(unit::cat({unit::pkt_headers(200, "OK"), unit::bytes_of("XYZW")}));
+        p.read_to_eof();
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    ox::ForwardResult res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::malformed);
+    ck_assert(res.outcome.head_sent);
+    ck_assert_int_eq(res.attempts, 1);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    ck_assert(!bal.rt->member(0).in_error(bal.clock.now()));
+    bal.stop();
+    b.stop();
+    ck_assert_int_eq(b.accepted(), 0);
 }
 END_TEST
 
@@ -752,6 +991,9 @@ START_TEST(pooled_dies_under_post_not_retried)
     ck_assert(res.outcome.request_sent);
     ck_assert_int_eq(res.attempts, 1);
     assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, false);
+    // A pooled connection closed under a request may have been closed while
+    // idle: no sign of a broken member.
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
 
     bal.stop();
     a.stop();
@@ -759,6 +1001,46 @@ START_TEST(pooled_dies_under_post_not_retried)
     auto reqs = log.all();
     ck_assert_uint_eq(reqs.size(), 2);
     ck_assert_str_eq(reqs[1].body_packets.at(0).c_str(), "two");
+}
+END_TEST
+
+// A session's GET whose pooled connection dies is sent again on a fresh one
+// to the same member; when that one is closed too, the member is broken: it
+// enters its error window and the GET goes to the session's successor.
+START_TEST(pooled_then_fresh_closed_get_fails_over)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (no == 0) unit::serve_one(p, la, no, "first");
+        unit::read_request_only(p, la, no);  // and close
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "route=A");
+    bal.add(b.url(), "route=B");
+    bal.start();
+
+    Header h[] = {{"Host", "ox.example.com"}, {"Cookie", "JSESSIONID=42.A"}};
+    Request req = get_request();
+    req.headers = h;
+    req.header_count = 2;
+    StringBody none;
+    RecordingSink first;
+    ck_assert(bal.forward(req, none, first).outcome.ok());
+    ck_assert_str_eq(first.body_text.c_str(), "first");
+
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(sink.body_text.c_str(), "B");
+    ck_assert_int_eq(res.attempts, 2);
+    ck_assert(res.reason == ox::Reason::failover);
+    assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, true);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 2);
+    ck_assert_uint_eq(la.size(), 3);
 }
 END_TEST
 
@@ -775,15 +1057,22 @@ int main()
     tcase_add_test(choice, retry_zero_never_avoided);
     tcase_add_test(choice, error_member_share_spread_evenly);
     tcase_add_test(choice, all_members_refuse);
-    tcase_add_test(choice, read_timeout_marks_member);
+    tcase_add_test(choice, all_down_window_not_extended);
+    tcase_add_test(choice, read_timeout_does_not_mark_member);
+    tcase_add_test(choice, read_timeout_fail_on_timeout);
     tcase_add_test(choice, ping_failure_skips_member);
     tcase_add_test(choice, ping_before_every_request);
     suite_add_tcase(s, choice);
 
     TCase* retry = tcase_create("retries");
     tcase_set_timeout(retry, 30);
-    tcase_add_test(retry, sent_then_closed_get_not_retried);
+    tcase_add_test(retry, fresh_closed_get_tried_elsewhere);
     tcase_add_test(retry, sent_then_closed_post_not_retried);
+    tcase_add_test(retry, not_ajp_member_avoided);
+    tcase_add_test(retry, accept_and_close_member_avoided);
+    tcase_add_test(retry, small_put_tried_elsewhere_with_body);
+    tcase_add_test(retry, put_body_read_not_retried);
+    tcase_add_test(retry, malformed_after_head_not_counted);
     tcase_add_test(retry, post_after_refusal_body_sent_once);
     tcase_add_test(retry, client_body_error_before_any_attempt);
     tcase_add_test(retry, request_too_large_not_retried);
@@ -795,6 +1084,7 @@ int main()
     tcase_add_test(pool, idle_pooled_connection_closed);
     tcase_add_test(pool, pooled_dies_under_get_retried);
     tcase_add_test(pool, pooled_dies_under_post_not_retried);
+    tcase_add_test(pool, pooled_then_fresh_closed_get_fails_over);
     suite_add_tcase(s, pool);
 
     return unit::run_suite(s);

@@ -202,8 +202,10 @@ START_TEST(member_defaults)
     ck_assert_int_eq(m.timeout.count(), 0);
     ck_assert_int_eq(m.connect_timeout.count(), 0);
     ck_assert_int_eq(m.ttl.count(), 0);
+    ck_assert_int_eq(m.address_ttl.count(), 60000);
     ck_assert_int_eq(m.retry.count(), 60000);
     ck_assert_int_eq(m.ping.count(), 0);
+    ck_assert(!m.fail_on_timeout);
     ck_assert_uint_eq(m.smax, 0);
     ck_assert_uint_eq(m.max, 0);
     ck_assert_uint_eq(m.packet_size, 8192);
@@ -218,8 +220,8 @@ START_TEST(member_all_parameters)
 {
     MemberSpec m;
     std::string err = parse("ajp://ox1:8010",
-                            "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m retry=30s "
-                            "ping=500ms smax=4 max=32 packetsize=65536 sendahead=131072 secret=s3cret",
+                            "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m addressttl=5m retry=30s "
+                            "ping=500ms failontimeout=on smax=4 max=32 packetsize=65536 sendahead=131072 secret=s3cret",
                             m);
     ck_assert_msg(err.empty(), "%s", err.c_str());
     ck_assert_str_eq(m.route.c_str(), "ox1.node-a_b");
@@ -227,8 +229,10 @@ START_TEST(member_all_parameters)
     ck_assert_int_eq(m.timeout.count(), 90000);
     ck_assert_int_eq(m.connect_timeout.count(), 250);
     ck_assert_int_eq(m.ttl.count(), 120000);
+    ck_assert_int_eq(m.address_ttl.count(), 300000);
     ck_assert_int_eq(m.retry.count(), 30000);
     ck_assert_int_eq(m.ping.count(), 500);
+    ck_assert(m.fail_on_timeout);
     ck_assert_uint_eq(m.smax, 4);
     ck_assert_uint_eq(m.max, 32);
     ck_assert_uint_eq(m.packet_size, 65536);
@@ -259,8 +263,13 @@ START_TEST(member_parameter_bounds)
         {"timeout=x", false, "'x'"},              {"connecttimeout=0", false, "connecttimeout"},
         {"connectiontimeout=0", false, "connectiontimeout"},
         {"ttl=0", true, nullptr},                 {"ttl=1h", false, "'1h'"},
+        {"addressttl=0", true, nullptr},          {"addressttl=-1", false, "'-1'"},
         {"retry=0", true, nullptr},               {"retry=-5", false, "'-5'"},
         {"ping=0", true, nullptr},                {"ping=5x", false, "'5x'"},
+        {"failontimeout=on", true, nullptr},      {"failontimeout=Off", true, nullptr},
+        {"failontimeout=ON", true, nullptr},      {"failontimeout=yes", false, "failontimeout=yes: expected on or off"},
+        {"failontimeout=", false, "expected on or off"},
+        {"failontimeout=1", false, "failontimeout=1"},
         {"smax=0", true, nullptr},                {"smax=100000", true, nullptr},
         {"smax=100001", false, "smax"},           {"max=1", true, nullptr},
         {"max=100000", true, nullptr},            {"max=0", false, "max"},

@@ -237,13 +237,44 @@ START_TEST(successor_same_in_two_processes)
 }
 END_TEST
 
-// The hash is plain integer arithmetic: fixed values, on every platform.
-START_TEST(rendezvous_hash_is_stable)
+// The hash is plain integer arithmetic: the same values on every platform,
+// in every build, on every front end. Known answers, computed by an
+// independent implementation (FNV-1a 64 and SplitMix64's finaliser, in
+// Python): a change of hash, seed, byte order or mixing fails here.
+START_TEST(rendezvous_hash_known_answers)
 {
-    ck_assert_uint_eq(ox::rendezvous_hash("OX1", "5661584529655240315.OX1"),
-                      ox::rendezvous_hash("OX1", "5661584529655240315.OX1"));
-    ck_assert_uint_ne(ox::rendezvous_hash("OX1", "1.OX3"), ox::rendezvous_hash("OX2", "1.OX3"));
-    ck_assert_uint_ne(ox::rendezvous_hash("OX1", "1.OX3"), ox::rendezvous_hash("OX1", "2.OX3"));
+    struct {
+        const char* key;
+        const char* session;
+        std::uint64_t hash;
+    } kat[] = {
+        {"OX1", "5661584529655240315.OX1", 0x9277a59ed3c1c8a8ULL},
+        {"OX2", "5661584529655240315.OX1", 0x09af57c704ad6fccULL},
+        {"OX-3", "1.OX3", 0x48ee150ad1c2a884ULL},
+        {"ajp://10.20.30.213:8009", "42.OX9", 0x5195810f9df07e50ULL},
+        {"", "", 0xcfa3c5eb015b4663ULL},
+        {"OX1", "", 0x1df0bcea234808eaULL},
+    };
+    for (const auto& k : kat) {
+        ck_assert_msg(ox::rendezvous_hash(k.key, k.session) == k.hash, "%s/%s: %016llx", k.key, k.session,
+                      static_cast<unsigned long long>(ox::rendezvous_hash(k.key, k.session)));
+    }
+}
+END_TEST
+
+// The successor each session gets, equal and unequal weights: known
+// answers from the same independent implementation.
+START_TEST(successor_known_answers)
+{
+    const char* ids[] = {"1.OX9", "2.OX9", "3.OX9", "17.OX9", "1234567.OX9", "5661584529655240315.OX9"};
+    std::size_t equal_want[] = {2, 0, 1, 2, 2, 0};
+    std::size_t weighted_want[] = {2, 1, 1, 2, 2, 0};
+    Pool equal({50, 50, 50});
+    Pool weighted({25, 75, 50});
+    for (std::size_t i = 0; i < 6; ++i) {
+        ck_assert_msg(ox::choose_successor(ids[i], equal.c.data(), 3) == equal_want[i], "equal weights, %s", ids[i]);
+        ck_assert_msg(ox::choose_successor(ids[i], weighted.c.data(), 3) == weighted_want[i], "25/75/50, %s", ids[i]);
+    }
 }
 END_TEST
 
@@ -259,7 +290,8 @@ int main()
     tcase_add_test(tc, successor_minimal_disruption);
     tcase_add_test(tc, successor_weights);
     tcase_add_test(tc, successor_same_in_two_processes);
-    tcase_add_test(tc, rendezvous_hash_is_stable);
+    tcase_add_test(tc, rendezvous_hash_known_answers);
+    tcase_add_test(tc, successor_known_answers);
     suite_add_tcase(s, tc);
     return unit::run_suite(s);
 }

@@ -454,9 +454,10 @@ void RecordingObserver::attempt_started(const ox::MemberSpec& member, ox::Reason
     started.emplace_back(member.url, reason);
 }
 
-void RecordingObserver::attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying) noexcept
+void RecordingObserver::attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying,
+                                       bool known_failing) noexcept
 {
-    attempts.push_back({m.url, o.failure, o.request_sent, retrying});
+    attempts.push_back({m.url, o.failure, o.request_sent, retrying, known_failing});
 }
 
 void RecordingObserver::member_failed(const ox::MemberSpec& m) noexcept { failed_members.push_back(m.url); }

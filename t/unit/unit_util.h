@@ -174,9 +174,11 @@ public:
         ox::proxy::Failure failure;
         bool request_sent;
         bool retrying;
+        bool known_failing;
     };
     void attempt_started(const ox::MemberSpec& member, ox::Reason reason, const ox::SessionRef& session) noexcept override;
-    void attempt_failed(const ox::MemberSpec& member, const ox::proxy::Outcome& o, bool retrying) noexcept override;
+    void attempt_failed(const ox::MemberSpec& member, const ox::proxy::Outcome& o, bool retrying,
+                        bool known_failing) noexcept override;
     void member_failed(const ox::MemberSpec& member) noexcept override;
 
     std::vector<Attempt> attempts;

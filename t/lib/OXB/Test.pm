@@ -15,7 +15,7 @@ use Time::HiRes ();
 
 our @EXPORT_OK = qw(base_url pattern_sha256 pattern_bytes parse_dump curl error_log_mark
                     error_log_since wait_for_log server_pid child_pids have_tomcat sanitized
-                    pattern_program raw_connect raw_read whole_response two_requests
+                    pattern_program raw_request raw_connect raw_read whole_response two_requests
                     arrives_before_backend_goes_on);
 
 sub have_tomcat { return !$ENV{OXB_NO_TOMCAT} }
@@ -198,6 +198,33 @@ sub curl {
     open my $o, '<', $out->filename; my $stdout = <$o>;
     open my $e, '<', $err->filename; my $stderr = <$e>;
     return ($rc, $stdout // '', $stderr // '');
+}
+
+# Sends $request (the whole request, bytes as given: no client library
+# normalises the target) on a connection of its own to $port and reads until
+# the server closes it or 30 s pass. Returns (status, body, raw response);
+# the status is 0 when no response came.
+sub raw_request {
+    my ($port, $request) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 10)
+        or die "connect to port $port: $!";
+    binmode $s;
+    print $s $request;
+    my $resp = '';
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 30;
+        while (1) {
+            my $n = sysread($s, my $chunk, 65536);
+            last unless $n;
+            $resp .= $chunk;
+        }
+        alarm 0;
+    };
+    close $s;
+    my ($status) = $resp =~ m{\AHTTP/1\.[01] (\d{3})};
+    my ($body) = $resp =~ /\r\n\r\n(.*)\z/s;
+    return ($status // 0, $body // '', $resp);
 }
 
 sub error_log_path {
