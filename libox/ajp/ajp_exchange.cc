@@ -368,6 +368,18 @@ private:
     bool no_body_ = false;               // HEAD, 204, 304: body bytes are dropped
 };
 
+// Anything behind the CPONG would be read as the next request's response:
+// such a connection is out of step. One the backend closes right after it
+// would fail the request it is meant for.
+bool nothing_after_cpong(Connection& conn, const char*& detail) noexcept
+{
+    int err = 0;
+    net::IoStatus st = conn.buffered() > 0 ? net::IoStatus::ok : conn.fill_keeping_now(err);
+    if (st == net::IoStatus::timeout) return true;
+    detail = st == net::IoStatus::ok ? "bytes after CPONG" : "connection closed right after CPONG";
+    return false;
+}
+
 }  // namespace
 
 long read_first_chunk(const proxy::Request& req, proxy::BodySource& body, char* dst, std::size_t max) noexcept
@@ -409,13 +421,7 @@ bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept
             detail = parse_cpong(payload, plen - kPacketHeaderLen);
             conn.consume(plen);
             if (detail) return false;
-            // Anything behind the CPONG would be read as the next request's
-            // response: such a connection is out of step (or closing).
-            if (conn.buffered() > 0 || conn.socket().readable_now()) {
-                detail = "bytes after CPONG";
-                return false;
-            }
-            return true;
+            return nothing_after_cpong(conn, detail);
         }
         if (fs != FrameStatus::need_more) {
             detail = frame_problem(fs);
