@@ -174,13 +174,24 @@ Candidate BalancerRuntime::candidate(std::size_t i) const noexcept
 // tried is better than one refused.
 std::size_t BalancerRuntime::live_active(std::uint64_t tried, TimePoint now, Candidate* out) const noexcept
 {
+    // In order, the first tier that has any: active members that are up;
+    // hot standbys that are up (mod_proxy's +H: only while no active member
+    // is); then, as a last resort, active members and standbys that are up
+    // as far as probes know but in their error window.
+    struct Tier {
+        AdminState admin;
+        bool window_ok;
+    };
+    static constexpr Tier kTiers[] = {{AdminState::active, false}, {AdminState::standby, false},
+                                      {AdminState::active, true}, {AdminState::standby, true}};
     std::size_t n = 0;
-    for (int pass = 0; pass < 2 && n == 0; ++pass) {
+    for (const Tier& t : kTiers) {
         for (std::size_t i = 0; i < members_.size(); ++i) {
             const MemberRuntime& m = *members_[i];
-            if ((tried & bit(i)) || m.admin() != AdminState::active) continue;
-            if (pass == 0 ? !m.down(now) : m.probed_up()) out[n++] = candidate(i);
+            if ((tried & bit(i)) || m.admin() != t.admin) continue;
+            if (t.window_ok ? m.probed_up() : !m.down(now)) out[n++] = candidate(i);
         }
+        if (n > 0) break;
     }
     return n;
 }

@@ -144,7 +144,7 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             out.send_ahead = n;
         } else if (key == "status") {
             if (!parse_admin_state(value, out.status)) {
-                err = "status=" + std::string(value) + ": expected active, draining or disabled";
+                err = "status=" + std::string(value) + ": expected active, draining, disabled or standby";
             }
         } else if (key == "secret") {
             if (value.empty()) err = "secret= must not be empty";

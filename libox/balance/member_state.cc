@@ -8,6 +8,7 @@ const char* to_string(AdminState s) noexcept
     case AdminState::active: return "active";
     case AdminState::draining: return "draining";
     case AdminState::disabled: return "disabled";
+    case AdminState::standby: return "standby";
     }
     return "unknown";
 }
@@ -19,6 +20,7 @@ bool parse_admin_state(std::string_view text, AdminState& out) noexcept
     if (text == "active") out = AdminState::active;
     else if (text == "draining") out = AdminState::draining;
     else if (text == "disabled") out = AdminState::disabled;
+    else if (text == "standby") out = AdminState::standby;
     else return false;
     return true;
 }

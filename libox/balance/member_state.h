@@ -2,7 +2,8 @@
 // what probes (and passive failure detection) found. The words are chosen
 // because httpd and mod_jk disagree on them: "draining" keeps its sessions
 // and takes no new ones, "disabled" takes nothing and its sessions go to
-// their successors.
+// their successors. "standby" is mod_proxy's hot standby (+H): it takes new
+// and failed-over sessions only while no active member is up.
 #ifndef LIBOX_BALANCE_MEMBER_STATE_H
 #define LIBOX_BALANCE_MEMBER_STATE_H
 
@@ -11,7 +12,7 @@
 
 namespace ox {
 
-enum class AdminState : std::uint8_t { active = 0, draining = 1, disabled = 2 };
+enum class AdminState : std::uint8_t { active = 0, draining = 1, disabled = 2, standby = 3 };
 enum class Health : std::uint8_t { up = 0, down = 1 };
 
 const char* to_string(AdminState s) noexcept;

@@ -275,6 +275,35 @@ END_TEST
 // Only active members are successors: a draining member takes no sessions
 // of others. No live active member left: the session's own member if it is
 // merely in its error window, else nothing.
+// status=standby (mod_proxy's hot standby): new and failed-over sessions
+// only while no active member is up; it keeps the sessions it took.
+START_TEST(table_hot_standby)
+{
+    Rig r;
+    r.admin(2, AdminState::standby);
+    SessionRef none;
+    for (int i = 0; i < 20; ++i) ck_assert_uint_ne(r.pick(none).member, 2);
+    ck_assert_uint_eq(r.pick(r.session("7.OX-3")).member, 2);  // its own sessions stay
+    ck_assert(r.pick(r.session("7.OX-3")).reason == Reason::sticky);
+    r.down(0);
+    for (int i = 0; i < 20; ++i) ck_assert_uint_eq(r.pick(none).member, 1);  // one active is still up
+    Choice f = r.pick(r.session("5.OX1"));
+    ck_assert_uint_eq(f.member, 1);
+    r.down(1);
+    for (int i = 0; i < 20; ++i) ck_assert_uint_eq(r.pick(none).member, 2);  // no active up: the standby
+    f = r.pick(r.session("5.OX1"));
+    ck_assert_uint_eq(f.member, 2);
+    ck_assert(f.reason == Reason::failover);
+    // An active member in its error window is a last resort after a
+    // standby that is up.
+    r.rt->member(1).slot().health = static_cast<std::uint8_t>(ox::Health::up);
+    r.error(1);
+    ck_assert_uint_eq(r.pick(none).member, 2);
+    r.down(2);
+    ck_assert_uint_eq(r.pick(none).member, 1);
+}
+END_TEST
+
 START_TEST(table_successor_candidates)
 {
     Rig r;
@@ -407,6 +436,7 @@ int main()
     tcase_add_test(tc, table_sticky);
     tcase_add_test(tc, table_error_window);
     tcase_add_test(tc, table_new_sessions);
+    tcase_add_test(tc, table_hot_standby);
     tcase_add_test(tc, table_successor_candidates);
     tcase_add_test(tc, table_tried);
     tcase_add_test(tc, table_no_failover);

@@ -1,0 +1,191 @@
+#include "status/render_json.h"
+
+#include <string_view>
+
+#include "status/escape.h"
+
+namespace ox::status {
+
+namespace {
+
+// A small writer: objects and arrays, one member per line, two spaces of
+// indent per level. Commas are placed by the writer, never by hand.
+class Writer {
+public:
+    explicit Writer(std::string& out) : out_(out) {}
+
+    void open(char bracket) { value_prefix(); out_ += bracket; ++depth_; first_ = true; }
+    void close(char bracket)
+    {
+        --depth_;
+        if (!first_) newline();
+        out_ += bracket;
+        first_ = false;
+    }
+    void key(std::string_view k)
+    {
+        if (!first_) out_ += ',';
+        newline();
+        append_json_string(out_, k);
+        out_ += ": ";
+        after_key_ = true;
+    }
+    void string(std::string_view s) { value_prefix(); append_json_string(out_, s); }
+    void string_or_null(std::string_view s) { if (s.empty()) null(); else string(s); }
+    void number(std::uint64_t v) { value_prefix(); out_ += std::to_string(v); }
+    void number(std::int64_t v) { value_prefix(); out_ += std::to_string(v); }
+    void boolean(bool b) { value_prefix(); out_ += b ? "true" : "false"; }
+    void null() { value_prefix(); out_ += "null"; }
+
+    // "name": ISO string, "name_ms": number; both null when ms is 0.
+    void time(std::string_view name, std::int64_t ms, bool present)
+    {
+        key(name);
+        if (!present) {
+            null();
+        } else {
+            char buf[kIsoTimeChars + 1];
+            string(format_iso8601_utc(ms, buf));
+        }
+        std::string k(name);
+        k += "_ms";
+        key(k);
+        if (present) number(ms);
+        else null();
+    }
+
+private:
+    void newline()
+    {
+        out_ += '\n';
+        out_.append(static_cast<std::size_t>(depth_) * 2, ' ');
+    }
+    // Values in arrays get their comma and line; values after a key do not.
+    void value_prefix()
+    {
+        if (after_key_) {
+            after_key_ = false;
+        } else if (depth_ > 0) {
+            if (!first_) out_ += ',';
+            newline();
+        }
+        first_ = false;
+    }
+
+    std::string& out_;
+    int depth_ = 0;
+    bool first_ = true;
+    bool after_key_ = false;
+};
+
+void probe(Writer& w, const ProbeStatus& p)
+{
+    if (p.method.empty()) {
+        w.null();
+        return;
+    }
+    bool probed = p.time_ms != 0;
+    w.open('{');
+    w.key("method");
+    w.string(p.method);
+    w.key("result");
+    if (probed) w.string(p.result);
+    else w.null();
+    w.key("latency_us");
+    if (probed && p.latency_us >= 0) w.number(p.latency_us);
+    else w.null();
+    w.time("time", p.time_ms, probed);
+    w.key("consecutive_failures");
+    w.number(static_cast<std::uint64_t>(p.consecutive_failures));
+    w.key("consecutive_passes");
+    w.number(static_cast<std::uint64_t>(p.consecutive_passes));
+    w.close('}');
+}
+
+void member(Writer& w, const MemberStatus& m, std::int64_t now_ms)
+{
+    w.open('{');
+    w.key("url");
+    w.string(m.url);
+    w.key("route");
+    w.string_or_null(m.route);
+    w.key("admin");
+    w.string(to_string(m.admin));
+    w.key("config_admin");
+    w.string(to_string(m.config_admin));
+    w.key("health");
+    w.string(to_string(m.health));
+    w.key("loadfactor");
+    w.number(static_cast<std::uint64_t>(m.loadfactor));
+    w.key("in_flight");
+    w.number(m.in_flight);
+    w.time("error_until", m.error_until_ms, m.error_until_ms > now_ms);
+    w.time("last_session", m.last_session_ms, m.last_session_ms != 0);
+    w.key("sessions_recent");
+    w.number(m.sessions_recent);
+    w.key("probe");
+    probe(w, m.probe);
+    w.key("counters");
+    w.open('{');
+    w.key("requests");
+    w.number(m.requests);
+    w.key("failures");
+    w.number(m.failures);
+    w.key("new_sessions");
+    w.number(m.new_sessions);
+    w.key("sticky");
+    w.number(m.sticky);
+    w.key("failovers");
+    w.number(m.failovers);
+    w.key("bytes_sent");
+    w.number(m.bytes_sent);
+    w.key("bytes_received");
+    w.number(m.bytes_received);
+    w.close('}');
+    w.close('}');
+}
+
+}  // namespace
+
+std::string render_json(const StatusModel& model)
+{
+    std::string out;
+    std::size_t members = 0;
+    for (const auto& b : model.balancers) members += b.members.size();
+    out.reserve(512 + 1024 * members);
+    Writer w(out);
+    w.open('{');
+    w.key("schema");
+    w.number(static_cast<std::int64_t>(kJsonSchema));
+    w.key("server");
+    w.string(model.server_name);
+    w.key("version");
+    w.string(model.module_version);
+    w.time("generated", model.generated_ms, true);
+    w.key("sessions_window_minutes");
+    w.number(static_cast<std::uint64_t>(model.sessions_window_minutes));
+    w.key("balancers");
+    w.open('[');
+    for (const BalancerStatus& b : model.balancers) {
+        w.open('{');
+        w.key("name");
+        w.string(b.name);
+        w.key("lbmethod");
+        w.string(b.lbmethod);
+        w.key("sticky_cookie");
+        w.string(b.sticky_cookie);
+        w.key("failover");
+        w.boolean(b.failover);
+        w.key("members");
+        w.open('[');
+        for (const MemberStatus& m : b.members) member(w, m, model.generated_ms);
+        w.close(']');
+        w.close('}');
+    }
+    w.close(']');
+    w.close('}');
+    out += '\n';
+    return out;
+}
+
+}  // namespace ox::status

@@ -1,0 +1,80 @@
+// What the status page shows, as plain data: a snapshot the glue fills from
+// the configuration and the shared-memory slots, then hands to one of the
+// renderers (render_html, render_json, render_metrics). Nothing here points
+// into shared memory, so a snapshot stays consistent while it is rendered.
+//
+// The structs hold std::string and std::vector: filling them allocates and
+// may throw std::bad_alloc; the glue builds and renders a snapshot inside
+// its handler's catch-all. Times are wall-clock milliseconds since the Unix
+// epoch (UTC); 0 means "never" / "none".
+#ifndef LIBOX_STATUS_STATUS_MODEL_H
+#define LIBOX_STATUS_STATUS_MODEL_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "balance/member_state.h"
+
+namespace ox::status {
+
+// The last health probe of a member's node. Health belongs to the node
+// (its address), so members of several balancers that share a node show
+// the same probe.
+struct ProbeStatus {
+    std::string method;            // health::to_string(ProbeMethod): "cping", "http", "tcp";
+                                   // "" when the member is not probed (ProbeMethod::none)
+    std::string result;            // the last probe's result in words ("CPong", "connect: refused",
+                                   // "HTTP 503"); from the backend, so rendered escaped; "" before the first
+    std::int64_t latency_us = -1;  // how long the last probe took (ProbeResult::latency); -1 before the first
+    std::int64_t time_ms = 0;      // when the last probe ended (wall ms); 0 before the first
+    std::uint32_t consecutive_failures = 0;  // failed probes in a row (down after `fails`)
+    std::uint32_t consecutive_passes = 0;    // passed probes in a row (up again after `passes`)
+};
+
+// One member of one balancer. Counters only grow while the server runs (a
+// graceful restart keeps them; a full restart starts them at 0).
+struct MemberStatus {
+    std::string url;    // the member's identity within its balancer: "ajp://host:port"
+    std::string route;  // its session route ("OX1"); "" when it has none
+
+    AdminState admin = AdminState::active;          // in force now
+    AdminState config_admin = AdminState::active;   // what `status=` in the configuration says
+    Health health = Health::up;                     // from probes
+    ProbeStatus probe;
+
+    std::uint32_t loadfactor = 1;  // effective (run-time) load factor, 1..100
+    std::int64_t in_flight = 0;    // requests in flight now, across all children
+
+    std::uint64_t requests = 0;        // attempts sent to the member
+    std::uint64_t failures = 0;        // failed attempts
+    std::uint64_t new_sessions = 0;    // requests without a route placed here
+    std::uint64_t sticky = 0;          // requests that followed their route here
+    std::uint64_t failovers = 0;       // sessions of a gone member sent here as successor
+    std::uint64_t bytes_sent = 0;      // request body bytes sent to the member (slot: bytes_in)
+    std::uint64_t bytes_received = 0;  // response body bytes received from it (slot: bytes_out)
+
+    std::int64_t error_until_ms = 0;   // end of the passive error (retry=) window, wall ms; 0: none
+    std::int64_t last_session_ms = 0;  // when a request of one of its sessions was last seen, wall ms; 0: never
+    std::uint64_t sessions_recent = 0; // distinct sessions seen in the last StatusModel::sessions_window_minutes
+};
+
+struct BalancerStatus {
+    std::string name;
+    std::string lbmethod;       // "byrequests" or "bybusyness"
+    std::string sticky_cookie;  // "JSESSIONID"
+    bool failover = true;       // false: a session whose member is gone gets 503
+    std::vector<MemberStatus> members;  // in configuration order
+};
+
+struct StatusModel {
+    std::string server_name;     // ServerName of the server the page belongs to
+    std::string module_version;  // "0.1.0"
+    std::int64_t generated_ms = 0;            // when the snapshot was taken, wall ms
+    std::uint32_t sessions_window_minutes = 0;  // N of MemberStatus::sessions_recent
+    std::vector<BalancerStatus> balancers;    // in configuration order
+};
+
+}  // namespace ox::status
+
+#endif
