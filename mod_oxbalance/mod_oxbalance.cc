@@ -3,7 +3,9 @@
 #include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_config.h"
 #include "mod_oxbalance_handler.h"
+#include "mod_oxbalance_prober.h"
 #include "mod_oxbalance_httpd.h"
+#include "mod_oxbalance_inflight.h"
 #include "mod_oxbalance_runtime.h"
 #include "mod_oxbalance_shm.h"
 
@@ -15,9 +17,14 @@ static int oxb_check_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* pte
 }
 static int oxb_post_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s)
 {
-    return oxb::post_config(pconf, plog, ptemp, s);
+    int rc = oxb::post_config(pconf, plog, ptemp, s);
+    return rc == OK ? oxb::prober_post_config(pconf, s) : rc;
 }
 static void oxb_child_init(apr_pool_t* p, server_rec* s) { oxb::child_init(p, s); }
+static void oxb_child_status(server_rec* s, pid_t pid, ap_generation_t gen, int slot, mpm_child_status state)
+{
+    oxb::child_status(s, pid, gen, slot, state);
+}
 static int oxb_translate_name(request_rec* r) { return oxb::translate_name(r); }
 static int oxb_acl_post_read_request(request_rec* r) { return oxb::acl_post_read_request(r); }
 static int oxb_acl_translate_name(request_rec* r) { return oxb::acl_translate_name(r); }
@@ -32,8 +39,12 @@ static void* oxb_merge_server_config(apr_pool_t* p, void* base, void* add)
 static void oxb_register_hooks(apr_pool_t*)
 {
     ap_hook_check_config(oxb_check_config, nullptr, nullptr, APR_HOOK_MIDDLE);
-    ap_hook_post_config(oxb_post_config, nullptr, nullptr, APR_HOOK_MIDDLE);
+    // Before mod_watchdog's: it makes the singleton's mutex for the
+    // instances that exist by then.
+    static const char* const watchdog[] = {"mod_watchdog.c", nullptr};
+    ap_hook_post_config(oxb_post_config, nullptr, watchdog, APR_HOOK_MIDDLE);
     ap_hook_child_init(oxb_child_init, nullptr, nullptr, APR_HOOK_MIDDLE);
+    ap_hook_child_status(oxb_child_status, nullptr, nullptr, APR_HOOK_MIDDLE);
     // The access check comes before anything else may act on the request.
     ap_hook_post_read_request(oxb_acl_post_read_request, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
     ap_hook_translate_name(oxb_acl_translate_name, nullptr, nullptr, APR_HOOK_REALLY_FIRST);

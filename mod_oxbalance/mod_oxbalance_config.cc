@@ -156,6 +156,18 @@ const char* cmd_lbmethod(cmd_parms* cmd, void*, const char* arg)
     });
 }
 
+// OXHealthCheck cping|http|tcp|off [key=value ...]
+const char* cmd_health_check(cmd_parms* cmd, void*, const char* args)
+{
+    return guarded(cmd, [&]() -> const char* {
+        ox::BalancerSpec* spec = nullptr;
+        if (const char* err = current_balancer(cmd, spec)) return err;
+        std::vector<std::string_view> words = conf_words(cmd->temp_pool, args);
+        if (std::string err = ox::health::parse_health_check(words, spec->health); !err.empty()) return dup(cmd, err);
+        return nullptr;
+    });
+}
+
 // OXFailover On|Off
 const char* cmd_failover(cmd_parms* cmd, void*, int on)
 {
@@ -316,6 +328,7 @@ static const char* c_cmd_pass(cmd_parms* cmd, void* d, const char* a, const char
 static const char* c_cmd_sticky(cmd_parms* cmd, void* d, const char* a, const char* b) { return cmd_sticky(cmd, d, a, b); }
 static const char* c_cmd_lbmethod(cmd_parms* cmd, void* d, const char* a) { return cmd_lbmethod(cmd, d, a); }
 static const char* c_cmd_failover(cmd_parms* cmd, void* d, int on) { return cmd_failover(cmd, d, on); }
+static const char* c_cmd_health_check(cmd_parms* cmd, void* d, const char* a) { return cmd_health_check(cmd, d, a); }
 static const char* c_cmd_route_header(cmd_parms* cmd, void* d, const char* a) { return cmd_route_header(cmd, d, a); }
 static const char* c_cmd_protect(cmd_parms* cmd, void* d, const char* a) { return cmd_protect(cmd, d, a); }
 static const char* c_cmd_trusted_proxy(cmd_parms* cmd, void* d, const char* a) { return cmd_trusted_proxy(cmd, d, a); }
@@ -340,6 +353,9 @@ const command_rec directives[] = {
                    "OXStickySession COOKIE [PATHPARAM]: where session ids are found (inside <OXBalancer>)"),
     AP_INIT_TAKE1("OXLBMethod", as_cmd_func(c_cmd_lbmethod), nullptr, RSRC_CONF,
                   "OXLBMethod byrequests|bybusyness: how new sessions are spread (inside <OXBalancer>)"),
+    AP_INIT_RAW_ARGS("OXHealthCheck", as_cmd_func(c_cmd_health_check), nullptr, RSRC_CONF,
+                     "OXHealthCheck cping|http|tcp|off [interval= timeout= fails= passes= uri= expect= method= host= "
+                     "auth=]: how the balancer's nodes are probed (inside <OXBalancer>)"),
     AP_INIT_FLAG("OXFailover", as_cmd_func(c_cmd_failover), nullptr, RSRC_CONF,
                  "OXFailover On|Off: send a session whose member is gone to its successor, or answer 503"),
     AP_INIT_TAKE1("OXRouteHeader", as_cmd_func(c_cmd_route_header), nullptr, RSRC_CONF,
@@ -406,6 +422,11 @@ int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* s)
         int rc = OK;
         for (const auto& b : mc->balancers) {
             warn_balancer(s, *b);
+            if (std::string err = b->spec.resolve_health_checks(); !err.empty()) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s, OXBLOGNO(00048) "%s:%d: <OXBalancer %s>: %s",
+                             b->place.file, b->place.line, b->spec.name.c_str(), err.c_str());
+                rc = !OK;
+            }
             if (b->spec.members.empty()) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s,
                              OXBLOGNO(00002) "%s:%d: <OXBalancer %s> has no OXMember", b->place.file, b->place.line,

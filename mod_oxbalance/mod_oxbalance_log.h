@@ -22,5 +22,7 @@
 // Processes
 //   00020 the per-process runtime could not be created
 //   00021 the shared memory could not be created
+//   00070 a process ended with requests in flight; they were taken off the busy counts
+//   00071 no in-flight row was free for a process
 
 #endif

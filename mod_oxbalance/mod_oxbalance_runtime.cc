@@ -1,17 +1,19 @@
 #include "mod_oxbalance_runtime.h"
 
+#include "mod_oxbalance_inflight.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
 
 namespace oxb {
 
-ChildRuntime::ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, std::size_t threads)
+ChildRuntime::ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, std::size_t threads,
+                           std::size_t row)
     : quiet_(new Quiet[mc.balancers.size()]), seen_(new Seen[kSeen])
 {
     balancers_.reserve(mc.balancers.size());
     for (const auto& b : mc.balancers) {
         balancers_.push_back(
-            std::make_unique<ox::BalancerRuntime>(b->spec, mc.table, b->first_slot, default_timeout, threads));
+            std::make_unique<ox::BalancerRuntime>(b->spec, mc.table, b->first_slot, default_timeout, threads, row));
     }
 }
 
@@ -62,7 +64,8 @@ void child_init(apr_pool_t* pchild, server_rec* s)
         int threads = 0;
         if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) threads = 1;
         auto timeout = std::chrono::duration_cast<ox::Millis>(std::chrono::microseconds(s->timeout));
-        mc->runtime = pool_new<ChildRuntime>(pchild, *mc, timeout, static_cast<std::size_t>(threads));
+        std::size_t row = mc->table.valid() ? claim_process_row(s, mc->table) : ox::state::kNoRow;
+        mc->runtime = pool_new<ChildRuntime>(pchild, *mc, timeout, static_cast<std::size_t>(threads), row);
     } catch (const std::exception& e) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, OXBLOGNO(00020) "cannot create the per-process runtime: %s", e.what());
     } catch (...) {

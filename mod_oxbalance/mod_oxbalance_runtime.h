@@ -16,7 +16,8 @@ namespace oxb {
 
 class ChildRuntime {
 public:
-    ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, std::size_t threads);
+    // `row`: this process's row in the shared table (state/in_flight.h).
+    ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, std::size_t threads, std::size_t row);
     ox::BalancerRuntime& balancer(std::size_t index) noexcept { return *balancers_[index]; }
 
     // "No member can take this request" is logged at most once per

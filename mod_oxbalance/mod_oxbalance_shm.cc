@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mod_oxbalance_config.h"
+#include "mod_oxbalance_inflight.h"
 #include "mod_oxbalance_log.h"
 #include "state/shared_state.h"
 
@@ -38,7 +39,7 @@ std::vector<ox::state::SlotKey> slot_keys(ModuleConfig& mc)
     std::vector<ox::state::SlotKey> keys;
     for (auto& b : mc.balancers) {
         b->first_slot = keys.size();
-        for (const auto& m : b->spec.members) keys.push_back({b->spec.name, m.url, m.status});
+        for (const auto& m : b->spec.members) keys.push_back({b->spec.name, m.url, m.status, m.loadfactor});
     }
     return keys;
 }
@@ -54,6 +55,7 @@ int post_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
         ModuleConfig* mc = server_config(s)->module;
         if (mc->balancers.empty()) return OK;
         std::vector<ox::state::SlotKey> keys = slot_keys(*mc);
+        std::size_t rows = process_rows();
 
         auto* retained = static_cast<Retained*>(ap_retained_data_get(kRetainedKey));
         if (!retained) {
@@ -61,18 +63,20 @@ int post_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
             retained->shm = nullptr;
         }
         // A fresh block each generation: children of the old generation
-        // finish their requests on the old one, which they still map.
+        // finish their requests on the old one, which they still map, and
+        // count them in their rows there.
         apr_shm_t* shm = nullptr;
         apr_status_t rv =
-            apr_shm_create(&shm, ox::state::Table::bytes_for(keys.size()) + kAlign, nullptr, s->process->pool);
+            apr_shm_create(&shm, ox::state::Table::bytes_for(keys.size(), rows) + kAlign, nullptr, s->process->pool);
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, OXBLOGNO(00021) "cannot create the shared memory for %zu members",
-                         keys.size());
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         OXBLOGNO(00021) "cannot create the shared memory for %" APR_SIZE_T_FMT " members",
+                         static_cast<apr_size_t>(keys.size()));
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         ox::state::Table previous;
         if (retained->shm) previous = ox::state::Table::attach(aligned_base(retained->shm));
-        mc->table = ox::state::Table::format(aligned_base(shm), keys, &previous);
+        mc->table = ox::state::Table::format(aligned_base(shm), keys, &previous, rows);
         if (!mc->table.valid()) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, OXBLOGNO(00021) "shared memory is not aligned for member slots");
             return HTTP_INTERNAL_SERVER_ERROR;

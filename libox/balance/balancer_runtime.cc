@@ -69,7 +69,7 @@ bool request_fault(Failure f) noexcept
 std::vector<state::SlotKey> local_keys(const BalancerSpec& spec)
 {
     std::vector<state::SlotKey> keys;
-    for (const auto& m : spec.members) keys.push_back({spec.name, m.url, m.status});
+    for (const auto& m : spec.members) keys.push_back({spec.name, m.url, m.status, m.loadfactor});
     return keys;
 }
 
@@ -97,13 +97,13 @@ bool encode_head(const proxy::Request& req, const MemberSpec& m, std::uint8_t* b
 // Counts requests in flight on a member for as long as it lives.
 class BusyGuard {
 public:
-    explicit BusyGuard(state::MemberSlot& s) noexcept : s_(s) { s_.busy.fetch_add(1, std::memory_order_relaxed); }
-    ~BusyGuard() { s_.busy.fetch_sub(1, std::memory_order_relaxed); }
+    explicit BusyGuard(const state::InFlight& c) noexcept : c_(c) { c_.enter(); }
+    ~BusyGuard() { c_.leave(); }
     BusyGuard(const BusyGuard&) = delete;
     BusyGuard& operator=(const BusyGuard&) = delete;
 
 private:
-    state::MemberSlot& s_;
+    const state::InFlight& c_;
 };
 
 }  // namespace
@@ -121,27 +121,30 @@ const char* to_string(Reason r) noexcept
 }
 
 BalancerRuntime::BalancerRuntime(const BalancerSpec& spec, const state::Table& table, std::size_t first_slot,
-                                 Millis default_timeout, std::size_t threads)
+                                 Millis default_timeout, std::size_t threads, std::size_t row)
     : spec_(spec)
 {
-    build(table, first_slot, default_timeout, threads);
+    build(table, first_slot, default_timeout, threads, row);
 }
 
 BalancerRuntime::BalancerRuntime(const BalancerSpec& spec, Millis default_timeout, std::size_t threads)
     : spec_(spec), local_(std::make_unique<state::LocalTable>(local_keys(spec)))
 {
-    build(local_->table(), 0, default_timeout, threads);
+    build(local_->table(), 0, default_timeout, threads, state::kNoRow);
 }
 
 BalancerRuntime::~BalancerRuntime() = default;
 
 void BalancerRuntime::build(const state::Table& table, std::size_t first_slot, Millis default_timeout,
-                            std::size_t threads)
+                            std::size_t threads, std::size_t row)
 {
     members_.reserve(spec_.members.size());
+    in_flight_.reserve(spec_.members.size());
     for (std::size_t i = 0; i < spec_.members.size(); ++i) {
         const MemberSpec& m = spec_.members[i];
-        members_.push_back(std::make_unique<MemberRuntime>(m, table.slot(first_slot + i), default_timeout, threads));
+        members_.push_back(std::make_unique<MemberRuntime>(m, table.slot(first_slot + i), table.node_of(first_slot + i),
+                                                           default_timeout, threads));
+        in_flight_.push_back(state::InFlight::of(table, first_slot + i, row));
         if (!m.route.empty()) routes_.add(m.route, i);
     }
 }
@@ -165,7 +168,9 @@ SessionRef BalancerRuntime::session_of(const proxy::Request& req) const noexcept
 Candidate BalancerRuntime::candidate(std::size_t i) const noexcept
 {
     const MemberSpec& m = members_[i]->spec();
-    return Candidate{i, m.loadfactor, &members_[i]->slot(), m.display_name()};
+    // The load factor in force: the configuration's, or an operator's.
+    int weight = members_[i]->slot().loadfactor.load(std::memory_order_relaxed);
+    return Candidate{i, weight > 0 ? weight : m.loadfactor, &members_[i]->slot(), m.display_name()};
 }
 
 // The members that may take a new session, or a session whose member is
@@ -289,7 +294,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         proxy::Outcome o;
         bool reused = false;
         {
-            BusyGuard busy(m.slot());
+            BusyGuard busy(in_flight_[choice.member]);
             m.slot().requests.fetch_add(1, std::memory_order_relaxed);
             std::unique_ptr<ajp::Connection> conn = m.get(clock.now(), reused, o);
             if (conn) {

@@ -17,6 +17,7 @@
 #include "proxy/io.h"
 #include "proxy/outcome.h"
 #include "proxy/request.h"
+#include "state/in_flight.h"
 #include "state/shared_state.h"
 
 namespace ox {
@@ -72,9 +73,10 @@ constexpr std::size_t kMaxMembers = 64;
 class BalancerRuntime {
 public:
     // State shared with other processes: the members' slots are
-    // table.slot(first_slot + i).
+    // table.slot(first_slot + i); this process counts its requests in
+    // flight into table row `row` (state/in_flight.h; kNoRow: none).
     BalancerRuntime(const BalancerSpec& spec, const state::Table& table, std::size_t first_slot,
-                    Millis default_timeout, std::size_t threads);
+                    Millis default_timeout, std::size_t threads, std::size_t row = state::kNoRow);
     // State of this process only (tests, tools).
     BalancerRuntime(const BalancerSpec& spec, Millis default_timeout, std::size_t threads);
     ~BalancerRuntime();
@@ -98,7 +100,8 @@ public:
                           char* scratch, AttemptObserver& observer, const TimeSource& clock) noexcept;
 
 private:
-    void build(const state::Table& table, std::size_t first_slot, Millis default_timeout, std::size_t threads);
+    void build(const state::Table& table, std::size_t first_slot, Millis default_timeout, std::size_t threads,
+               std::size_t row);
     Candidate candidate(std::size_t i) const noexcept;
     std::size_t live_active(std::uint64_t tried, TimePoint now, Candidate* out) const noexcept;
     Choice pick_new(std::uint64_t tried, TimePoint now, Reason reason) noexcept;
@@ -109,6 +112,7 @@ private:
     const BalancerSpec& spec_;
     std::unique_ptr<state::LocalTable> local_;  // when state is not shared
     std::vector<std::unique_ptr<MemberRuntime>> members_;
+    std::vector<state::InFlight> in_flight_;  // per member
     RouteIndex routes_;
 };
 

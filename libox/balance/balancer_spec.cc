@@ -30,6 +30,20 @@ std::string BalancerSpec::add_member(MemberSpec m)
     return {};
 }
 
+std::string BalancerSpec::resolve_health_checks()
+{
+    for (MemberSpec& m : members) {
+        m.health = health;
+        for (const auto& [key, value] : m.health_overrides) {
+            std::string err;
+            health::apply_member_parameter(key, value, m.health, err);
+            if (!err.empty()) return m.url + ": " + err;
+        }
+        if (std::string err = health::check(m.health); !err.empty()) return m.url + ": " + err;
+    }
+    return {};
+}
+
 bool parse_lbmethod(std::string_view text, LbMethod& out) noexcept
 {
     if (text == "byrequests") out = LbMethod::byrequests;

@@ -19,6 +19,7 @@ struct BalancerSpec {
     StickyNames sticky;                      // OXStickySession
     LbMethod lbmethod = LbMethod::byrequests;
     bool failover = true;                    // false: a session whose member is gone gets 503
+    health::HealthCheckSpec health;          // OXHealthCheck: cping every 5 s by default
 
     // The largest first body chunk every member can take in one packet.
     std::size_t min_packet_size() const noexcept;
@@ -26,6 +27,9 @@ struct BalancerSpec {
     std::size_t max_packet_size() const noexcept;
     // Adds a member; returns what is wrong (duplicate URL or route) or "".
     std::string add_member(MemberSpec m);
+    // Gives every member the balancer's health check with its own hc*
+    // parameters applied. Returns "" or what is wrong, naming the member.
+    std::string resolve_health_checks();
 };
 
 // "byrequests" / "bybusyness".

@@ -26,7 +26,7 @@ PoolLimits limits_for(const MemberSpec& spec, std::size_t threads)
 
 }  // namespace
 
-MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, Millis default_timeout,
+MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, state::NodeSlot& node, Millis default_timeout,
                              std::size_t threads, net::Resolver resolver)
     : spec_(spec),
       timeout_(spec.timeout.count() > 0 ? spec.timeout : default_timeout),
@@ -34,7 +34,8 @@ MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, Mi
                                                         : std::min(timeout_, kDefaultConnectTimeout)),
       pool_(limits_for(spec, threads)),
       addrs_(spec.endpoint, spec.address_ttl, std::move(resolver)),
-      slot_(slot)
+      slot_(slot),
+      node_(node)
 {
 }
 
@@ -115,7 +116,7 @@ void MemberRuntime::finish(std::unique_ptr<ajp::Connection> conn, bool reusable,
 
 bool MemberRuntime::in_error(TimePoint now) const noexcept
 {
-    return slot_.error_until_ms.load(std::memory_order_relaxed) > to_ms(now);
+    return node_.error_until_ms.load(std::memory_order_relaxed) > to_ms(now);
 }
 
 bool MemberRuntime::down(TimePoint now) const noexcept
@@ -130,9 +131,9 @@ bool MemberRuntime::mark_failed(TimePoint now) noexcept
     // as a last resort while every member is down) is tried again, and
     // logged again, once per window rather than never or on every request.
     std::int64_t now_ms = to_ms(now);
-    std::int64_t old = slot_.error_until_ms.load(std::memory_order_relaxed);
+    std::int64_t old = node_.error_until_ms.load(std::memory_order_relaxed);
     while (old <= now_ms) {
-        if (slot_.error_until_ms.compare_exchange_weak(old, now_ms + spec_.retry.count(), std::memory_order_relaxed))
+        if (node_.error_until_ms.compare_exchange_weak(old, now_ms + spec_.retry.count(), std::memory_order_relaxed))
             return true;
     }
     return false;
@@ -140,7 +141,7 @@ bool MemberRuntime::mark_failed(TimePoint now) noexcept
 
 void MemberRuntime::mark_ok() noexcept
 {
-    if (slot_.error_until_ms.load(std::memory_order_relaxed) != 0) slot_.error_until_ms.store(0, std::memory_order_relaxed);
+    if (node_.error_until_ms.load(std::memory_order_relaxed) != 0) node_.error_until_ms.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace ox

@@ -24,11 +24,14 @@ public:
     // `default_timeout` applies when the member sets none (the server's
     // Timeout); `threads` bounds the idle connections when `max` is unset;
     // `resolver` looks the member's host name up (tests inject their own).
-    MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, Millis default_timeout, std::size_t threads,
-                  net::Resolver resolver = net::resolve);
+    // `slot` is the member's shared slot, `node` its node's (health and
+    // error window, shared with every balancer that lists the node).
+    MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, state::NodeSlot& node, Millis default_timeout,
+                  std::size_t threads, net::Resolver resolver = net::resolve);
 
     const MemberSpec& spec() const noexcept { return spec_; }
     state::MemberSlot& slot() const noexcept { return slot_; }
+    state::NodeSlot& node() const noexcept { return node_; }
     AdminState admin() const noexcept { return static_cast<AdminState>(slot_.admin.load(std::memory_order_relaxed)); }
     Millis timeout() const noexcept { return timeout_; }
     Millis connect_timeout() const noexcept { return connect_timeout_; }
@@ -43,15 +46,16 @@ public:
 
     std::size_t idle_connections() const noexcept { return pool_.idle_count(); }
 
-    // Passive failure detection, shared by every process: a member that
-    // failed to connect or answer is avoided for `retry`.
+    // Passive failure detection, shared by every process and by every
+    // balancer that lists the node: a node that failed to connect or answer
+    // is avoided for `retry`.
     bool in_error(TimePoint now) const noexcept;
     // Down: found down by probes, or in the error window.
     bool down(TimePoint now) const noexcept;
     // Up as far as probes know (it may still be in the error window).
     bool probed_up() const noexcept
     {
-        return slot_.health.load(std::memory_order_relaxed) == static_cast<std::uint8_t>(Health::up);
+        return node_.health.load(std::memory_order_relaxed) == static_cast<std::uint8_t>(Health::up);
     }
     // Returns true when this call put the member into the error state (so
     // that the transition is logged once); with retry=0 it never enters it.
@@ -68,6 +72,7 @@ private:
     ConnectionPool<ajp::Connection> pool_;
     net::AddressCache addrs_;  // looked up on first use, then every address_ttl
     state::MemberSlot& slot_;
+    state::NodeSlot& node_;
 };
 
 }  // namespace ox

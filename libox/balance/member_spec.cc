@@ -149,10 +149,15 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         } else if (key == "secret") {
             if (value.empty()) err = "secret= must not be empty";
             out.secret.assign(value);
+        } else if (health::HealthCheckSpec probe; health::apply_member_parameter(key, value, probe, err)) {
+            // Checked now, so that configtest names this line; applied over
+            // the balancer's OXHealthCheck once the balancer is complete.
+            if (err.empty()) out.health_overrides.emplace_back(key, value);
         } else {
             err = "unknown member parameter '" + std::string(key) +
                   "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
-                  "smax, max, packetsize, sendahead, secret)";
+                  "smax, max, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
+                  "hchost, hcauth)";
         }
         if (!err.empty()) return err;
     }

@@ -11,6 +11,7 @@
 
 #include "balance/member_state.h"
 #include "core/clock.h"
+#include "health/health_check.h"
 #include "net/endpoint.h"
 
 namespace ox {
@@ -36,6 +37,11 @@ struct MemberSpec {
     std::size_t send_ahead = 65536;  // body bytes sent before the backend asks (see ajp::ExchangeParams)
     std::string secret;
     AdminState status = AdminState::active;  // as configured; may change at run time
+    // How its node is probed: the balancer's OXHealthCheck with the
+    // member's hc* parameters applied (resolve_health_checks), which are
+    // kept here until then.
+    health::HealthCheckSpec health;
+    std::vector<std::pair<std::string, std::string>> health_overrides;
 
     // A short name for logs, and the member's identity for successor
     // hashing (the same on every front end): the route when set, else the URL.

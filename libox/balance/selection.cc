@@ -1,34 +1,28 @@
 #include "balance/selection.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+
+#include "core/hash.h"
 
 namespace ox {
 
 namespace {
 
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) noexcept
+// A total runs one short when a process was killed between its two counting
+// steps (state/in_flight.h): below zero reads as idle, or that member would
+// take every new session.
+std::int64_t in_flight(const Candidate& c) noexcept
 {
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-// SplitMix64's finaliser: spreads every input bit over the whole word.
-std::uint64_t mix(std::uint64_t z) noexcept
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return std::max<std::int64_t>(0, c.slot->busy.load(std::memory_order_relaxed));
 }
 
 }  // namespace
 
 std::uint64_t rendezvous_hash(std::string_view member_key, std::string_view session_id) noexcept
 {
-    return mix(fnv1a(session_id) ^ mix(fnv1a(member_key)));
+    return mix64(fnv1a(session_id) ^ mix64(fnv1a(member_key)));
 }
 
 std::size_t choose_weighted(const Candidate* c, std::size_t n) noexcept
@@ -52,13 +46,13 @@ std::size_t choose_weighted(const Candidate* c, std::size_t n) noexcept
 std::size_t choose_least_busy(const Candidate* c, std::size_t n) noexcept
 {
     std::int64_t least = std::numeric_limits<std::int64_t>::max();
-    for (std::size_t i = 0; i < n; ++i) least = std::min(least, c[i].slot->busy.load(std::memory_order_relaxed));
+    for (std::size_t i = 0; i < n; ++i) least = std::min(least, in_flight(c[i]));
     // The tied candidates, in order, share the round robin.
     Candidate tied[64];
     std::size_t index[64];
     std::size_t m = 0;
     for (std::size_t i = 0; i < n && m < 64; ++i) {
-        if (c[i].slot->busy.load(std::memory_order_relaxed) == least) {
+        if (in_flight(c[i]) == least) {
             tied[m] = c[i];
             index[m++] = i;
         }

@@ -28,14 +28,14 @@ void copy_atomic(std::atomic<T>& to, const std::atomic<T>& from) noexcept
     to.store(from.load(std::memory_order_relaxed), std::memory_order_relaxed);
 }
 
-void carry_over(MemberSlot& to, const MemberSlot& from, AdminState config_admin) noexcept
+void carry_over(MemberSlot& to, const MemberSlot& from, const SlotKey& key) noexcept
 {
     // An operator's run-time change survives a reload, unless the
-    // configuration's own status for the member was edited meanwhile.
-    bool config_changed = from.config_admin.load() != static_cast<std::uint8_t>(config_admin);
-    to.admin.store(config_changed ? static_cast<std::uint8_t>(config_admin) : from.admin.load());
-    copy_atomic(to.health, from.health);
-    copy_atomic(to.error_until_ms, from.error_until_ms);
+    // configuration's own value for the member was edited meanwhile.
+    bool admin_changed = from.config_admin.load() != static_cast<std::uint8_t>(key.config_admin);
+    to.admin.store(admin_changed ? static_cast<std::uint8_t>(key.config_admin) : from.admin.load());
+    bool weight_changed = from.config_loadfactor.load() != key.config_loadfactor;
+    to.loadfactor.store(weight_changed ? key.config_loadfactor : from.loadfactor.load());
     copy_atomic(to.wrr_current, from.wrr_current);
     copy_atomic(to.requests, from.requests);
     copy_atomic(to.new_sessions, from.new_sessions);
@@ -49,30 +49,102 @@ void carry_over(MemberSlot& to, const MemberSlot& from, AdminState config_admin)
     // of children, which finish them on the old block.
 }
 
+void carry_over(NodeSlot& to, const NodeSlot& from) noexcept
+{
+    copy_atomic(to.health, from.health);
+    copy_atomic(to.error_until_ms, from.error_until_ms);
+    copy_atomic(to.failed_in_row, from.failed_in_row);
+    copy_atomic(to.passed_in_row, from.passed_in_row);
+    copy_atomic(to.probe_wall_ms, from.probe_wall_ms);
+    copy_atomic(to.probe_latency_us, from.probe_latency_us);
+    copy_atomic(to.probe_status, from.probe_status);
+    copy_atomic(to.probe_ok, from.probe_ok);
+    copy_atomic(to.probes, from.probes);
+    copy_atomic(to.probe_failures, from.probe_failures);
+    char detail[sizeof(NodeSlot::detail)];
+    probe_detail(from, detail);
+    set_probe_detail(to, detail);
+}
+
+void carry_over(SessionSketch& to, const SessionSketch& from) noexcept
+{
+    for (std::size_t m = 0; m < kSketchMinutes; ++m) {
+        copy_atomic(to.minutes[m].minute, from.minutes[m].minute);
+        for (std::size_t j = 0; j < kSketchRegisters; ++j) copy_atomic(to.minutes[m].reg[j], from.minutes[m].reg[j]);
+    }
+}
+
+// The node slot for `address` among the first `count` of t's, or null.
+NodeSlot* node_named(const Table& t, std::size_t count, std::string_view address) noexcept
+{
+    for (std::size_t n = 0; n < count; ++n) {
+        NodeSlot& ns = t.node(n);
+        if (same_name(ns.address, sizeof ns.address, address)) return &ns;
+    }
+    return nullptr;
+}
+
 }  // namespace
 
-std::size_t Table::bytes_for(std::size_t slots) noexcept { return kHeaderBytes + slots * sizeof(MemberSlot); }
+std::size_t Table::row_bytes(std::size_t slots) noexcept
+{
+    std::size_t n = sizeof(std::int64_t) + slots * sizeof(std::int32_t);
+    return (n + alignof(MemberSlot) - 1) / alignof(MemberSlot) * alignof(MemberSlot);
+}
 
-Table Table::format(void* mem, const std::vector<SlotKey>& keys, const Table* previous) noexcept
+std::size_t Table::bytes_for(std::size_t slots, std::size_t rows) noexcept
+{
+    return kHeaderBytes + slots * sizeof(MemberSlot) + rows * row_bytes(slots) + slots * sizeof(NodeSlot) +
+           slots * sizeof(SessionSketch);
+}
+
+Table Table::format(void* mem, const std::vector<SlotKey>& keys, const Table* previous, std::size_t rows) noexcept
 {
     Table t;
     if (reinterpret_cast<std::uintptr_t>(mem) % alignof(MemberSlot) != 0) return t;  // not formattable
     t.header_ = static_cast<Header*>(mem);
-    auto* base = static_cast<unsigned char*>(mem);
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        auto* s = new (base + kHeaderBytes + i * sizeof(MemberSlot)) MemberSlot{};
-        copy_name(s->balancer, sizeof s->balancer, keys[i].balancer);
-        copy_name(s->member, sizeof s->member, keys[i].member);
-        auto admin = static_cast<std::uint8_t>(keys[i].config_admin);
-        s->config_admin.store(admin);
-        s->admin.store(admin);
-        const MemberSlot* old = previous && previous->valid() ? previous->find(keys[i].balancer, keys[i].member) : nullptr;
-        if (old) carry_over(*s, *old, keys[i].config_admin);
-    }
     t.header_->magic = kMagic;
     t.header_->version = kVersion;
     t.header_->slots = static_cast<std::uint32_t>(keys.size());
-    t.header_->reserved = 0;
+    t.header_->rows = static_cast<std::uint32_t>(rows);
+    t.header_->nodes = 0;
+    const Table* prev = previous && previous->valid() ? previous : nullptr;
+    auto* base = static_cast<unsigned char*>(mem);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const SlotKey& k = keys[i];
+        // Its node: one per distinct address, in order of first mention.
+        std::size_t nodes = t.header_->nodes;
+        NodeSlot* node = node_named(t, nodes, k.member);
+        if (!node) {
+            node = new (t.node_base() + nodes * sizeof(NodeSlot)) NodeSlot{};
+            copy_name(node->address, sizeof node->address, k.member);
+            node->probe_latency_us.store(-1);
+            if (NodeSlot* old = prev ? prev->find_node(k.member) : nullptr) carry_over(*node, *old);
+            t.header_->nodes = static_cast<std::uint32_t>(nodes + 1);
+        }
+        auto* s = new (base + kHeaderBytes + i * sizeof(MemberSlot)) MemberSlot{};
+        copy_name(s->balancer, sizeof s->balancer, k.balancer);
+        copy_name(s->member, sizeof s->member, k.member);
+        s->node = static_cast<std::uint32_t>(node - &t.node(0));
+        auto admin = static_cast<std::uint8_t>(k.config_admin);
+        s->config_admin.store(admin);
+        s->admin.store(admin);
+        s->config_loadfactor.store(k.config_loadfactor);
+        s->loadfactor.store(k.config_loadfactor);
+        auto* sketch = new (&t.sketch(i)) SessionSketch{};
+        const MemberSlot* old = prev ? prev->find(k.balancer, k.member) : nullptr;
+        if (old) {
+            carry_over(*s, *old, k);
+            carry_over(*sketch, prev->sketch(static_cast<std::size_t>(old - &prev->slot(0))));
+        }
+    }
+    for (std::size_t r = 0; r < rows; ++r) {
+        unsigned char* row = t.row_base(r);
+        new (row) std::atomic<std::int64_t>(0);
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            new (row + sizeof(std::int64_t) + i * sizeof(std::int32_t)) std::atomic<std::int32_t>(0);
+        }
+    }
     return t;
 }
 
@@ -92,6 +164,41 @@ MemberSlot& Table::slot(std::size_t i) const noexcept
     return *reinterpret_cast<MemberSlot*>(base + kHeaderBytes + i * sizeof(MemberSlot));
 }
 
+std::size_t Table::rows() const noexcept { return header_ ? header_->rows : 0; }
+
+unsigned char* Table::row_base(std::size_t r) const noexcept
+{
+    return reinterpret_cast<unsigned char*>(header_) + kHeaderBytes + size() * sizeof(MemberSlot) +
+           r * row_bytes(size());
+}
+
+unsigned char* Table::node_base() const noexcept { return row_base(rows()); }
+
+std::size_t Table::nodes() const noexcept { return header_ ? header_->nodes : 0; }
+
+NodeSlot& Table::node(std::size_t n) const noexcept
+{
+    return *reinterpret_cast<NodeSlot*>(node_base() + n * sizeof(NodeSlot));
+}
+
+NodeSlot* Table::find_node(std::string_view address) const noexcept { return node_named(*this, nodes(), address); }
+
+SessionSketch& Table::sketch(std::size_t i) const noexcept
+{
+    unsigned char* sketches = node_base() + size() * sizeof(NodeSlot);
+    return *reinterpret_cast<SessionSketch*>(sketches + i * sizeof(SessionSketch));
+}
+
+std::atomic<std::int64_t>& Table::row_owner(std::size_t r) const noexcept
+{
+    return *reinterpret_cast<std::atomic<std::int64_t>*>(row_base(r));
+}
+
+std::atomic<std::int32_t>& Table::row_busy(std::size_t r, std::size_t i) const noexcept
+{
+    return *reinterpret_cast<std::atomic<std::int32_t>*>(row_base(r) + sizeof(std::int64_t) + i * sizeof(std::int32_t));
+}
+
 MemberSlot* Table::find(std::string_view balancer, std::string_view member) const noexcept
 {
     for (std::size_t i = 0; i < size(); ++i) {
@@ -101,9 +208,9 @@ MemberSlot* Table::find(std::string_view balancer, std::string_view member) cons
     return nullptr;
 }
 
-LocalTable::LocalTable(const std::vector<SlotKey>& keys)
-    : mem_(::operator new(Table::bytes_for(keys.size()), std::align_val_t{alignof(MemberSlot)})),
-      table_(Table::format(mem_, keys, nullptr))
+LocalTable::LocalTable(const std::vector<SlotKey>& keys, std::size_t rows)
+    : mem_(::operator new(Table::bytes_for(keys.size(), rows), std::align_val_t{alignof(MemberSlot)})),
+      table_(Table::format(mem_, keys, nullptr, rows))
 {
 }
 
@@ -115,6 +222,32 @@ bool set_admin(const Table& t, std::string_view balancer, std::string_view membe
     if (!slot) return false;
     slot->admin.store(static_cast<std::uint8_t>(s));
     return true;
+}
+
+void set_probe_detail(NodeSlot& n, std::string_view text) noexcept
+{
+    std::uint32_t seq = n.detail_seq.load(std::memory_order_relaxed);
+    n.detail_seq.store(seq + 1, std::memory_order_relaxed);  // odd: being written
+    std::atomic_thread_fence(std::memory_order_release);
+    std::size_t len = text.size() < sizeof n.detail - 1 ? text.size() : sizeof n.detail - 1;
+    for (std::size_t i = 0; i < len; ++i) __atomic_store_n(&n.detail[i], text[i], __ATOMIC_RELAXED);
+    __atomic_store_n(&n.detail[len], '\0', __ATOMIC_RELAXED);
+    n.detail_seq.store(seq + 2, std::memory_order_release);
+}
+
+void probe_detail(const NodeSlot& n, char (&out)[sizeof(NodeSlot::detail)]) noexcept
+{
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::uint32_t before = n.detail_seq.load(std::memory_order_acquire);
+        if (before & 1) continue;
+        for (std::size_t i = 0; i < sizeof out; ++i) out[i] = __atomic_load_n(&n.detail[i], __ATOMIC_RELAXED);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (n.detail_seq.load(std::memory_order_relaxed) == before) {
+            out[sizeof out - 1] = '\0';
+            return;
+        }
+    }
+    out[0] = '\0';  // a writer kept it busy: nothing rather than a torn text
 }
 
 }  // namespace ox::state

@@ -2,6 +2,12 @@
 // structs and lock-free atomics, placed in one shared-memory block by the
 // module (or in ordinary memory by unit tests). Nothing here points outside
 // the block, so a block means the same in every process that maps it.
+//
+// A block is a header and regions in a fixed order, each sized by a count
+// in the header: the member slots, the process rows (in-flight counts per
+// process, see state/in_flight.h), the node slots (health per backend
+// address, shared by every balancer that lists the address) and one session
+// sketch per member (state/session_sketch.h).
 #ifndef LIBOX_STATE_SHARED_STATE_H
 #define LIBOX_STATE_SHARED_STATE_H
 
@@ -13,23 +19,51 @@
 #include <vector>
 
 #include "balance/member_state.h"
+#include "state/session_sketch.h"
 
 namespace ox::state {
 
 static_assert(std::atomic<std::int64_t>::is_always_lock_free, "cross-process atomics must be lock-free");
 static_assert(std::atomic<std::uint8_t>::is_always_lock_free, "cross-process atomics must be lock-free");
+static_assert(std::atomic<std::int32_t>::is_always_lock_free, "cross-process atomics must be lock-free");
+
+// One backend node, named by its address (the member URL): health belongs
+// to the node, not to a balancer's entry for it. OX App Suite lists the same
+// node in several balancers; they share one probe stream, one health and
+// one error window. The probe fields are written by the prober only.
+struct alignas(64) NodeSlot {
+    char address[192];                         // identity: "ajp://host:port"
+
+    std::atomic<std::uint8_t> health;          // Health, from probes
+    std::atomic<std::int64_t> error_until_ms;  // passive failure: avoided until then (steady clock)
+
+    std::atomic<std::uint32_t> failed_in_row;  // probes, see health/probe_state.h
+    std::atomic<std::uint32_t> passed_in_row;
+    std::atomic<std::int64_t> probe_wall_ms;   // when the last probe ended (wall clock); 0: never
+    std::atomic<std::int64_t> probe_latency_us;
+    std::atomic<std::int32_t> probe_status;    // HTTP status of the last http probe, else 0
+    std::atomic<std::uint8_t> probe_ok;
+    std::atomic<std::uint64_t> probes;          // probes run
+    std::atomic<std::uint64_t> probe_failures;  // probes failed
+    // Why the last probe failed: text written by the prober under a
+    // sequence lock (odd while being written), read by the status page.
+    std::atomic<std::uint32_t> detail_seq;
+    char detail[64];
+};
 
 // One member of one balancer. Counters only grow; the rest is state.
 struct alignas(64) MemberSlot {
     char balancer[64];   // identity: balancer name and member URL, so that a
     char member[192];    // reload keeps each member's state whatever its position
 
+    std::uint32_t node;                       // its NodeSlot (set at format)
     std::atomic<std::uint8_t> admin;          // AdminState in force
     std::atomic<std::uint8_t> config_admin;   // what the configuration said
-    std::atomic<std::uint8_t> health;         // Health, from probes
-    std::atomic<std::int64_t> error_until_ms; // passive failure: avoided until then (steady clock)
+    std::atomic<std::int32_t> loadfactor;     // in force (1..100)
+    std::atomic<std::int32_t> config_loadfactor;  // what the configuration said
     std::atomic<std::int64_t> wrr_current;    // smooth weighted round robin
-    std::atomic<std::int64_t> busy;           // requests in flight
+    std::atomic<std::int64_t> busy;           // requests in flight: the sum of every live process's
+                                              // row (state/in_flight.h), kept here so selection reads one word
 
     std::atomic<std::uint64_t> requests;      // attempts sent to this member
     std::atomic<std::uint64_t> new_sessions;  // chosen for a request without a route
@@ -43,24 +77,34 @@ struct alignas(64) MemberSlot {
 
 struct SlotKey {
     std::string balancer;
-    std::string member;
+    std::string member;  // the member URL: also its node's address
     AdminState config_admin = AdminState::active;
+    int config_loadfactor = 1;
 };
 
 // A view of a formatted block. Cheap to copy.
 class Table {
 public:
     static constexpr std::uint32_t kMagic = 0x4f584231;  // "OXB1"
-    static constexpr std::uint32_t kVersion = 1;
+    // 2: node slots, load factors and session sketches. A block of another
+    // version is not carried over (a module upgrade starts from the
+    // configuration and OXStateFile).
+    static constexpr std::uint32_t kVersion = 2;
 
-    // Bytes a block for `slots` members needs.
-    static std::size_t bytes_for(std::size_t slots) noexcept;
+    // Bytes a block for `slots` members and `rows` processes needs (room for
+    // as many nodes as members: there are never more).
+    static std::size_t bytes_for(std::size_t slots, std::size_t rows = 0) noexcept;
 
-    // Formats `mem` (bytes_for(keys.size()) bytes, 64-byte aligned; else the
-    // result is not valid()) with one slot per key, in order. A member that `previous` also has (same
-    // balancer and URL) keeps its state and counters; its admin state stays
-    // what it was at run time unless the configuration's status changed.
-    static Table format(void* mem, const std::vector<SlotKey>& keys, const Table* previous) noexcept;
+    // Formats `mem` (bytes_for(keys.size(), rows) bytes, 64-byte aligned;
+    // else the result is not valid()) with one slot per key, in order, one
+    // node slot per distinct member URL, and `rows` free process rows. A
+    // member that `previous` also has (same balancer and URL) keeps its
+    // state, counters and sessions seen; its admin state and load factor
+    // stay what they were at run time unless the configuration's changed. A
+    // node keeps its health, error window and probe results. Rows are never
+    // carried over: they belong to the processes of the previous block.
+    static Table format(void* mem, const std::vector<SlotKey>& keys, const Table* previous,
+                        std::size_t rows = 0) noexcept;
 
     // A view of an already formatted block, or an empty Table if `mem` does
     // not hold one.
@@ -72,14 +116,38 @@ public:
     // The slot of a member, or null.
     MemberSlot* find(std::string_view balancer, std::string_view member) const noexcept;
 
+    // Nodes: the node slots, and the one member slot `i` belongs to.
+    std::size_t nodes() const noexcept;
+    NodeSlot& node(std::size_t n) const noexcept;
+    NodeSlot& node_of(std::size_t i) const noexcept { return node(slot(i).node); }
+    NodeSlot* find_node(std::string_view address) const noexcept;
+
+    // The sessions seen on member slot `i`.
+    SessionSketch& sketch(std::size_t i) const noexcept;
+
+    // Process rows: who owns row `r` (0: free; see state/in_flight.h), and
+    // what its owner has in flight on slot `i`.
+    std::size_t rows() const noexcept;
+    std::atomic<std::int64_t>& row_owner(std::size_t r) const noexcept;
+    std::atomic<std::int32_t>& row_busy(std::size_t r, std::size_t i) const noexcept;
+
 private:
     struct Header {
         std::uint32_t magic;
         std::uint32_t version;
         std::uint32_t slots;
-        std::uint32_t reserved;
+        std::uint32_t rows;
+        std::uint32_t nodes;
     };
     static constexpr std::size_t kHeaderBytes = 64;
+    // A row is its owner and one counter per slot, rounded up to a cache
+    // line: each process writes its own row, and must not share a line with
+    // another's.
+    static std::size_t row_bytes(std::size_t slots) noexcept;
+    unsigned char* row_base(std::size_t r) const noexcept;
+    // Where the node region starts; nodes() counts the used ones, the
+    // region has room for size().
+    unsigned char* node_base() const noexcept;
 
     Header* header_ = nullptr;
 };
@@ -88,7 +156,7 @@ private:
 // share state with other processes.
 class LocalTable {
 public:
-    explicit LocalTable(const std::vector<SlotKey>& keys);
+    explicit LocalTable(const std::vector<SlotKey>& keys, std::size_t rows = 0);
     ~LocalTable();
     LocalTable(const LocalTable&) = delete;
     LocalTable& operator=(const LocalTable&) = delete;
@@ -102,6 +170,11 @@ private:
 // Runtime admin change, for the status page and tools. Returns false if the
 // member is unknown.
 bool set_admin(const Table& t, std::string_view balancer, std::string_view member, AdminState s) noexcept;
+
+// The text of a node's last failed probe, written by the prober (a single
+// writer) and read by anyone: `out` gets a consistent copy, NUL-terminated.
+void set_probe_detail(NodeSlot& n, std::string_view text) noexcept;
+void probe_detail(const NodeSlot& n, char (&out)[sizeof(NodeSlot::detail)]) noexcept;
 
 }  // namespace ox::state
 

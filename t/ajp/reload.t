@@ -23,7 +23,7 @@ ok t_cmp(scalar @states, 1, 'RD entered its error window');
 
 # The new configuration: RD first, R1 second, and a new member R2.
 open my $fh, '>', $conf or die;
-printf $fh "<OXBalancer reload>\n    OXMember ajp://127.0.0.1:%s route=RD\n    OXMember ajp://127.0.0.1:%s route=R1\n"
+printf $fh "<OXBalancer reload>\n    OXHealthCheck off\n    OXMember ajp://127.0.0.4:%s route=RD\n    OXMember ajp://127.0.0.1:%s route=R1\n"
     . "    OXMember ajp://127.0.0.1:%s route=R2\n</OXBalancer>\n", $ENV{OXB_DEAD_PORT}, $ENV{OXB_AJP1_PORT}, $ENV{OXB_AJP2_PORT};
 close $fh;
 $mark = error_log_mark();

@@ -160,6 +160,22 @@ START_TEST(least_busy)
 }
 END_TEST
 
+// A total one short (a process killed between its two counting steps,
+// state/in_flight.h) reads as idle: that member shares new sessions evenly
+// instead of taking them all.
+START_TEST(least_busy_below_zero_reads_idle)
+{
+    Pool p({50, 50});
+    p.c[0].slot->busy = -1;
+    std::vector<long> counts(2);
+    for (int i = 0; i < 100; ++i) counts[ox::choose_least_busy(p.c.data(), 2)]++;
+    ck_assert_int_eq(counts[0], 50);
+    ck_assert_int_eq(counts[1], 50);
+    p.c[1].slot->busy = 1;
+    for (int i = 0; i < 10; ++i) ck_assert_uint_eq(ox::choose_least_busy(p.c.data(), 2), 0);
+}
+END_TEST
+
 // Rendezvous: removing one of N members moves only that member's sessions;
 // the others keep theirs. Shares are even for equal weights.
 START_TEST(successor_minimal_disruption)
@@ -287,6 +303,7 @@ int main()
     tcase_add_test(tc, weighted_is_smooth);
     tcase_add_test(tc, weighted_across_processes);
     tcase_add_test(tc, least_busy);
+    tcase_add_test(tc, least_busy_below_zero_reads_idle);
     tcase_add_test(tc, successor_minimal_disruption);
     tcase_add_test(tc, successor_weights);
     tcase_add_test(tc, successor_same_in_two_processes);

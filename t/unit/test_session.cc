@@ -186,7 +186,7 @@ struct Rig {
         rt = std::make_unique<ox::BalancerRuntime>(spec, ox::Millis(1000), 4);
     }
     void admin(std::size_t i, AdminState s) { rt->member(i).slot().admin = static_cast<std::uint8_t>(s); }
-    void down(std::size_t i) { rt->member(i).slot().health = static_cast<std::uint8_t>(ox::Health::down); }
+    void down(std::size_t i) { rt->member(i).node().health = static_cast<std::uint8_t>(ox::Health::down); }
     void error(std::size_t i) { rt->member(i).mark_failed(clock.now()); }
     SessionRef session(const char* id)
     {
@@ -296,7 +296,7 @@ START_TEST(table_hot_standby)
     ck_assert(f.reason == Reason::failover);
     // An active member in its error window is a last resort after a
     // standby that is up.
-    r.rt->member(1).slot().health = static_cast<std::uint8_t>(ox::Health::up);
+    r.rt->member(1).node().health = static_cast<std::uint8_t>(ox::Health::up);
     r.error(1);
     ck_assert_uint_eq(r.pick(none).member, 2);
     r.down(2);
@@ -361,25 +361,34 @@ END_TEST
 
 // A reload keeps each member's state by balancer and URL, whatever its new
 // position; added members start fresh, removed ones are gone. A runtime
-// admin change survives, unless the configuration's status changed.
+// admin change or load factor survives, unless the configuration's own value
+// changed. Node state (health, error window, probes) is kept by address.
 START_TEST(table_reload)
 {
-    std::vector<st::SlotKey> first = {{"b", "ajp://a:1", AdminState::active},
-                                      {"b", "ajp://b:1", AdminState::active},
-                                      {"c", "ajp://a:1", AdminState::draining}};
+    std::vector<st::SlotKey> first = {{"b", "ajp://a:1", AdminState::active, 10},
+                                      {"b", "ajp://b:1", AdminState::active, 10},
+                                      {"c", "ajp://a:1", AdminState::draining, 20}};
     st::LocalTable old(first);
     const st::Table& t = old.table();
+    ck_assert_uint_eq(t.nodes(), 2);
+    ck_assert_uint_eq(t.slot(0).node, t.slot(2).node);  // one node in two balancers
     t.slot(0).requests = 10;
     t.slot(1).requests = 20;
-    t.slot(1).error_until_ms = 12345;
+    t.node_of(0).error_until_ms = 12345;
+    t.node_of(0).health = static_cast<std::uint8_t>(ox::Health::down);
+    t.node_of(0).probes = 7;
+    st::set_probe_detail(t.node_of(0), "connection refused");
+    st::note_session(t.sketch(2), "1.OX1", 1000);
     t.slot(2).requests = 30;
+    t.slot(0).loadfactor = 55;  // operator: b's a:1
+    t.slot(2).loadfactor = 66;  // operator: c's a:1, whose configured value changes below
     ck_assert(st::set_admin(t, "b", "ajp://a:1", AdminState::disabled));
     ck_assert(st::set_admin(t, "c", "ajp://a:1", AdminState::disabled));
     ck_assert(!st::set_admin(t, "b", "ajp://nope:1", AdminState::disabled));
 
-    std::vector<st::SlotKey> second = {{"c", "ajp://a:1", AdminState::active},   // config status edited
-                                       {"b", "ajp://new:1", AdminState::active},  // added
-                                       {"b", "ajp://a:1", AdminState::active}};   // moved; ajp://b:1 removed
+    std::vector<st::SlotKey> second = {{"c", "ajp://a:1", AdminState::active, 30},   // config status and weight edited
+                                       {"b", "ajp://new:1", AdminState::active, 10},  // added
+                                       {"b", "ajp://a:1", AdminState::active, 10}};   // moved; ajp://b:1 removed
     std::size_t bytes = st::Table::bytes_for(second.size());
     void* mem = ::operator new(bytes, std::align_val_t{64});
     st::Table n = st::Table::format(mem, second, &t);
@@ -389,11 +398,62 @@ START_TEST(table_reload)
     ck_assert_uint_eq(n.slot(1).requests.load(), 0);
     ck_assert_uint_eq(n.slot(2).requests.load(), 10);
     ck_assert_int_eq(n.slot(2).admin.load(), static_cast<int>(AdminState::disabled));  // runtime change kept
+    ck_assert_int_eq(n.slot(2).loadfactor.load(), 55);  // runtime weight kept
+    ck_assert_int_eq(n.slot(0).loadfactor.load(), 30);  // the config's new weight won
+    ck_assert_int_eq(n.slot(1).loadfactor.load(), 10);
     ck_assert(n.find("b", "ajp://b:1") == nullptr);
+    ck_assert(n.find_node("ajp://b:1") == nullptr);
+    ck_assert_uint_eq(n.nodes(), 2);
+    ck_assert_uint_eq(n.slot(0).node, n.slot(2).node);
+    const st::NodeSlot& a = n.node_of(0);
+    ck_assert_int_eq(a.error_until_ms.load(), 12345);
+    ck_assert_int_eq(a.health.load(), static_cast<int>(ox::Health::down));
+    ck_assert_uint_eq(a.probes.load(), 7);
+    char detail[sizeof(st::NodeSlot::detail)];
+    st::probe_detail(a, detail);
+    ck_assert_str_eq(detail, "connection refused");
+    ck_assert_int_eq(n.node_of(1).error_until_ms.load(), 0);  // the new node starts fresh
+    ck_assert_uint_eq(st::estimate_sessions(n.sketch(0), 1000, 1), 1);  // c's sessions seen, carried
+    ck_assert_uint_eq(st::estimate_sessions(n.sketch(2), 1000, 1), 0);
     ck_assert(st::Table::attach(mem).valid());
     int junk[32] = {};
     ck_assert(!st::Table::attach(junk).valid());
     ::operator delete(mem, std::align_val_t{64});
+}
+END_TEST
+
+// Health belongs to the node: one node listed by two balancers (App Suite's
+// oxcluster and oxcluster_sync) has one error window and one health, seen
+// by both; another node in the same balancers is not affected.
+START_TEST(node_shared_by_balancers)
+{
+    ox::BalancerSpec groupware, sync;
+    groupware.name = "oxcluster";
+    sync.name = "oxcluster_sync";
+    for (ox::BalancerSpec* b : {&groupware, &sync}) {
+        for (const char* url : {"ajp://10.0.0.1:8009", "ajp://10.0.0.2:8009"}) {
+            ox::MemberSpec m;
+            ox::parse_member(url, {}, m);
+            m.route = url[13] == '1' ? "OX1" : "OX2";
+            b->members.push_back(m);
+        }
+    }
+    std::vector<st::SlotKey> keys;
+    for (const ox::BalancerSpec* b : {&groupware, &sync}) {
+        for (const auto& m : b->members) keys.push_back({b->name, m.url, m.status, m.loadfactor});
+    }
+    st::LocalTable table(keys);
+    ck_assert_uint_eq(table.table().nodes(), 2);
+    ox::BalancerRuntime a(groupware, table.table(), 0, ox::Millis(1000), 4);
+    ox::BalancerRuntime b(sync, table.table(), 2, ox::Millis(1000), 4);
+    ox::ManualTimeSource clock;
+    ck_assert(a.member(0).mark_failed(clock.now()));
+    ck_assert(b.member(0).in_error(clock.now()));
+    ck_assert(!b.member(0).mark_failed(clock.now()));  // the same window: logged once
+    ck_assert(!b.member(1).in_error(clock.now()));
+    a.member(1).node().health = static_cast<std::uint8_t>(ox::Health::down);
+    ck_assert(!b.member(1).probed_up());
+    ck_assert(b.member(1).down(clock.now()));
 }
 END_TEST
 
@@ -409,11 +469,12 @@ START_TEST(error_window_shared_across_processes)
     ox::MemberSpec spec;
     spec.retry = ox::Millis(60000);
     ox::SteadyTimeSource clock;
-    ox::MemberRuntime here(spec, t.slot(0), ox::Millis(1000), 1);
+    ox::MemberRuntime here(spec, t.slot(0), t.node_of(0), ox::Millis(1000), 1);
     ck_assert(!here.in_error(clock.now()));
     pid_t kid = fork();
     if (kid == 0) {
-        ox::MemberRuntime there(spec, st::Table::attach(mem).slot(0), ox::Millis(1000), 1);
+        st::Table other = st::Table::attach(mem);
+        ox::MemberRuntime there(spec, other.slot(0), other.node_of(0), ox::Millis(1000), 1);
         _exit(there.mark_failed(clock.now()) ? 0 : 1);
     }
     int status = 0;
@@ -437,6 +498,7 @@ int main()
     tcase_add_test(tc, table_error_window);
     tcase_add_test(tc, table_new_sessions);
     tcase_add_test(tc, table_hot_standby);
+    tcase_add_test(tc, node_shared_by_balancers);
     tcase_add_test(tc, table_successor_candidates);
     tcase_add_test(tc, table_tried);
     tcase_add_test(tc, table_no_failover);

@@ -14,8 +14,8 @@ use IO::Socket::INET ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(base_url pattern_sha256 pattern_bytes parse_dump curl error_log_mark
-                    error_log_since wait_for_log server_pid child_pids have_tomcat sanitized
-                    pattern_program raw_request raw_connect raw_read whole_response two_requests
+                    error_log_since wait_for_log server_pid child_pids child_holding have_tomcat
+                    sanitized pattern_program raw_request raw_connect raw_read whole_response two_requests
                     arrives_before_backend_goes_on);
 
 sub have_tomcat { return !$ENV{OXB_NO_TOMCAT} }
@@ -278,6 +278,33 @@ sub child_pids {
         push @kids, $p if $1 == $parent;
     }
     return sort { $a <=> $b } @kids;
+}
+
+# The httpd child that holds the connection from the test's local TCP port
+# $client_port (its accepted socket), or undef.
+sub child_holding {
+    my ($client_port) = @_;
+    my $server_port = Apache::Test::config()->{vars}{port};
+    my %inodes;
+    for my $table ('/proc/net/tcp', '/proc/net/tcp6') {
+        open my $fh, '<', $table or next;
+        while (my $line = <$fh>) {
+            my @f = split ' ', $line;
+            next unless @f > 9 && $f[1] =~ /:([0-9A-F]{4})$/;
+            my $local = hex $1;
+            next unless $f[2] =~ /:([0-9A-F]{4})$/;
+            my $remote = hex $1;
+            $inodes{ $f[9] } = 1 if $local == $server_port && $remote == $client_port;
+        }
+    }
+    for my $pid (child_pids()) {
+        opendir my $d, "/proc/$pid/fd" or next;
+        for my $fd (readdir $d) {
+            my $target = readlink "/proc/$pid/fd/$fd" // next;
+            return $pid if $target =~ /^socket:\[(\d+)\]$/ && $inodes{$1};
+        }
+    }
+    return undef;
 }
 
 1;

@@ -1,0 +1,204 @@
+#include "mod_oxbalance_prober.h"
+
+#include <mod_watchdog.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "health/probe.h"
+#include "health/probe_state.h"
+#include "health/prober.h"
+#include "mod_oxbalance_config.h"
+#include "mod_oxbalance_log.h"
+#include "mod_oxbalance_pool.h"
+#include "state/shared_state.h"
+
+namespace oxb {
+
+namespace {
+
+constexpr const char* kWatchdogName = "oxbalance-prober";
+
+std::int64_t wall_ms() noexcept
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// One probed node: its slot, and how its first member says to probe it.
+struct ProbedNode {
+    ox::state::NodeSlot* slot;
+    const ox::MemberSpec* member;
+};
+
+// Everything the watchdog callback needs; lives as long as the
+// configuration (pconf), the prober as long as the child that runs it.
+struct ProberContext {
+    server_rec* s = nullptr;
+    std::vector<ProbedNode> nodes;
+    std::unique_ptr<ox::health::Prober> prober;
+};
+
+// Records one probe in the node's slot (the prober is its only writer) and
+// logs a change of health once.
+void record(const ProberContext& ctx, const ProbedNode& pn, const ox::health::ProbeResult& r) noexcept
+{
+    ox::state::NodeSlot& n = *pn.slot;
+    const ox::health::HealthCheckSpec& spec = pn.member->health;
+    ox::health::ProbeCounters c;
+    c.health = static_cast<ox::Health>(n.health.load(std::memory_order_relaxed));
+    c.failed_in_row = n.failed_in_row.load(std::memory_order_relaxed);
+    c.passed_in_row = n.passed_in_row.load(std::memory_order_relaxed);
+    bool changed = ox::health::record_probe(c, r.ok, spec.fails, spec.passes);
+    n.failed_in_row.store(c.failed_in_row, std::memory_order_relaxed);
+    n.passed_in_row.store(c.passed_in_row, std::memory_order_relaxed);
+    n.probe_latency_us.store(r.latency.count(), std::memory_order_relaxed);
+    n.probe_status.store(r.status, std::memory_order_relaxed);
+    n.probe_ok.store(r.ok ? 1 : 0, std::memory_order_relaxed);
+    n.probes.fetch_add(1, std::memory_order_relaxed);
+    if (!r.ok) n.probe_failures.fetch_add(1, std::memory_order_relaxed);
+    char errbuf[96] = "";
+    if (!r.ok && r.sys_errno) apr_strerror(r.sys_errno, errbuf, sizeof errbuf);
+    char detail[sizeof(ox::state::NodeSlot::detail)];
+    if (r.ok) {
+        detail[0] = '\0';
+    } else if (r.status) {
+        apr_snprintf(detail, sizeof detail, "%s %d", r.detail, r.status);
+    } else {
+        apr_snprintf(detail, sizeof detail, "%s%s%s%s", r.detail, *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "");
+    }
+    ox::state::set_probe_detail(n, detail);
+    n.probe_wall_ms.store(wall_ms(), std::memory_order_release);
+    if (!changed) return;
+    n.health.store(static_cast<std::uint8_t>(c.health), std::memory_order_release);
+    if (c.health == ox::Health::down) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ctx.s,
+                     OXBLOGNO(00043) "node %s is down: %u %s probes failed in a row, the last: %s; its sessions go "
+                     "to their successors",
+                     n.address, c.failed_in_row, ox::health::to_string(spec.method), detail);
+    } else {
+        // Recovery is the probes' to decide: a passive error window still
+        // open would keep the node out for no reason now.
+        n.error_until_ms.store(0, std::memory_order_relaxed);
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, ctx.s,
+                     OXBLOGNO(00044) "node %s is up again: %u %s probes passed in a row", n.address, c.passed_in_row,
+                     ox::health::to_string(spec.method));
+    }
+}
+
+// Starts one probe thread per node; the first probe of each keeps the
+// schedule the node had (across a restart or a takeover by another child).
+void start(ProberContext& ctx)
+{
+    std::vector<ox::health::Prober::Node> nodes;
+    nodes.reserve(ctx.nodes.size());
+    std::int64_t now = wall_ms();
+    for (const ProbedNode& pn : ctx.nodes) {
+        ox::health::Prober::Node node;
+        const ox::health::HealthCheckSpec& spec = pn.member->health;
+        ox::health::ProbeTarget target;
+        target.endpoint = pn.member->endpoint;
+        target.packet_size = pn.member->packet_size;
+        node.probe = [&spec, target] { return ox::health::run_probe(spec, target); };
+        node.interval = spec.interval;
+        std::int64_t last = pn.slot->probe_wall_ms.load(std::memory_order_relaxed);
+        std::int64_t due = last + spec.interval.count() - now;
+        if (last > 0 && due > 0 && due <= spec.interval.count()) node.first_delay = ox::Millis(due);
+        nodes.push_back(std::move(node));
+    }
+    ctx.prober = std::make_unique<ox::health::Prober>(
+        std::move(nodes), [&ctx](std::size_t i, const ox::health::ProbeResult& r) { record(ctx, ctx.nodes[i], r); });
+    ctx.prober->start();
+}
+
+apr_status_t prober_callback(int state, void* data, apr_pool_t*)
+{
+    auto* ctx = static_cast<ProberContext*>(data);
+    try {
+        switch (state) {
+        case AP_WATCHDOG_STATE_STARTING:
+            start(*ctx);
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
+                         OXBLOGNO(00046) "this process (%" APR_PID_T_FMT ") probes %" APR_SIZE_T_FMT " nodes",
+                         getpid(), ctx->nodes.size());
+            break;
+        case AP_WATCHDOG_STATE_STOPPING:
+            if (ctx->prober) ctx->prober->stop();
+            ctx->prober.reset();
+            break;
+        default: break;
+        }
+    } catch (const std::exception& e) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s, OXBLOGNO(00045) "cannot run the prober: %s", e.what());
+        if (ctx->prober) ctx->prober->stop();
+        return APR_EGENERAL;  // the watchdog stops calling us
+    }
+    return APR_SUCCESS;
+}
+
+// The nodes to probe: each node once, probed as the first of its members
+// (in configuration order) that asks for probes says. A node is probed when
+// any balancer asks for it, and its health counts in every balancer.
+std::vector<ProbedNode> probed_nodes(const ModuleConfig& mc)
+{
+    std::vector<ProbedNode> out;
+    std::vector<bool> seen(mc.table.nodes(), false);
+    for (const auto& b : mc.balancers) {
+        for (std::size_t i = 0; i < b->spec.members.size(); ++i) {
+            const ox::MemberSpec& m = b->spec.members[i];
+            std::uint32_t node = mc.table.slot(b->first_slot + i).node;
+            if (seen[node] || m.health.method == ox::health::ProbeMethod::none) continue;
+            seen[node] = true;
+            out.push_back({&mc.table.node(node), &m});
+        }
+    }
+    return out;
+}
+
+int register_prober(apr_pool_t* pconf, server_rec* s)
+{
+    ModuleConfig* mc = server_config(s)->module;
+    if (!mc->table.valid()) return OK;
+    std::vector<ProbedNode> nodes = probed_nodes(*mc);
+    if (nodes.empty()) return OK;
+    auto* get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    auto* register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!get_instance || !register_callback) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     OXBLOGNO(00047) "health probes need mod_watchdog: load it, or set OXHealthCheck off");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_watchdog_t* wd = nullptr;
+    apr_status_t rv = get_instance(&wd, kWatchdogName, 0, 1, pconf);
+    ProberContext* ctx = rv == APR_SUCCESS ? pool_new<ProberContext>(pconf) : nullptr;
+    if (ctx) {
+        ctx->s = s;
+        ctx->nodes = std::move(nodes);
+        // Our threads keep the schedule; the callback only starts and
+        // stops them, so it need not run often.
+        rv = register_callback(wd, apr_time_from_sec(1), ctx, prober_callback);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, OXBLOGNO(00047) "cannot register the prober with mod_watchdog");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+}  // namespace
+
+int prober_post_config(apr_pool_t* pconf, server_rec* s)
+{
+    try {
+        return register_prober(pconf, s);
+    } catch (const std::exception& e) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, OXBLOGNO(00047) "cannot set up the prober: %s", e.what());
+    } catch (...) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, OXBLOGNO(00047) "cannot set up the prober");
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+}  // namespace oxb

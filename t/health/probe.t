@@ -1,0 +1,146 @@
+# Active health probes against our AJP test servers (balancers probed and
+# probedsync: CPing every second, 500 ms timeout, 2 fails, 2 passes). One
+# prober per server, whatever the number of httpd children and across a
+# graceful restart; a node in two balancers has one probe stream and one
+# health; a frozen or killed node is down within interval x fails +
+# timeout, new and sticky traffic avoids it and no request fails; it is up
+# again after `passes` good probes, without a user request.
+use strict;
+use warnings;
+use Apache::Test qw(plan ok);
+use Apache::TestUtil qw(t_cmp);
+use Apache::TestRequest qw(GET);
+use Time::HiRes qw(time sleep);
+use OXB::Test qw(error_log_mark wait_for_log server_pid);
+
+plan tests => 20;
+
+my $run = $ENV{OXB_RUN_DIR};
+my $port = $ENV{OXB_PROBED_PORT};
+my $node = "ajp://127.0.0.1:$port";
+my $interval = 1;
+my $timeout = 0.5;
+my ($fails, $passes) = (2, 2);
+# Scheduling on a loaded 2-core machine (and the sanitizer build) adds
+# delay; the bound is the configuration's, plus this.
+my $slack = 2;
+
+sub pid_of {
+    open my $fh, '<', "$run/PROBED.pid" or die "no PROBED.pid";
+    my $pid = <$fh>;
+    chomp $pid;
+    return $pid;
+}
+
+# The PROBED server's counters, asked through its own session route.
+sub stats {
+    my $r = GET '/probed/stats', Cookie => 'JSESSIONID=1.PR1';
+    my %s = $r->content =~ /(\w+)=(\d+)/g;
+    $s{backend} = $r->header('X-Backend') // 'none';
+    return \%s;
+}
+
+sub backends {
+    my ($path, @headers) = @_;
+    my (%seen, $failed);
+    for (1 .. 20) {
+        my $r = GET $path, @headers;
+        $failed++ if $r->code != 200;
+        $seen{ $r->header('X-Backend') // 'none' }++;
+    }
+    return (\%seen, $failed // 0);
+}
+
+sleep 2;    # the prober has started and probed once
+
+# One probe stream for the node, though two balancers list it and two httpd
+# children run: about one CPing per interval.
+{
+    my $before = stats();
+    ok t_cmp($before->{backend}, 'PROBED', 'the sticky request reached PROBED');
+    sleep 5;
+    my $probes = stats()->{cpings} - $before->{cpings};
+    ok $probes >= 4 && $probes <= 6 or print "# $probes CPings in 5 s\n";
+}
+
+# Both nodes up: new sessions go to both.
+{
+    my ($seen, $failed) = backends('/probed/echo');
+    ok $seen->{PROBED} && $seen->{PROBED2} or print "# ", join(' ', %$seen), "\n";
+}
+
+# Frozen (SIGSTOP): down within interval x fails + timeout.
+my $requests_before = stats()->{requests};
+{
+    my $mark = error_log_mark();
+    my $t0 = time;
+    kill 'STOP', pid_of();
+    my @lines = wait_for_log($mark, qr/OXB00043: node \Q$node\E is down/);
+    my $took = time - $t0;
+    ok scalar(grep { /OXB00043: node \Q$node\E is down: 2 cping probes failed in a row, the last: no CPONG/ } @lines)
+        or print "# $_" for @lines;
+    ok $took <= $interval * $fails + $timeout + $slack or print "# down after ${took}s\n";
+}
+
+# While it is down: new sessions and its own sessions go elsewhere, and no
+# request fails; the other balancer that lists the node sees it down too.
+{
+    my ($seen, $failed) = backends('/probed/echo');
+    ok t_cmp($failed, 0, 'no new-session request failed');
+    ok t_cmp(join(',', keys %$seen), 'PROBED2', 'new sessions avoid the frozen node');
+    ($seen, $failed) = backends('/probed/echo', Cookie => 'JSESSIONID=7.PR1');
+    ok t_cmp($failed, 0, 'no request of its sessions failed');
+    ok t_cmp(join(',', keys %$seen), 'PROBED2', 'its sessions went to the successor');
+    ok t_cmp(GET('/probedsync/echo', Cookie => 'JSESSIONID=7.PR1')->code, 503,
+             'the other balancer, PROBED its only member, sees it down');
+}
+
+# Thawed: up after `passes` good probes, without a user request.
+{
+    my $mark = error_log_mark();
+    my $t0 = time;
+    kill 'CONT', pid_of();
+    my @lines = wait_for_log($mark, qr/OXB00044: node \Q$node\E is up again/);
+    my $took = time - $t0;
+    ok scalar(grep { /OXB00044: node \Q$node\E is up again: 2 cping probes passed in a row/ } @lines)
+        or print "# $_" for @lines;
+    ok $took <= $interval * $passes + $timeout + $slack or print "# up after ${took}s\n";
+    my $after = stats();
+    ok t_cmp($after->{requests} - $requests_before, 1, 'no user request was sent to it while it was down');
+    my ($seen) = backends('/probed/echo');
+    ok $seen->{PROBED} && $seen->{PROBED2} or print "# ", join(' ', %$seen), "\n";
+}
+
+# Killed: the same, with a refused connection; started again: up.
+my $restarted;
+END { kill 'TERM', $restarted if $restarted }
+{
+    my $mark = error_log_mark();
+    kill 'KILL', pid_of();
+    my @lines = wait_for_log($mark, qr/OXB00043: node \Q$node\E is down/);
+    ok scalar(grep { /OXB00043: node \Q$node\E is down: .*connection refused/ } @lines)
+        or print "# $_" for @lines;
+    my ($seen, $failed) = backends('/probed/echo', Cookie => 'JSESSIONID=7.PR1');
+    ok t_cmp($failed, 0, 'no request failed after the kill was detected');
+    ok t_cmp(join(',', keys %$seen), 'PROBED2', 'all went to the live node');
+
+    $mark = error_log_mark();
+    $restarted = fork // die "fork: $!";
+    if (!$restarted) {
+        open STDOUT, '>>', "$run/PROBED.log";
+        open STDERR, '>&', \*STDOUT;
+        exec $ENV{OXB_AJP_SERVER}, '--host', '127.0.0.1', '--port', $port, '--name', 'PROBED' or exit 127;
+    }
+    @lines = wait_for_log($mark, qr/OXB00044: node \Q$node\E is up again/);
+    ok scalar(grep { /OXB00044: node \Q$node\E is up again/ } @lines);
+    ok t_cmp(stats()->{backend}, 'PROBED', 'its sessions are served by it again');
+}
+
+# A graceful restart: still one probe stream.
+{
+    my $before = stats()->{cpings};
+    kill 'USR1', server_pid();
+    sleep 5;
+    my $probes = stats()->{cpings} - $before;
+    ok $probes >= 3 && $probes <= 6 or print "# $probes CPings in 5 s across a graceful restart\n";
+}
