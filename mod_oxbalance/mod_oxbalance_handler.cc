@@ -150,12 +150,19 @@ int finish_request(request_rec* r, const ox::proxy::PassRule& rule, const ox::Fo
                       OXBLOGNO(00012) "cannot read the client's request body; answering %d", status);
         return o.head_sent ? OK : status;
     }
-    case Failure::request_too_large:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      OXBLOGNO(00013) "request head does not fit into one AJP packet of member %s; "
-                      "raise packetsize= (and the backend's packetSize)",
-                      res.member ? res.member->display_name().c_str() : "-");
+    case Failure::request_too_large: {
+        // The client's doing, and any client can send such heads: info, and
+        // rate-limited.
+        ChildRuntime* rt = server_config(r->server)->module->runtime;
+        long quiet = rt->too_large_log_due(ox::Clock::now());
+        if (quiet >= 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          OXBLOGNO(00013) "request head does not fit into one AJP packet of member %s; answering 431 "
+                          "(%ld more like this before); raise packetsize= (and the backend's packetSize)",
+                          res.member ? res.member->display_name().c_str() : "-", quiet);
+        }
         return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+    }
     default:
         // Logged by the observer. Once the sink was given the head, it has
         // answered the client itself (with the response, or a 502).
@@ -173,10 +180,7 @@ int forward(request_rec* r, const RequestState& st)
     BrigadeBodySource body(r);
     ox::proxy::Request req;
     if (int rc = build_request(r, st, body, req); rc != OK) return rc;
-    char* scratch = nullptr;
-    if (req.body == ox::proxy::BodyKind::length) {
-        scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size()));
-    }
+    char* scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size(req)));
     static const ox::SteadyTimeSource clock;
     BrigadeResponseSink sink(r);
     LoggingObserver observer(r, balancer.spec(), sink);

@@ -78,6 +78,22 @@ std::int64_t wall_ms() noexcept
     return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The member's forward request, encoded before a connection is taken: a
+// head too large for its packets must cost no connection (a pooled one
+// would be reset).
+bool encode_head(const proxy::Request& req, const MemberSpec& m, std::uint8_t* buf, ajp::ExchangeParams& params,
+                 proxy::Outcome& out) noexcept
+{
+    std::size_t len = ajp::encode_forward_request(req, {m.route, m.secret}, buf, m.packet_size);
+    if (len == 0) {
+        out.failure = Failure::request_too_large;
+        out.detail = "request head does not fit into one AJP packet";
+        return false;
+    }
+    params.head = std::string_view(reinterpret_cast<const char*>(buf), len);
+    return true;
+}
+
 // Counts requests in flight on a member for as long as it lives.
 class BusyGuard {
 public:
@@ -133,9 +149,14 @@ void BalancerRuntime::build(const state::Table& table, std::size_t first_slot, M
     }
 }
 
-std::size_t BalancerRuntime::scratch_size() const noexcept
+std::size_t BalancerRuntime::first_chunk_room(const proxy::Request& req) const noexcept
 {
-    return ajp::max_body_chunk(spec_.min_packet_size());
+    return req.body == proxy::BodyKind::length ? ajp::max_body_chunk(spec_.min_packet_size()) : 0;
+}
+
+std::size_t BalancerRuntime::scratch_size(const proxy::Request& req) const noexcept
+{
+    return first_chunk_room(req) + spec_.max_packet_size();
 }
 
 SessionRef BalancerRuntime::session_of(const proxy::Request& req) const noexcept
@@ -240,7 +261,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
     res.session = session_of(req);
     ajp::ExchangeParams params;
     if (req.body == proxy::BodyKind::length) {
-        long first = ajp::read_first_chunk(req, body, scratch, scratch_size());
+        long first = ajp::read_first_chunk(req, body, scratch, first_chunk_room(req));
         if (first < 0) {
             res.outcome.failure = Failure::client_body_error;
             res.outcome.detail = "reading the client's request body";
@@ -248,6 +269,8 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         }
         params.first_chunk = std::string_view(scratch, static_cast<std::size_t>(first));
     }
+
+    auto* head = reinterpret_cast<std::uint8_t*>(scratch + first_chunk_room(req));
 
     std::uint64_t tried = 0;
     Choice choice = pick(res.session, tried, clock.now());
@@ -263,6 +286,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         res.member = &m.spec();
         res.reason = choice.reason;
         ++res.attempts;
+        if (!encode_head(req, m.spec(), head, params, res.outcome)) return res;
         count_choice(choice);
         bool known_failing = m.in_error(clock.now());
         observer.attempt_started(m.spec(), choice.reason, res.session);
@@ -274,7 +298,6 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
             m.slot().requests.fetch_add(1, std::memory_order_relaxed);
             std::unique_ptr<ajp::Connection> conn = m.get(clock.now(), reused, o);
             if (conn) {
-                params.forward = {m.spec().route, m.spec().secret};
                 params.timeout = m.timeout();
                 params.send_ahead = m.spec().send_ahead;
                 o = ajp::exchange(*conn, req, params, body, sink);

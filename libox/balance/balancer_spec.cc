@@ -11,6 +11,13 @@ std::size_t BalancerSpec::min_packet_size() const noexcept
     return m;
 }
 
+std::size_t BalancerSpec::max_packet_size() const noexcept
+{
+    std::size_t m = 0;
+    for (const auto& mem : members) m = std::max(m, mem.packet_size);
+    return m;
+}
+
 std::string BalancerSpec::add_member(MemberSpec m)
 {
     for (const auto& other : members) {

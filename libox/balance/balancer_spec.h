@@ -23,6 +23,8 @@ struct BalancerSpec {
 
     // The largest first body chunk every member can take in one packet.
     std::size_t min_packet_size() const noexcept;
+    // The largest packet of any member (room for any member's forward request).
+    std::size_t max_packet_size() const noexcept;
     // Adds a member; returns what is wrong (duplicate URL or route) or "".
     std::string add_member(MemberSpec m);
     // Gives every member the balancer's health check with its own hc*

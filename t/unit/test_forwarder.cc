@@ -48,10 +48,10 @@ public:
     {
         spec.name = "test";
         rt = std::make_unique<ox::BalancerRuntime>(spec, Millis(5000), 4);
-        scratch.resize(rt->scratch_size());
     }
     ox::ForwardResult forward(const Request& req, ox::proxy::BodySource& body, RecordingSink& sink)
     {
+        std::vector<char> scratch(rt->scratch_size(req));
         return rt->forward(req, body, sink, scratch.data(), obs, clock);
     }
     // Drops the runtime and with it every pooled connection.
@@ -61,7 +61,6 @@ public:
     std::unique_ptr<ox::BalancerRuntime> rt;
     ox::ManualTimeSource clock;
     unit::RecordingObserver obs;
-    std::vector<char> scratch;
 };
 
 using unit::get_request;
@@ -191,6 +190,33 @@ START_TEST(refused_member_skipped)
     CK_ASSERT_STRING_EQ(bal.obs.failed_members[0], down.url());
     ck_assert(bal.rt->member(0).in_error(bal.clock.now()));
     ck_assert(!bal.rt->member(1).in_error(bal.clock.now()));
+}
+END_TEST
+
+// The forward request is encoded for each attempt's member: the member the
+// request was retried on gets its own route, not the first one's.
+START_TEST(head_encoded_per_member)
+{
+    ReservedPort down;
+    RequestLog lb;
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(down.url(), "route=D1");
+    bal.add(b.url(), "route=B1");
+    bal.start();
+
+    ox::ForwardResult res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_int_eq(res.attempts, 2);
+    bal.stop();
+    b.stop();
+    auto reqs = lb.all();
+    ck_assert_uint_eq(reqs.size(), 1);
+    std::string route;
+    for (const auto& [code, value] : reqs[0].fwd.attributes) {
+        if (code == 0x06) route = value;
+    }
+    ck_assert_str_eq(route.c_str(), "B1");
 }
 END_TEST
 
@@ -815,6 +841,51 @@ START_TEST(request_too_large_not_retried)
 }
 END_TEST
 
+// A request head too large for the member's packets is found before a
+// connection is taken: none is opened for it, and a pooled one is neither
+// used nor lost (resetting it would cost the next request a connect).
+START_TEST(request_too_large_takes_no_connection)
+{
+    RequestLog log;
+    FakeAjpServer a(serve_all(log, "A"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.start();
+
+    std::string big(9000, 'x');
+    Header h[] = {{"X-Big", big}};
+    Request req = get_request();
+    req.headers = h;
+    req.header_count = 1;
+    StringBody none;
+    RecordingSink sink;
+
+    // No connection yet: none is opened.
+    ox::ForwardResult res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::request_too_large);
+    ck_assert_int_eq(a.accepted(), 0);
+
+    // A pooled connection stays pooled, and carries the next request.
+    ck_assert(get(bal).outcome.ok());
+    ck_assert_uint_eq(bal.rt->member(0).idle_connections(), 1);
+    res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::request_too_large);
+    ck_assert(!res.reused);
+    ck_assert_uint_eq(bal.rt->member(0).idle_connections(), 1);
+    res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert(res.reused);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_str_eq(sink.events.c_str(), "");
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 1);
+    auto reqs = log.all();
+    ck_assert_uint_eq(reqs.size(), 2);
+    ck_assert_int_eq(reqs[1].conn_no, 0);
+}
+END_TEST
+
 // ============================================================================
 // Pooled connections that died
 // ============================================================================
@@ -981,6 +1052,7 @@ int main()
     tcase_set_timeout(choice, 30);
     tcase_add_test(choice, round_robin_alternates);
     tcase_add_test(choice, refused_member_skipped);
+    tcase_add_test(choice, head_encoded_per_member);
     tcase_add_test(choice, refused_member_avoided_for_retry);
     tcase_add_test(choice, retry_zero_never_avoided);
     tcase_add_test(choice, error_member_share_spread_evenly);
@@ -1004,6 +1076,7 @@ int main()
     tcase_add_test(retry, post_after_refusal_body_sent_once);
     tcase_add_test(retry, client_body_error_before_any_attempt);
     tcase_add_test(retry, request_too_large_not_retried);
+    tcase_add_test(retry, request_too_large_takes_no_connection);
     suite_add_tcase(s, retry);
 
     TCase* pool = tcase_create("pooled");
