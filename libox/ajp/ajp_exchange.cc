@@ -144,6 +144,17 @@ private:
     bool filled(net::IoStatus st, int err) noexcept
     {
         if (st == net::IoStatus::ok) return true;
+        // The backend closed after the whole declared body but before
+        // END_RESPONSE (killed in between): the client has exactly what the
+        // head promised, so it gets a complete response and keeps its
+        // connection; only this backend connection is done.
+        if (st == net::IoStatus::closed && body_complete() && c_.buffered() == 0) {
+            out_.reusable = false;
+            pending_ = false;
+            unreleased_ = false;
+            if (sink_.finish() == SinkResult::client_gone) fail(Failure::client_aborted, "");
+            return false;
+        }
         out_.sys_errno = err;
         return fail(io_failure(st), st == net::IoStatus::timeout ? "waiting for the backend" : "reading the response");
     }
@@ -247,8 +258,13 @@ private:
             int err = 0;
             net::IoStatus st = c_.socket().write_now(c_.out_buffer(), total, written, err);
             if (st != net::IoStatus::ok) {
-                out_.sys_errno = err;
-                return fail(Failure::send_failed, "writing a request body packet");
+                // Nobody asked for this packet: the backend may have
+                // answered already and closed (a servlet that reads part of
+                // the body). Stop sending and read what it said; if nothing
+                // comes, the read fails.
+                send_broken_ = true;
+                body_done_ = true;
+                return true;
             }
             if (written < total) {
                 held_ = true;
@@ -329,7 +345,7 @@ private:
         // Bytes after END_RESPONSE belong to no request: such a connection
         // is out of step and must not be reused.
         // So is one that still holds body packets sent ahead and never read.
-        out_.reusable = reuse && c_.buffered() == len + kPacketHeaderLen && ahead_ == 0 && !held_;
+        out_.reusable = reuse && c_.buffered() == len + kPacketHeaderLen && ahead_ == 0 && !held_ && !send_broken_;
         if (sink_.finish() == SinkResult::client_gone) {
             out_.failure = Failure::client_aborted;
             out_.detail = "";
@@ -365,7 +381,15 @@ private:
     bool pending_ = false;     // the sink holds body views not yet released
     bool unreleased_ = false;  // the sink holds a head or body the client has not got
     std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
+    // The whole body the head announced has arrived (or it announced none).
+    bool body_complete() const noexcept
+    {
+        return out_.head_sent &&
+               (no_body_ || (declared_length_ >= 0 && out_.body_bytes_out == static_cast<std::uint64_t>(declared_length_)));
+    }
+
     bool no_body_ = false;               // HEAD, 204, 304: body bytes are dropped
+    bool send_broken_ = false;           // a packet sent ahead could not be written
 };
 
 // Anything behind the CPONG would be read as the next request's response:

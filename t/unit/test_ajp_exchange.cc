@@ -881,6 +881,69 @@ START_TEST(body_longer_than_content_length)
 }
 END_TEST
 
+// A backend that dies after the whole declared body but before
+// END_RESPONSE: the client has exactly what the head promised, so the
+// response is finished (not aborted, which would close the client's
+// connection mid-keep-alive); the backend connection is not reused.
+START_TEST(closed_after_complete_body_finishes)
+{
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK", {{"Content-Length", "5"}}), pkt_body("hello")}));
+        p.close();
+    });
+    RecordingSink sink;
+    StringBody body;
+    Outcome o = rig.run(get_request(), body, sink);
+    ck_assert_msg(o.ok(), "failure %s: %s", ox::proxy::failure_name(o.failure), o.detail);
+    ck_assert(!o.reusable);
+    ck_assert_str_eq(sink.body_text.c_str(), "hello");
+    ck_assert_int_eq(sink.finish_calls, 1);
+    ck_assert_int_eq(sink.abort_calls, 0);
+
+    // One byte short, it is a broken response, as before.
+    Rig short_rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK", {{"Content-Length", "5"}}), pkt_body("hell")}));
+        p.close();
+    });
+    RecordingSink sink2;
+    o = short_rig.run(get_request(), body, sink2);
+    CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+    ck_assert_int_eq(sink2.abort_calls, 1);
+}
+END_TEST
+
+// A servlet that reads part of a body, answers and closes (Tomcat does):
+// the body packets still on their way cannot be written any more, and the
+// answer the backend gave is what the client gets.
+START_TEST(answer_after_broken_send_ahead)
+{
+    std::string data = unit::pattern(200000);
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();  // forward request
+        p.read_packet();  // first body chunk, sent unasked
+        p.send(pkt_get_body(8186));
+        p.read_packet();
+        p.send(simple_response("partial", false));
+        p.close();
+    });
+    RecordingSink sink;
+    ExchangeParams params;
+    params.send_ahead = 262144;
+    std::string first = data.substr(0, 8186);
+    params.first_chunk = first;
+    Request req = post_request(BodyKind::length, static_cast<std::int64_t>(data.size()));
+    StringBody rest(data.substr(first.size()));
+    Outcome o = rig.run(req, rest, sink, params);
+    ck_assert_msg(o.ok(), "failure %s: %s", ox::proxy::failure_name(o.failure), o.detail);
+    ck_assert(!o.reusable);
+    ck_assert_int_eq(sink.status, 200);
+    ck_assert_str_eq(sink.body_text.c_str(), "partial");
+    ck_assert_int_eq(sink.abort_calls, 0);
+}
+END_TEST
+
 // A body shorter than its Content-Length: the client would wait for the
 // rest and read the start of its next response as this body. END_RESPONSE
 // before the declared length aborts the response instead of finishing it.
@@ -1214,6 +1277,8 @@ int main()
     tcase_add_loop_test(backend, malformed_backend, 0, static_cast<int>(malformed_cases().size()));
     tcase_add_test(backend, body_longer_than_content_length);
     tcase_add_test(backend, body_shorter_than_content_length);
+    tcase_add_test(backend, closed_after_complete_body_finishes);
+    tcase_add_test(backend, answer_after_broken_send_ahead);
     tcase_add_test(backend, body_matches_content_length);
     tcase_add_test(backend, no_body_responses_exempt);
     suite_add_tcase(s, backend);
