@@ -126,7 +126,7 @@ void http_over_ajp(const HealthCheckSpec& spec, const ProbeTarget& t, net::Socke
         proxy::Header headers[3];
         proxy::Request req = probe_request(spec, t, host, headers, auth);
         std::vector<std::uint8_t> head(t.packet_size);
-        std::size_t head_len = ajp::encode_forward_request(req, {}, head.data(), head.size());
+        std::size_t head_len = ajp::encode_forward_request(req, {t.route, t.secret}, head.data(), head.size());
         if (head_len == 0) {
             r.detail = "the probe request does not fit into one AJP packet";
             return;
