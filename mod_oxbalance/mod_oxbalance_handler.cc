@@ -26,7 +26,8 @@ int status_for(Failure f) noexcept
     case Failure::connect_refused:
     case Failure::connect_timeout:
     case Failure::connect_error:
-    case Failure::no_member: return HTTP_SERVICE_UNAVAILABLE;
+    case Failure::no_member:
+    case Failure::member_busy: return HTTP_SERVICE_UNAVAILABLE;
     case Failure::read_timeout: return HTTP_GATEWAY_TIME_OUT;
     case Failure::request_too_large: return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
     default: return HTTP_BAD_GATEWAY;
@@ -88,6 +89,10 @@ public:
     void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying,
                         bool known_failing) noexcept override
     {
+        if (o.failure == Failure::member_busy) {
+            busy(m, retrying);
+            return;
+        }
         char errbuf[128] = "";
         if (o.sys_errno) apr_strerror(o.sys_errno, errbuf, sizeof errbuf);
         const char* what = retrying ? "trying another member" : apr_psprintf(r_->pool, "answering %d", status_for(o.failure));
@@ -111,6 +116,19 @@ public:
     }
 
 private:
+    // Load, not a fault of the member: logged at most once per 10 s.
+    void busy(const ox::MemberSpec& m, bool retrying) noexcept
+    {
+        ChildRuntime* rt = sc_.module->runtime;
+        long quiet = rt ? rt->busy_log_due(ox::Clock::now()) : 0;
+        if (quiet < 0) return;
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
+                      OXBLOGNO(00049) "member %s (%s): all of its max=%" APR_SIZE_T_FMT " connections are in use%s; "
+                      "%s (%ld more like this before)",
+                      m.display_name().c_str(), m.url.c_str(), m.max, m.acquire.count() > 0 ? " after acquire=" : "",
+                      retrying ? "trying another member" : "answering 503", quiet);
+    }
+
     request_rec* r_;
     const ox::BalancerSpec& b_;
     const BrigadeResponseSink& sink_;

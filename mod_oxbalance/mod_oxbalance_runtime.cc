@@ -38,6 +38,11 @@ long ChildRuntime::too_large_log_due(ox::TimePoint now) noexcept
     return log_due(too_large_quiet_, 60000, now);
 }
 
+long ChildRuntime::busy_log_due(ox::TimePoint now) noexcept
+{
+    return log_due(busy_quiet_, 10000, now);
+}
+
 bool ChildRuntime::acl_log_due(std::string_view client, std::string_view what, ox::TimePoint now) noexcept
 {
     constexpr std::int64_t kIntervalMs = 60000;

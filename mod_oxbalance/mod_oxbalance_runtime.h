@@ -28,6 +28,9 @@ public:
     // The same for "request head too large" (431), once per minute per
     // process: any client can send such heads.
     long too_large_log_due(ox::TimePoint now) noexcept;
+    // The same for "every max= connection of a member is in use", once per
+    // 10 s per process: it happens under load, to many requests at once.
+    long busy_log_due(ox::TimePoint now) noexcept;
 
     // Access denials are logged once per client and rule (or reason) per
     // minute: a scanner must not flood the log.
@@ -47,6 +50,7 @@ private:
     std::vector<std::unique_ptr<ox::BalancerRuntime>> balancers_;
     std::unique_ptr<Quiet[]> quiet_;  // per balancer
     Quiet too_large_quiet_;
+    Quiet busy_quiet_;
     std::unique_ptr<Seen[]> seen_;
 };
 

@@ -53,8 +53,11 @@ bool counts_against_member(const proxy::Outcome& o, const MemberSpec& m, bool re
 // body read beyond the first chunk kept for a retry, and a backend that
 // broke the exchange rather than timed out (a timed-out request may still
 // be running there).
-bool may_try_elsewhere(const proxy::Outcome& o, const proxy::Request& req) noexcept
+bool may_try_elsewhere(const proxy::Outcome& o, const proxy::Request& req, const SessionRef& session) noexcept
 {
+    // A busy member of the request's own session: moving the session to
+    // another node would cost the user the session, for a moment's load.
+    if (o.failure == Failure::member_busy) return !session.routed();
     if (o.retryable_elsewhere()) return true;
     return broke_exchange(o.failure) && !o.head_sent && !o.body_started && proxy::is_idempotent(req.method);
 }
@@ -304,9 +307,8 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
                 if (!o.ok() && reused && stale_connection(o) && proxy::is_idempotent(req.method)) {
                     // The idle connection had died under us: a fresh one to
                     // the same member. Only for methods the client may see twice.
-                    conn->socket().abort();
                     reused = false;
-                    conn = m.open(clock.now(), o);
+                    conn = m.reopen(std::move(conn), clock.now(), o);
                     if (conn) o = ajp::exchange(*conn, req, params, body, sink);
                 }
                 m.finish(std::move(conn), o.reusable, clock.now());
@@ -324,7 +326,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         m.slot().failures.fetch_add(1, std::memory_order_relaxed);
         if (counts_against_member(o, m.spec(), reused) && m.mark_failed(clock.now())) observer.member_failed(m.spec());
         Choice next;
-        if (may_try_elsewhere(o, req)) next = pick(res.session, tried, clock.now());
+        if (may_try_elsewhere(o, req, res.session)) next = pick(res.session, tried, clock.now());
         observer.attempt_failed(m.spec(), o, next.member != Choice::npos, known_failing);
         if (next.member == Choice::npos) return res;
         choice = next;

@@ -21,6 +21,7 @@ enum class Failure : std::uint8_t {
     client_aborted,     // the client went away while the response streamed
     client_body_error,  // the client's request body could not be read
     no_member,          // no member may take the request (disabled, draining, down)
+    member_busy,        // all of the member's max= connections are in use (acquire= passed)
 };
 
 const char* failure_name(Failure f) noexcept;

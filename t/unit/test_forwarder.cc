@@ -2,8 +2,10 @@
 // 127.0.0.1: member choice (round robin, skipping and avoiding failed
 // members), which failures are retried where, and pooled connections that
 // died while idle or under a request.
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "balance/balancer_runtime.h"
@@ -127,6 +129,76 @@ void assert_attempt(const unit::RecordingObserver& obs, std::size_t i, const std
 // ============================================================================
 // Member choice
 // ============================================================================
+
+// max= as mod_proxy means it: at most that many connections per process,
+// in use plus idle. With all of them in use (acquire=0: no waiting), a
+// request of the member's own session gets 503 (moving the session would
+// cost the user the session), and a new session goes to another member.
+START_TEST(max_busy_member)
+{
+    unit::Signal release, held;
+    RequestLog la, lb;
+    std::atomic<bool> first_conn{true};
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (first_conn.exchange(false)) {
+            unit::read_request_only(p, la, no);
+            held.set();
+            release.wait();
+            p.send(unit::cat({unit::pkt_headers(200, "OK"), unit::pkt_body("A"), unit::pkt_end(true)}));
+        }
+        unit::serve_all(p, la, no, "A");
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "route=RA max=1");
+    bal.add(b.url(), "route=RB");
+    bal.start();
+
+    Header sticky_h[2] = {{"Host", "ox.example.com"}, {"Cookie", "JSESSIONID=7.RA"}};
+    Request sticky = get_request();
+    sticky.headers = sticky_h;
+    sticky.header_count = 2;
+    std::thread first([&] {
+        StringBody none;
+        RecordingSink sink;
+        Request req = sticky;
+        ox::ForwardResult r = bal.forward(req, none, sink);
+        ck_assert(r.outcome.ok());
+    });
+    ck_assert(held.wait());  // A's one connection is in use
+
+    StringBody none;
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(sticky, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::member_busy);
+    ck_assert_int_eq(res.attempts, 1);
+    CK_ASSERT_STRING_EQ(res.member->url, a.url());
+    ck_assert_int_eq(a.accepted(), 1);  // no second connection was opened
+
+    std::string bodies;
+    for (int i = 0; i < 2; ++i) {
+        std::string body;
+        ox::ForwardResult r = get(bal, &body);
+        CK_ASSERT_FAILURE(r.outcome.failure, Failure::none);
+        bodies += body;
+    }
+    ck_assert_str_eq(bodies.c_str(), "BB");  // the new session that picked A went to B
+    bool busy_retried = false;
+    for (const auto& at : bal.obs.attempts) busy_retried = busy_retried || (at.failure == Failure::member_busy && at.retrying);
+    ck_assert(busy_retried);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);  // busy is no failure of the member
+
+    release.set();
+    first.join();
+    RecordingSink after;
+    ox::ForwardResult r = bal.forward(sticky, none, after);
+    ck_assert(r.outcome.ok());
+    ck_assert_str_eq(after.body_text.c_str(), "A");
+    bal.stop();
+    a.stop();
+    b.stop();
+}
+END_TEST
 
 // Requests alternate between the members; each member's connection is
 // pooled and reused.
@@ -1085,6 +1157,7 @@ int main()
     tcase_add_test(pool, pooled_dies_under_get_retried);
     tcase_add_test(pool, pooled_dies_under_post_not_retried);
     tcase_add_test(pool, pooled_then_fresh_closed_get_fails_over);
+    tcase_add_test(pool, max_busy_member);
     suite_add_tcase(s, pool);
 
     return unit::run_suite(s);
