@@ -192,6 +192,7 @@ private:
         // RFC 9110 6.4.1: these never have a body, whatever Content-Length says.
         no_body_ = req_.method == "HEAD" || head.status == 204 || head.status == 304;
         out_.head_sent = true;
+        out_.status = head.status;
         unreleased_ = true;
         if (sink_.head(head) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;

@@ -319,6 +319,14 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         res.outcome = o;
         res.reused = reused;
         if (o.ok()) {
+            // failonstatus=: a status the operator named (503 from a node
+            // that is starting up) puts the member into its error window;
+            // the client gets the response as it is.
+            if (o.head_sent && health::in_ranges(m.spec().fail_on_status, o.status)) {
+                m.slot().failures.fetch_add(1, std::memory_order_relaxed);
+                if (m.mark_failed(clock.now())) observer.member_failed(m.spec());
+                return res;
+            }
             m.mark_ok();
             return res;
         }

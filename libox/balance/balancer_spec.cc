@@ -33,6 +33,7 @@ std::string BalancerSpec::add_member(MemberSpec m)
 std::string BalancerSpec::resolve_health_checks()
 {
     for (MemberSpec& m : members) {
+        if (!m.fail_on_status_set) m.fail_on_status = fail_on_status;
         m.health = health;
         for (const auto& [key, value] : m.health_overrides) {
             std::string err;

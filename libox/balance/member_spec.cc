@@ -134,6 +134,10 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         } else if (key == "max") {
             err = parse_size(key, value, 1, 100000, n);
             out.max = n;
+        } else if (key == "failonstatus") {
+            err = health::parse_status_list(value, out.fail_on_status);
+            if (!err.empty()) err = "failonstatus=" + err;
+            out.fail_on_status_set = true;
         } else if (key == "acquire") {
             // mod_proxy's unit: milliseconds when none is given.
             std::string v(value);
@@ -162,7 +166,7 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         } else {
             err = "unknown member parameter '" + std::string(key) +
                   "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
-                  "smax, max, acquire, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
+                  "smax, max, acquire, failonstatus, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
                   "hchost, hcauth)";
         }
         if (!err.empty()) return err;

@@ -34,6 +34,10 @@ struct MemberSpec {
     std::size_t smax = 0;        // idle connections kept regardless of ttl
     std::size_t max = 0;         // connections per process, in use plus idle; 0 = ThreadsPerChild
     Millis acquire{0};           // how long a request waits for one of them; 0: not at all
+    // Backend statuses that count as a failure of the member (mod_proxy's
+    // failonstatus=): its own, else the balancer's OXFailOnStatus.
+    std::vector<health::StatusRange> fail_on_status;
+    bool fail_on_status_set = false;
     std::size_t packet_size = 8192;
     std::size_t send_ahead = 65536;  // body bytes sent before the backend asks (see ajp::ExchangeParams)
     std::string secret;

@@ -1,4 +1,5 @@
-# max= as mod_proxy means it (connections per process, in use plus idle):
+# failonstatus= / OXFailOnStatus, and max= as mod_proxy means it
+# (connections per process, in use plus idle):
 # a member whose requests hang holds at most max= workers per httpd child,
 # and the other members' requests are served meanwhile. More clients hang on
 # the member than httpd has workers (MaxRequestWorkers 64): without the
@@ -9,11 +10,36 @@ use warnings;
 use Apache::Test qw(plan ok);
 use Apache::TestUtil qw(t_cmp);
 use Time::HiRes qw(time sleep);
-use OXB::Test qw(raw_request child_pids error_log_mark wait_for_log);
+use OXB::Test qw(raw_request child_pids error_log_mark error_log_since wait_for_log);
 
-plan tests => 5;
+plan tests => 10;
 
 my $port = Apache::Test::config()->{vars}{port};
+
+# OXFailOnStatus 503: the 503 reaches the client, and the member is avoided
+# for retry= in every child: its own sessions go to the successor.
+{
+    my $mark = error_log_mark();
+    my ($status, $body, $resp) = raw_request($port, "GET /failstatus/status?code=503 HTTP/1.1\r\nHost: localhost\r\n"
+                                             . "Cookie: JSESSIONID=1.FS1\r\nConnection: close\r\n\r\n");
+    ok t_cmp($status, 503, 'the backend\'s 503 is answered');
+    my @lines = wait_for_log($mark, qr/OXB00011: member FS1/);
+    ok scalar(grep { /OXB00011: member FS1 .* is in error state/ } @lines);
+    my %seen;
+    for (1 .. 6) {
+        my ($s, $b, $r) = raw_request($port, "GET /failstatus/echo HTTP/1.1\r\nHost: localhost\r\n"
+                                      . "Cookie: JSESSIONID=1.FS1\r\nConnection: close\r\n\r\n");
+        my ($backend) = $r =~ /^X-Backend: (\S+)/mi;
+        $seen{$backend // 'none'}++;
+    }
+    ok t_cmp(join(',', keys %seen), 'OX2', 'its sessions went to the successor');
+    # FS2's own failonstatus=599 wins over the balancer's 503.
+    my ($s2) = raw_request($port, "GET /failstatus/status?code=503 HTTP/1.1\r\nHost: localhost\r\n"
+                           . "Cookie: JSESSIONID=1.FS2\r\nConnection: close\r\n\r\n");
+    ok t_cmp($s2, 503, 'FS2 answered its 503');
+    sleep 0.5;
+    ok !grep { /OXB00011: member FS2/ } error_log_since($mark);
+}
 my $hang_ms = 6000;
 my $clients = 80;
 

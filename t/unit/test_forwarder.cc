@@ -130,6 +130,44 @@ void assert_attempt(const unit::RecordingObserver& obs, std::size_t i, const std
 // Member choice
 // ============================================================================
 
+// failonstatus=: a status the operator named puts the member into its
+// error window (the client still gets the response); the member's own list
+// wins over the balancer's OXFailOnStatus.
+START_TEST(fail_on_status_marks_member)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int) {
+        while (unit::read_request_only(p, la, 0)) {
+            p.send(unit::cat({unit::pkt_headers(503, "Starting"), unit::pkt_body("wait"), unit::pkt_end(true)}));
+        }
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "failonstatus=500-503");
+    bal.add(b.url());
+    bal.spec.fail_on_status = {{404, 404}};  // the balancer's: A has its own
+    ck_assert(bal.spec.resolve_health_checks().empty());
+    ck_assert_uint_eq(bal.spec.members[1].fail_on_status.size(), 1);  // B takes the balancer's
+    bal.start();
+    StringBody none;
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(get_request(), none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_int_eq(sink.status, 503);  // the client gets what the backend said
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+    CK_ASSERT_STRING_EQ(bal.obs.failed_members[0], a.url());
+    std::string body;
+    for (int i = 0; i < 3; ++i) {
+        ox::ForwardResult r = get(bal, &body);
+        CK_ASSERT_FAILURE(r.outcome.failure, Failure::none);
+        ck_assert_str_eq(body.c_str(), "B");  // A is avoided for retry=
+    }
+    bal.stop();
+    a.stop();
+    b.stop();
+}
+END_TEST
+
 // max= as mod_proxy means it: at most that many connections per process,
 // in use plus idle. With all of them in use (acquire=0: no waiting), a
 // request of the member's own session gets 503 (moving the session would
@@ -1158,6 +1196,7 @@ int main()
     tcase_add_test(pool, pooled_dies_under_post_not_retried);
     tcase_add_test(pool, pooled_then_fresh_closed_get_fails_over);
     tcase_add_test(pool, max_busy_member);
+    tcase_add_test(pool, fail_on_status_marks_member);
     suite_add_tcase(s, pool);
 
     return unit::run_suite(s);
