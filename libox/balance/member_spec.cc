@@ -97,13 +97,22 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
     }
     out.url = "ajp://" + out.endpoint.to_string();
 
-    for (std::string_view p : params) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        std::string_view p = params[i];
         auto eq = p.find('=');
         if (eq == std::string_view::npos || eq == 0) {
             return "'" + std::string(p) + "': member parameters are written key=value";
         }
         std::string_view key = p.substr(0, eq);
         std::string_view value = p.substr(eq + 1);
+        // Given twice, one of the two is a mistake: say so rather than let
+        // the last one win unnoticed.
+        for (std::size_t j = 0; j < i; ++j) {
+            if (params[j].substr(0, params[j].find('=')) == key) {
+                return std::string(key) + "= is given twice ('" + std::string(params[j]) + "' and '" + std::string(p) +
+                       "')";
+            }
+        }
         std::string err;
         unsigned long long n = 0;
         if (key == "route") {

@@ -40,6 +40,8 @@ my @bad = (
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009\n</OXBalancer>\nOXPass /ajax c\nOXPass /ajax c\n",
       qr/OXPass \/ajax is already defined at \S+\.conf:\d+$/m, 5 ],
     [ "<Location /x>\n  OXPass /ajax c\n</Location>\n", qr/OXPass not allowed in <Location> context/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=OX1 route=OX2\n</OXBalancer>\n",
+      qr/route= is given twice \('route=OX1' and 'route=OX2'\)/, 2 ],
     [ "<OXBalancer c>\n  OXFailOnStatus 99\n</OXBalancer>\n", qr/OXFailOnStatus 99: expected statuses or ranges from 100 to 599/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 failonstatus=5xx\n</OXBalancer>\n", qr/failonstatus=5xx: expected statuses/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 acquire=soon\n</OXBalancer>\n", qr/acquire=soon: expected milliseconds/, 2 ],

@@ -298,6 +298,15 @@ START_TEST(member_parameter_bounds)
             ck_assert_msg(contains(err, c.error_part), "'%s': '%s' lacks '%s'", c.param, err.c_str(), c.error_part);
         }
     }
+    // A parameter given twice: one of the two is a mistake, whichever
+    // would win.
+    MemberSpec twice;
+    std::vector<std::string_view> both{"route=OX1", "loadfactor=5", "route=OX2"};
+    std::string err = ox::parse_member("ajp://ox1", both, twice);
+    ck_assert_msg(contains(err, "route= is given twice ('route=OX1' and 'route=OX2')"), "%s", err.c_str());
+    std::vector<std::string_view> hc{"hcinterval=2", "hcinterval=3"};
+    err = ox::parse_member("ajp://ox1", hc, twice);
+    ck_assert_msg(contains(err, "hcinterval= is given twice"), "%s", err.c_str());
 }
 END_TEST
 
