@@ -49,7 +49,7 @@ int deny(request_rec* r, const ServerConfig& sc, const ox::acl::Client& client)
                       OXBLOGNO(00083) "denied %s the status page %s (OXStatus allows %s); answering 403", who,
                       sc.status_path.c_str(), sc.status_allow.to_string().c_str());
     }
-    ap_custom_response(r, HTTP_FORBIDDEN, "\"Forbidden\n");
+    ap_custom_response(r, HTTP_FORBIDDEN, "Forbidden\n");  // httpd marks it as text itself
     return HTTP_FORBIDDEN;
 }
 
