@@ -16,7 +16,7 @@ use Time::HiRes qw(sleep);
 use OXB::Test qw(error_log_mark error_log_since wait_for_log);
 use OXB::Status qw(status_path status_url ua page_nonce post_action states get_json member_of enable_all);
 
-plan tests => 76;
+plan tests => 77;
 
 my $main = status_url();
 my $proxy = status_url($ENV{OXB_ACL_PROXY_PORT});    # OXTrustedProxy 127.0.0.1
@@ -45,6 +45,8 @@ my $head = ua()->head($main);
 ok t_cmp($head->code . ' ' . $head->header('Content-Type') . ' ' . length($head->content), '200 text/html; charset=utf-8 0',
          'HEAD: the headers, no body');
 ok t_cmp(ua()->get("$main/")->code, 200, 'the path with a trailing slash');
+ok t_cmp(ua()->get("$main;x")->code . ' ' . ua()->get("$base/" . status_path)->code, '200 200',
+         'matched on the canonical path (;x, //)');
 ok t_cmp(ua()->get("$main/x")->code, 404, 'nothing below the path is the page');
 ok t_cmp(ua()->get("${main}x")->code, 404, 'nor a longer name');
 my $below = ua()->get("$main/below/echo");
