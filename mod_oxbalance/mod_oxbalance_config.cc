@@ -170,6 +170,19 @@ const char* cmd_health_check(cmd_parms* cmd, void*, const char* args)
     });
 }
 
+// OXFailOnStatus 503[,500-599...]
+const char* cmd_fail_on_status(cmd_parms* cmd, void*, const char* arg)
+{
+    return guarded(cmd, [&]() -> const char* {
+        ox::BalancerSpec* spec = nullptr;
+        if (const char* err = current_balancer(cmd, spec)) return err;
+        if (std::string err = ox::health::parse_status_list(arg, spec->fail_on_status); !err.empty()) {
+            return dup(cmd, "OXFailOnStatus " + err);
+        }
+        return nullptr;
+    });
+}
+
 // OXFailover On|Off
 const char* cmd_failover(cmd_parms* cmd, void*, int on)
 {
@@ -331,6 +344,7 @@ static const char* c_cmd_sticky(cmd_parms* cmd, void* d, const char* a, const ch
 static const char* c_cmd_lbmethod(cmd_parms* cmd, void* d, const char* a) { return cmd_lbmethod(cmd, d, a); }
 static const char* c_cmd_failover(cmd_parms* cmd, void* d, int on) { return cmd_failover(cmd, d, on); }
 static const char* c_cmd_health_check(cmd_parms* cmd, void* d, const char* a) { return cmd_health_check(cmd, d, a); }
+static const char* c_cmd_fail_on_status(cmd_parms* cmd, void* d, const char* a) { return cmd_fail_on_status(cmd, d, a); }
 static const char* c_cmd_route_header(cmd_parms* cmd, void* d, const char* a) { return cmd_route_header(cmd, d, a); }
 static const char* c_cmd_protect(cmd_parms* cmd, void* d, const char* a) { return cmd_protect(cmd, d, a); }
 static const char* c_cmd_trusted_proxy(cmd_parms* cmd, void* d, const char* a) { return cmd_trusted_proxy(cmd, d, a); }
@@ -360,6 +374,9 @@ const command_rec directives[] = {
     AP_INIT_RAW_ARGS("OXHealthCheck", as_cmd_func(c_cmd_health_check), nullptr, RSRC_CONF,
                      "OXHealthCheck cping|http|tcp|off [interval= timeout= fails= passes= uri= expect= method= host= "
                      "auth=]: how the balancer's nodes are probed (inside <OXBalancer>)"),
+    AP_INIT_TAKE1("OXFailOnStatus", as_cmd_func(c_cmd_fail_on_status), nullptr, RSRC_CONF,
+                  "OXFailOnStatus 503[,500-599]: backend statuses that put a member into its retry window "
+                  "(inside <OXBalancer>; a member's failonstatus= wins)"),
     AP_INIT_FLAG("OXFailover", as_cmd_func(c_cmd_failover), nullptr, RSRC_CONF,
                  "OXFailover On|Off: send a session whose member is gone to its successor, or answer 503"),
     AP_INIT_TAKE1("OXRouteHeader", as_cmd_func(c_cmd_route_header), nullptr, RSRC_CONF,

@@ -26,7 +26,8 @@ int status_for(Failure f) noexcept
     case Failure::connect_refused:
     case Failure::connect_timeout:
     case Failure::connect_error:
-    case Failure::no_member: return HTTP_SERVICE_UNAVAILABLE;
+    case Failure::no_member:
+    case Failure::member_busy: return HTTP_SERVICE_UNAVAILABLE;
     case Failure::read_timeout: return HTTP_GATEWAY_TIME_OUT;
     case Failure::request_too_large: return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
     default: return HTTP_BAD_GATEWAY;
@@ -88,6 +89,10 @@ public:
     void attempt_failed(const ox::MemberSpec& m, const ox::proxy::Outcome& o, bool retrying,
                         bool known_failing) noexcept override
     {
+        if (o.failure == Failure::member_busy) {
+            busy(m, retrying);
+            return;
+        }
         char errbuf[128] = "";
         if (o.sys_errno) apr_strerror(o.sys_errno, errbuf, sizeof errbuf);
         const char* what = retrying ? "trying another member" : apr_psprintf(r_->pool, "answering %d", status_for(o.failure));
@@ -111,6 +116,19 @@ public:
     }
 
 private:
+    // Load, not a fault of the member: logged at most once per 10 s.
+    void busy(const ox::MemberSpec& m, bool retrying) noexcept
+    {
+        ChildRuntime* rt = sc_.module->runtime;
+        long quiet = rt ? rt->busy_log_due(ox::Clock::now()) : 0;
+        if (quiet < 0) return;
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
+                      OXBLOGNO(00049) "member %s (%s): all of its max=%" APR_SIZE_T_FMT " connections are in use%s; "
+                      "%s (%ld more like this before)",
+                      m.display_name().c_str(), m.url.c_str(), m.max, m.acquire.count() > 0 ? " after acquire=" : "",
+                      retrying ? "trying another member" : "answering 503", quiet);
+    }
+
     request_rec* r_;
     const ox::BalancerSpec& b_;
     const BrigadeResponseSink& sink_;
@@ -150,12 +168,19 @@ int finish_request(request_rec* r, const ox::proxy::PassRule& rule, const ox::Fo
                       OXBLOGNO(00012) "cannot read the client's request body; answering %d", status);
         return o.head_sent ? OK : status;
     }
-    case Failure::request_too_large:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      OXBLOGNO(00013) "request head does not fit into one AJP packet of member %s; "
-                      "raise packetsize= (and the backend's packetSize)",
-                      res.member ? res.member->display_name().c_str() : "-");
+    case Failure::request_too_large: {
+        // The client's doing, and any client can send such heads: info, and
+        // rate-limited.
+        ChildRuntime* rt = server_config(r->server)->module->runtime;
+        long quiet = rt->too_large_log_due(ox::Clock::now());
+        if (quiet >= 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          OXBLOGNO(00013) "request head does not fit into one AJP packet of member %s; answering 431 "
+                          "(%ld more like this before); raise packetsize= (and the backend's packetSize)",
+                          res.member ? res.member->display_name().c_str() : "-", quiet);
+        }
         return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+    }
     default:
         // Logged by the observer. Once the sink was given the head, it has
         // answered the client itself (with the response, or a 502).
@@ -173,10 +198,7 @@ int forward(request_rec* r, const RequestState& st)
     BrigadeBodySource body(r);
     ox::proxy::Request req;
     if (int rc = build_request(r, st, body, req); rc != OK) return rc;
-    char* scratch = nullptr;
-    if (req.body == ox::proxy::BodyKind::length) {
-        scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size()));
-    }
+    char* scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size(req)));
     static const ox::SteadyTimeSource clock;
     BrigadeResponseSink sink(r);
     LoggingObserver observer(r, balancer.spec(), sink);

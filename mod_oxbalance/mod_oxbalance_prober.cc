@@ -101,6 +101,8 @@ void start(ProberContext& ctx)
         ox::health::ProbeTarget target;
         target.endpoint = pn.member->endpoint;
         target.packet_size = pn.member->packet_size;
+        target.route = pn.member->route;
+        target.secret = pn.member->secret;
         node.probe = [&spec, target] { return ox::health::run_probe(spec, target); };
         node.interval = spec.interval;
         std::int64_t last = pn.slot->probe_wall_ms.load(std::memory_order_relaxed);

@@ -17,17 +17,30 @@ ChildRuntime::ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, s
     }
 }
 
-long ChildRuntime::no_member_log_due(std::size_t index, ox::TimePoint now) noexcept
+long ChildRuntime::log_due(Quiet& q, std::int64_t interval_ms, ox::TimePoint now) noexcept
 {
-    constexpr std::int64_t kIntervalMs = 10000;
-    Quiet& q = quiet_[index];
     std::int64_t now_ms = std::chrono::duration_cast<ox::Millis>(now.time_since_epoch()).count();
     std::int64_t due = q.next_ms.load(std::memory_order_relaxed);
-    if (now_ms < due || !q.next_ms.compare_exchange_strong(due, now_ms + kIntervalMs)) {
+    if (now_ms < due || !q.next_ms.compare_exchange_strong(due, now_ms + interval_ms)) {
         q.suppressed.fetch_add(1, std::memory_order_relaxed);
         return -1;
     }
     return q.suppressed.exchange(0, std::memory_order_relaxed);
+}
+
+long ChildRuntime::no_member_log_due(std::size_t index, ox::TimePoint now) noexcept
+{
+    return log_due(quiet_[index], 10000, now);
+}
+
+long ChildRuntime::too_large_log_due(ox::TimePoint now) noexcept
+{
+    return log_due(too_large_quiet_, 60000, now);
+}
+
+long ChildRuntime::busy_log_due(ox::TimePoint now) noexcept
+{
+    return log_due(busy_quiet_, 10000, now);
 }
 
 bool ChildRuntime::acl_log_due(std::string_view client, std::string_view what, ox::TimePoint now) noexcept

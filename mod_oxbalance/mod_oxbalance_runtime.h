@@ -25,6 +25,12 @@ public:
     // flood the log. Returns how many were left unlogged before this one,
     // or -1 when this one is not to be logged either.
     long no_member_log_due(std::size_t index, ox::TimePoint now) noexcept;
+    // The same for "request head too large" (431), once per minute per
+    // process: any client can send such heads.
+    long too_large_log_due(ox::TimePoint now) noexcept;
+    // The same for "every max= connection of a member is in use", once per
+    // 10 s per process: it happens under load, to many requests at once.
+    long busy_log_due(ox::TimePoint now) noexcept;
 
     // Access denials are logged once per client and rule (or reason) per
     // minute: a scanner must not flood the log.
@@ -40,8 +46,11 @@ private:
         std::atomic<std::int64_t> next_ms{0};
         std::atomic<long> suppressed{0};
     };
+    static long log_due(Quiet& q, std::int64_t interval_ms, ox::TimePoint now) noexcept;
     std::vector<std::unique_ptr<ox::BalancerRuntime>> balancers_;
-    std::unique_ptr<Quiet[]> quiet_;
+    std::unique_ptr<Quiet[]> quiet_;  // per balancer
+    Quiet too_large_quiet_;
+    Quiet busy_quiet_;
     std::unique_ptr<Seen[]> seen_;
 };
 

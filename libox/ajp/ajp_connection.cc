@@ -17,7 +17,7 @@ constexpr std::size_t kCheapMove = 16 * 1024;
 Connection::Connection(net::Socket socket, std::size_t packet_size)
     : socket_(std::move(socket)),
       packet_size_(packet_size),
-      out_(new std::uint8_t[2 * packet_size]),
+      out_(new std::uint8_t[packet_size]),
       in_cap_(std::max(kMinReadBuffer, 2 * packet_size))
 {
     in_.reset(new std::uint8_t[in_cap_]);
@@ -54,14 +54,6 @@ net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
     // cache misses than they save in system calls (bench/profile).
     std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
     net::IoStatus st = socket_.read_some(in_.get() + in_len_, room, timeout, got, err);
-    in_len_ += got;
-    return st;
-}
-
-net::IoStatus Connection::fill_keeping(Millis timeout, int& err) noexcept
-{
-    std::size_t got = 0;
-    net::IoStatus st = socket_.read_some(in_.get() + in_len_, in_cap_ - in_len_, timeout, got, err);
     in_len_ += got;
     return st;
 }

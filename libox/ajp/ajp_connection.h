@@ -22,8 +22,8 @@ public:
     net::Socket& socket() noexcept { return socket_; }
     std::size_t packet_size() const noexcept { return packet_size_; }
 
-    // Scratch space for outgoing packets: two packets, so the forward request
-    // and a body packet can be built side by side.
+    // Scratch space for one outgoing packet: a body packet or a CPing (the
+    // forward request is encoded by the caller, before it takes a connection).
     std::uint8_t* out_buffer() noexcept { return out_.get(); }
 
     // --- incoming packets ------------------------------------------------
@@ -35,10 +35,9 @@ public:
     // Reads more bytes from the socket; may move buffered bytes, which
     // invalidates views into earlier packets.
     net::IoStatus fill(Millis timeout, int& err) noexcept;
-    // Reads more bytes behind the buffered ones without moving anything, so
-    // views into earlier packets stay valid. Needs tail_room() > 0.
-    net::IoStatus fill_keeping(Millis timeout, int& err) noexcept;
-    // The same without waiting: timeout when nothing is there yet.
+    // Reads what the socket has now behind the buffered bytes, without
+    // waiting and without moving anything, so views into earlier packets
+    // stay valid: timeout when nothing is there yet. Needs tail_room() > 0.
     net::IoStatus fill_keeping_now(int& err) noexcept;
     std::size_t tail_room() const noexcept { return in_cap_ - in_len_; }
 

@@ -94,15 +94,10 @@ public:
 private:
     bool send_request() noexcept
     {
-        std::uint8_t* buf = c_.out_buffer();
-        std::size_t psize = c_.packet_size();
-        std::size_t fwd = encode_forward_request(req_, p_.forward, buf, psize);
-        if (fwd == 0) return fail(Failure::request_too_large, "request head does not fit into one AJP packet");
-
         iovec iov[3];
         int n = 0;
-        iov[n++] = {buf, fwd};
-        std::uint8_t* body_hdr = buf + psize;
+        iov[n++] = {const_cast<char*>(p_.head.data()), p_.head.size()};
+        std::uint8_t* body_hdr = c_.out_buffer();
         if (req_.body == proxy::BodyKind::length && !p_.first_chunk.empty()) {
             put_body_packet_header(body_hdr, static_cast<std::uint16_t>(p_.first_chunk.size()));
             iov[n++] = {body_hdr, kBodyPacketOverhead};
@@ -121,38 +116,45 @@ private:
         return true;
     }
 
-    // Before blocking on the socket, hand what the sink holds to the client,
-    // flushing it when the backend has nothing more right now: a response
-    // streams, and a fast one is written in large pieces.
+    // What the backend has sent already is collected without waiting, so a
+    // response that is all there (its end included) goes out in one write.
+    // Before blocking on the socket, the client gets everything it has not
+    // got yet (the head, too) with a flush: a backend that pauses, say a
+    // servlet that wrote its response and goes on working, must not hold
+    // back what it sent.
     bool wait_for_more() noexcept
     {
         int err = 0;
-        net::IoStatus st;
-        if (pending_ && c_.tail_room() >= kMinTailRead) {
-            // Body data is held for the client; its views must stay valid,
-            // so read behind it without moving anything.
-            if (body_complete()) {
-                // The whole declared body is here and only END_RESPONSE is
-                // to come: it goes out with the end, in one write.
-                st = c_.fill_keeping(p_.timeout, err);
-            } else {
-                // More of a stream: if the backend has it already, keep
-                // collecting for one large write; if not, hand the client
-                // what there is now and wait.
-                st = c_.fill_keeping_now(err);
-                if (st == net::IoStatus::timeout) {
-                    if (!release(true)) return false;
-                    st = c_.fill(p_.timeout, err);
-                }
+        if (unreleased_) {
+            if (pending_ && c_.tail_room() >= kMinTailRead) {
+                // Body views must stay valid: read behind them without
+                // moving anything.
+                net::IoStatus st = c_.fill_keeping_now(err);
+                if (st != net::IoStatus::timeout) return filled(st, err);
+            } else if (c_.socket().readable_now()) {
+                // The read may move the buffer: held body data goes first.
+                if (pending_ && !release(false)) return false;
+                return filled(c_.fill(p_.timeout, err), err);
             }
-        } else {
-            if (pending_) {
-                bool readable = c_.socket().readable_now();
-                if (!release(!readable)) return false;
-            }
-            st = c_.fill(p_.timeout, err);
+            if (!release(true)) return false;
         }
+        return filled(c_.fill(p_.timeout, err), err);
+    }
+
+    bool filled(net::IoStatus st, int err) noexcept
+    {
         if (st == net::IoStatus::ok) return true;
+        // The backend closed after the whole declared body but before
+        // END_RESPONSE (killed in between): the client has exactly what the
+        // head promised, so it gets a complete response and keeps its
+        // connection; only this backend connection is done.
+        if (st == net::IoStatus::closed && body_complete() && c_.buffered() == 0) {
+            out_.reusable = false;
+            pending_ = false;
+            unreleased_ = false;
+            if (sink_.finish() == SinkResult::client_gone) fail(Failure::client_aborted, "");
+            return false;
+        }
         out_.sys_errno = err;
         return fail(io_failure(st), st == net::IoStatus::timeout ? "waiting for the backend" : "reading the response");
     }
@@ -160,6 +162,7 @@ private:
     bool release(bool flush) noexcept
     {
         pending_ = false;
+        unreleased_ = false;
         if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -186,7 +189,11 @@ private:
         // A client must not get a length the body may not match (RFC 9112
         // 6.3: a proxy answers 502).
         if (declared_length_ == -2) return fail(Failure::malformed, "invalid Content-Length in the response");
+        // RFC 9110 6.4.1: these never have a body, whatever Content-Length says.
+        no_body_ = req_.method == "HEAD" || head.status == 204 || head.status == 304;
         out_.head_sent = true;
+        out_.status = head.status;
+        unreleased_ = true;
         if (sink_.head(head) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -197,9 +204,19 @@ private:
         const char* data = nullptr;
         std::size_t n = 0;
         if (const char* bad = parse_body_chunk(payload, len, data, n)) return fail(Failure::malformed, bad);
-        if (n == 0) return true;
+        // An empty chunk is Tomcat's flush: the servlet wants the client to
+        // have what it wrote so far.
+        if (n == 0) return !unreleased_ || release(true);
+        if (no_body_) return true;
+        // Bytes beyond the declared length would reach the client as the
+        // start of its next response (Tomcat does not stop a servlet that
+        // writes more over AJP).
+        if (declared_length_ >= 0 && out_.body_bytes_out + n > static_cast<std::uint64_t>(declared_length_)) {
+            return fail(Failure::malformed, "response body longer than its Content-Length");
+        }
         out_.body_bytes_out += n;
         pending_ = true;
+        unreleased_ = true;
         if (sink_.body(data, n) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -242,8 +259,13 @@ private:
             int err = 0;
             net::IoStatus st = c_.socket().write_now(c_.out_buffer(), total, written, err);
             if (st != net::IoStatus::ok) {
-                out_.sys_errno = err;
-                return fail(Failure::send_failed, "writing a request body packet");
+                // Nobody asked for this packet: the backend may have
+                // answered already and closed (a servlet that reads part of
+                // the body). Stop sending and read what it said; if nothing
+                // comes, the read fails.
+                send_broken_ = true;
+                body_done_ = true;
+                return true;
             }
             if (written < total) {
                 held_ = true;
@@ -286,7 +308,7 @@ private:
         if (!body_done_) {
             // The client may be slow to send: let the response written so
             // far reach it before waiting on its body.
-            if (pending_ && !release(true)) return false;
+            if (unreleased_ && !release(true)) return false;
             std::size_t want = std::min<std::size_t>(requested, max_body_chunk(c_.packet_size()));
             if (req_.body == proxy::BodyKind::length) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, remaining_));
             long got = body_.read(reinterpret_cast<char*>(pkt + kBodyPacketOverhead), want);
@@ -312,13 +334,19 @@ private:
         if (!out_.head_sent) return fail(Failure::malformed, "END_RESPONSE before SEND_HEADERS");
         bool reuse = false;
         if (const char* bad = parse_end_response(payload, len, reuse)) return fail(Failure::malformed, bad);
+        // A short body would make the client read its next response as the
+        // rest of this one.
+        if (!no_body_ && declared_length_ >= 0 && out_.body_bytes_out < static_cast<std::uint64_t>(declared_length_)) {
+            return fail(Failure::malformed, "response ended before its Content-Length");
+        }
         done = true;
         ++c_.requests;
         pending_ = false;
+        unreleased_ = false;
         // Bytes after END_RESPONSE belong to no request: such a connection
         // is out of step and must not be reused.
         // So is one that still holds body packets sent ahead and never read.
-        out_.reusable = reuse && c_.buffered() == len + kPacketHeaderLen && ahead_ == 0 && !held_;
+        out_.reusable = reuse && c_.buffered() == len + kPacketHeaderLen && ahead_ == 0 && !held_ && !send_broken_;
         if (sink_.finish() == SinkResult::client_gone) {
             out_.failure = Failure::client_aborted;
             out_.detail = "";
@@ -351,14 +379,31 @@ private:
     // the backend asks for it.
     bool held_ = false;
     std::size_t held_len_ = 0, held_sent_ = 0;
+    bool pending_ = false;     // the sink holds body views not yet released
+    bool unreleased_ = false;  // the sink holds a head or body the client has not got
+    std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
+    // The whole body the head announced has arrived (or it announced none).
     bool body_complete() const noexcept
     {
-        return declared_length_ >= 0 && out_.body_bytes_out >= static_cast<std::uint64_t>(declared_length_);
+        return out_.head_sent &&
+               (no_body_ || (declared_length_ >= 0 && out_.body_bytes_out == static_cast<std::uint64_t>(declared_length_)));
     }
 
-    bool pending_ = false;  // the sink holds body data not yet released
-    std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
+    bool no_body_ = false;               // HEAD, 204, 304: body bytes are dropped
+    bool send_broken_ = false;           // a packet sent ahead could not be written
 };
+
+// Anything behind the CPONG would be read as the next request's response:
+// such a connection is out of step. One the backend closes right after it
+// would fail the request it is meant for.
+bool nothing_after_cpong(Connection& conn, const char*& detail) noexcept
+{
+    int err = 0;
+    net::IoStatus st = conn.buffered() > 0 ? net::IoStatus::ok : conn.fill_keeping_now(err);
+    if (st == net::IoStatus::timeout) return true;
+    detail = st == net::IoStatus::ok ? "bytes after CPONG" : "connection closed right after CPONG";
+    return false;
+}
 
 }  // namespace
 
@@ -400,7 +445,8 @@ bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept
             const std::uint8_t* payload = conn.frame_data() + kPacketHeaderLen;
             detail = parse_cpong(payload, plen - kPacketHeaderLen);
             conn.consume(plen);
-            return detail == nullptr;
+            if (detail) return false;
+            return nothing_after_cpong(conn, detail);
         }
         if (fs != FrameStatus::need_more) {
             detail = frame_problem(fs);

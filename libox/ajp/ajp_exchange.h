@@ -17,7 +17,10 @@
 namespace ox::ajp {
 
 struct ExchangeParams {
-    ForwardOptions forward;
+    // The AJP13_FORWARD_REQUEST packet (encode_forward_request), encoded by
+    // the caller before it took a connection: a head too large for the
+    // member's packets must not cost one.
+    std::string_view head;
     Millis timeout{300000};  // each wait for the backend
     // For a Content-Length body: its first chunk, already read from the
     // client (see read_first_chunk), sent right after the forward request as
@@ -43,8 +46,8 @@ long read_first_chunk(const proxy::Request& req, proxy::BodySource& body, char* 
 proxy::Outcome exchange(Connection& conn, const proxy::Request& req, const ExchangeParams& params,
                         proxy::BodySource& body, proxy::ResponseSink& sink) noexcept;
 
-// CPing/CPong: true when the backend answered CPONG within `timeout`.
-// `detail` names the problem otherwise.
+// CPing/CPong: true when the backend answered CPONG within `timeout` and
+// sent nothing behind it. `detail` names the problem otherwise.
 bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept;
 
 }  // namespace ox::ajp

@@ -53,8 +53,11 @@ bool counts_against_member(const proxy::Outcome& o, const MemberSpec& m, bool re
 // body read beyond the first chunk kept for a retry, and a backend that
 // broke the exchange rather than timed out (a timed-out request may still
 // be running there).
-bool may_try_elsewhere(const proxy::Outcome& o, const proxy::Request& req) noexcept
+bool may_try_elsewhere(const proxy::Outcome& o, const proxy::Request& req, const SessionRef& session) noexcept
 {
+    // A busy member of the request's own session: moving the session to
+    // another node would cost the user the session, for a moment's load.
+    if (o.failure == Failure::member_busy) return !session.routed();
     if (o.retryable_elsewhere()) return true;
     return broke_exchange(o.failure) && !o.head_sent && !o.body_started && proxy::is_idempotent(req.method);
 }
@@ -76,6 +79,22 @@ std::vector<state::SlotKey> local_keys(const BalancerSpec& spec)
 std::int64_t wall_ms() noexcept
 {
     return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The member's forward request, encoded before a connection is taken: a
+// head too large for its packets must cost no connection (a pooled one
+// would be reset).
+bool encode_head(const proxy::Request& req, const MemberSpec& m, std::uint8_t* buf, ajp::ExchangeParams& params,
+                 proxy::Outcome& out) noexcept
+{
+    std::size_t len = ajp::encode_forward_request(req, {m.route, m.secret}, buf, m.packet_size);
+    if (len == 0) {
+        out.failure = Failure::request_too_large;
+        out.detail = "request head does not fit into one AJP packet";
+        return false;
+    }
+    params.head = std::string_view(reinterpret_cast<const char*>(buf), len);
+    return true;
 }
 
 // Counts requests in flight on a member for as long as it lives.
@@ -133,9 +152,14 @@ void BalancerRuntime::build(const state::Table& table, std::size_t first_slot, M
     }
 }
 
-std::size_t BalancerRuntime::scratch_size() const noexcept
+std::size_t BalancerRuntime::first_chunk_room(const proxy::Request& req) const noexcept
 {
-    return ajp::max_body_chunk(spec_.min_packet_size());
+    return req.body == proxy::BodyKind::length ? ajp::max_body_chunk(spec_.min_packet_size()) : 0;
+}
+
+std::size_t BalancerRuntime::scratch_size(const proxy::Request& req) const noexcept
+{
+    return first_chunk_room(req) + spec_.max_packet_size();
 }
 
 SessionRef BalancerRuntime::session_of(const proxy::Request& req) const noexcept
@@ -251,7 +275,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
     res.session = session_of(req);
     ajp::ExchangeParams params;
     if (req.body == proxy::BodyKind::length) {
-        long first = ajp::read_first_chunk(req, body, scratch, scratch_size());
+        long first = ajp::read_first_chunk(req, body, scratch, first_chunk_room(req));
         if (first < 0) {
             res.outcome.failure = Failure::client_body_error;
             res.outcome.detail = "reading the client's request body";
@@ -259,6 +283,8 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         }
         params.first_chunk = std::string_view(scratch, static_cast<std::size_t>(first));
     }
+
+    auto* head = reinterpret_cast<std::uint8_t*>(scratch + first_chunk_room(req));
 
     std::uint64_t tried = 0;
     Choice choice = pick(res.session, tried, clock.now());
@@ -274,6 +300,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         res.member = &m.spec();
         res.reason = choice.reason;
         ++res.attempts;
+        if (!encode_head(req, m.spec(), head, params, res.outcome)) return res;
         count_choice(choice);
         bool known_failing = m.in_error(clock.now());
         observer.attempt_started(m.spec(), choice.reason, res.session);
@@ -285,16 +312,14 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
             m.slot().requests.fetch_add(1, std::memory_order_relaxed);
             std::unique_ptr<ajp::Connection> conn = m.get(clock.now(), reused, o);
             if (conn) {
-                params.forward = {m.spec().route, m.spec().secret};
                 params.timeout = m.timeout();
                 params.send_ahead = m.spec().send_ahead;
                 o = ajp::exchange(*conn, req, params, body, sink);
                 if (!o.ok() && reused && stale_connection(o) && proxy::is_idempotent(req.method)) {
                     // The idle connection had died under us: a fresh one to
                     // the same member. Only for methods the client may see twice.
-                    conn->socket().abort();
                     reused = false;
-                    conn = m.open(clock.now(), o);
+                    conn = m.reopen(std::move(conn), clock.now(), o);
                     if (conn) o = ajp::exchange(*conn, req, params, body, sink);
                 }
                 m.finish(std::move(conn), o.reusable, clock.now());
@@ -305,6 +330,14 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         res.outcome = o;
         res.reused = reused;
         if (o.ok()) {
+            // failonstatus=: a status the operator named (503 from a node
+            // that is starting up) puts the member into its error window;
+            // the client gets the response as it is.
+            if (o.head_sent && health::in_ranges(m.spec().fail_on_status, o.status)) {
+                m.slot().failures.fetch_add(1, std::memory_order_relaxed);
+                if (m.mark_failed(clock.now())) observer.member_failed(m.spec());
+                return res;
+            }
             m.mark_ok();
             return res;
         }
@@ -312,7 +345,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         m.slot().failures.fetch_add(1, std::memory_order_relaxed);
         if (counts_against_member(o, m.spec(), reused) && m.mark_failed(clock.now())) observer.member_failed(m.spec());
         Choice next;
-        if (may_try_elsewhere(o, req)) next = pick(res.session, tried, clock.now());
+        if (may_try_elsewhere(o, req, res.session)) next = pick(res.session, tried, clock.now());
         observer.attempt_failed(m.spec(), o, next.member != Choice::npos, known_failing);
         if (next.member == Choice::npos) return res;
         choice = next;

@@ -89,8 +89,9 @@ public:
     std::size_t size() const noexcept { return members_.size(); }
     MemberRuntime& member(std::size_t i) noexcept { return *members_[i]; }
 
-    // Bytes of scratch space forward() needs for the first body chunk.
-    std::size_t scratch_size() const noexcept;
+    // Bytes of scratch space forward() needs for `req`: its first body
+    // chunk, then its forward request as any member encodes it.
+    std::size_t scratch_size(const proxy::Request& req) const noexcept;
 
     // The session a request carries (its route names one of our members).
     SessionRef session_of(const proxy::Request& req) const noexcept;
@@ -111,6 +112,7 @@ private:
     Choice pick_successor(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept;
     Choice pick_member(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept;
     void count_choice(const Choice& c) noexcept;
+    std::size_t first_chunk_room(const proxy::Request& req) const noexcept;
 
     const BalancerSpec& spec_;
     std::unique_ptr<state::LocalTable> local_;  // when state is not shared

@@ -11,6 +11,13 @@ std::size_t BalancerSpec::min_packet_size() const noexcept
     return m;
 }
 
+std::size_t BalancerSpec::max_packet_size() const noexcept
+{
+    std::size_t m = 0;
+    for (const auto& mem : members) m = std::max(m, mem.packet_size);
+    return m;
+}
+
 std::string BalancerSpec::add_member(MemberSpec m)
 {
     for (const auto& other : members) {
@@ -26,6 +33,7 @@ std::string BalancerSpec::add_member(MemberSpec m)
 std::string BalancerSpec::resolve_health_checks()
 {
     for (MemberSpec& m : members) {
+        if (!m.fail_on_status_set) m.fail_on_status = fail_on_status;
         m.health = health;
         for (const auto& [key, value] : m.health_overrides) {
             std::string err;

@@ -20,13 +20,17 @@ struct BalancerSpec {
     LbMethod lbmethod = LbMethod::byrequests;
     bool failover = true;                    // false: a session whose member is gone gets 503
     health::HealthCheckSpec health;          // OXHealthCheck: cping every 5 s by default
+    std::vector<health::StatusRange> fail_on_status;  // OXFailOnStatus, for members without their own
 
     // The largest first body chunk every member can take in one packet.
     std::size_t min_packet_size() const noexcept;
+    // The largest packet of any member (room for any member's forward request).
+    std::size_t max_packet_size() const noexcept;
     // Adds a member; returns what is wrong (duplicate URL or route) or "".
     std::string add_member(MemberSpec m);
     // Gives every member the balancer's health check with its own hc*
-    // parameters applied. Returns "" or what is wrong, naming the member.
+    // parameters applied, and the balancer's failonstatus unless it has its
+    // own. Returns "" or what is wrong, naming the member.
     std::string resolve_health_checks();
 };
 

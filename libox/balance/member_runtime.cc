@@ -20,7 +20,10 @@ PoolLimits limits_for(const MemberSpec& spec, std::size_t threads)
     PoolLimits l;
     l.smax = spec.smax;
     l.ttl = spec.ttl;
-    l.max_idle = spec.max ? spec.max : (threads ? threads : 64);
+    // mod_proxy's default: as many as the process has threads, so that
+    // without max= no request ever waits for one.
+    l.max = spec.max ? spec.max : (threads ? threads : 64);
+    l.acquire = spec.acquire;
     return l;
 }
 
@@ -92,28 +95,52 @@ bool MemberRuntime::ping(ajp::Connection& c, proxy::Outcome& failure) noexcept
 
 std::unique_ptr<ajp::Connection> MemberRuntime::get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept
 {
-    while (auto c = pool_.acquire(now)) {
-        // With ping=, a pooled connection proves it is alive before it
-        // carries a request; a dead one is dropped and the next one tried.
-        if (spec_.ping.count() == 0 || ping(*c, failure)) {
-            reused = true;
+    for (;;) {
+        std::unique_ptr<ajp::Connection> c;
+        switch (pool_.take(now, c)) {
+        case ConnectionPool<ajp::Connection>::Take::pooled:
+            // With ping=, a pooled connection proves it is alive before it
+            // carries a request; a dead one is dropped and the next one tried.
+            if (spec_.ping.count() == 0 || ping(*c, failure)) {
+                reused = true;
+                return c;
+            }
+            c.reset();
+            pool_.forget();
+            continue;
+        case ConnectionPool<ajp::Connection>::Take::open_new:
+            reused = false;
+            c = open(now, failure);
+            if (!c) pool_.forget();
             return c;
+        case ConnectionPool<ajp::Connection>::Take::busy:
+            failure = proxy::Outcome{};
+            failure.failure = proxy::Failure::member_busy;
+            failure.detail = "all of its max= connections are in use";
+            return nullptr;
         }
     }
-    reused = false;
-    return open(now, failure);
+}
+
+std::unique_ptr<ajp::Connection> MemberRuntime::reopen(std::unique_ptr<ajp::Connection> dead, TimePoint now,
+                                                       proxy::Outcome& failure) noexcept
+{
+    // The backend may be mid-request on it: reset rather than leave it a
+    // half request that could look complete. Its place goes to the new one.
+    dead->socket().abort();
+    dead.reset();
+    std::unique_ptr<ajp::Connection> c = open(now, failure);
+    if (!c) pool_.forget();
+    return c;
 }
 
 void MemberRuntime::finish(std::unique_ptr<ajp::Connection> conn, bool reusable, TimePoint now) noexcept
 {
     if (!conn) return;
-    if (reusable) {
-        pool_.release(std::move(conn), now);
-    } else {
-        // The backend may be mid-request on it: reset rather than leave it
-        // a half request that could look complete.
-        conn->socket().abort();
-    }
+    // One the backend may be mid-request on is reset rather than left a
+    // half request that could look complete.
+    if (!reusable) conn->socket().abort();
+    pool_.release(std::move(conn), now, reusable);
 }
 
 bool MemberRuntime::in_error(TimePoint now) const noexcept

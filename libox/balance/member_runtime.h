@@ -40,14 +40,18 @@ public:
     Millis connect_timeout() const noexcept { return connect_timeout_; }
 
     // A connection ready for a request: from the pool (`reused`) or new.
-    // Null when none could be had; `failure` says why.
+    // Null when none could be had; `failure` says why (member_busy when
+    // `max` connections exist and none came free within `acquire`).
     std::unique_ptr<ajp::Connection> get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept;
-    // A new connection, never a pooled one.
-    std::unique_ptr<ajp::Connection> open(TimePoint now, proxy::Outcome& failure) noexcept;
+    // A new connection in place of `dead` (a pooled one the backend had
+    // closed), never a pooled one. Null when it cannot be opened.
+    std::unique_ptr<ajp::Connection> reopen(std::unique_ptr<ajp::Connection> dead, TimePoint now,
+                                            proxy::Outcome& failure) noexcept;
     // After a request: keeps the connection if the backend allows it.
     void finish(std::unique_ptr<ajp::Connection> conn, bool reusable, TimePoint now) noexcept;
 
     std::size_t idle_connections() const noexcept { return pool_.idle_count(); }
+    std::size_t live_connections() const noexcept { return pool_.live_count(); }
 
     // Passive failure detection, shared by every process and by every
     // balancer that lists the node: a node that failed to connect or answer
@@ -65,6 +69,10 @@ public:
     // A window still open is left as it is: it ends `retry` after it began.
     bool mark_failed(TimePoint now) noexcept;
     void mark_ok() noexcept;
+
+    // Connects to the member: a new connection, not counted against max=
+    // (get and reopen count what they hand out).
+    std::unique_ptr<ajp::Connection> open(TimePoint now, proxy::Outcome& failure) noexcept;
 
 private:
     bool ping(ajp::Connection& c, proxy::Outcome& failure) noexcept;

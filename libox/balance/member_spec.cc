@@ -134,6 +134,16 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         } else if (key == "max") {
             err = parse_size(key, value, 1, 100000, n);
             out.max = n;
+        } else if (key == "failonstatus") {
+            err = health::parse_status_list(value, out.fail_on_status);
+            if (!err.empty()) err = "failonstatus=" + err;
+            out.fail_on_status_set = true;
+        } else if (key == "acquire") {
+            // mod_proxy's unit: milliseconds when none is given.
+            std::string v(value);
+            if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) v += "ms";
+            err = parse_duration(v, out.acquire);
+            if (!err.empty()) err = "acquire=" + std::string(value) + ": expected milliseconds (500) or a duration (2s)";
         } else if (key == "packetsize") {
             err = parse_size(key, value, ajp::kDefaultPacketSize, ajp::kMaxPacketSize, n);
             out.packet_size = n;
@@ -156,7 +166,7 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         } else {
             err = "unknown member parameter '" + std::string(key) +
                   "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
-                  "smax, max, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
+                  "smax, max, acquire, failonstatus, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
                   "hchost, hcauth)";
         }
         if (!err.empty()) return err;

@@ -32,7 +32,12 @@ struct MemberSpec {
     Millis ping{0};              // CPing a connection before each request; 0 = off
     bool fail_on_timeout = false;  // a read timeout puts the member into its error window
     std::size_t smax = 0;        // idle connections kept regardless of ttl
-    std::size_t max = 0;         // max idle connections per process; 0 = ThreadsPerChild
+    std::size_t max = 0;         // connections per process, in use plus idle; 0 = ThreadsPerChild
+    Millis acquire{0};           // how long a request waits for one of them; 0: not at all
+    // Backend statuses that count as a failure of the member (mod_proxy's
+    // failonstatus=): its own, else the balancer's OXFailOnStatus.
+    std::vector<health::StatusRange> fail_on_status;
+    bool fail_on_status_set = false;
     std::size_t packet_size = 8192;
     std::size_t send_ahead = 65536;  // body bytes sent before the backend asks (see ajp::ExchangeParams)
     std::string secret;

@@ -31,29 +31,6 @@ bool parse_method(std::string_view s, ProbeMethod& out) noexcept
     return true;
 }
 
-// "200", "200-399", "200,204,300-399".
-std::string parse_expect(std::string_view text, std::vector<StatusRange>& out)
-{
-    std::vector<StatusRange> ranges;
-    std::string_view rest = text;
-    while (true) {
-        std::size_t comma = rest.find(',');
-        std::string_view item = rest.substr(0, comma);
-        std::size_t dash = item.find('-');
-        unsigned long long lo = 0, hi = 0;
-        bool ok = parse_number(item.substr(0, dash), lo);
-        hi = lo;
-        if (ok && dash != std::string_view::npos) ok = parse_number(item.substr(dash + 1), hi);
-        if (!ok || lo < 100 || hi > 599 || lo > hi) {
-            return "expect=" + std::string(text) + ": expected statuses or ranges from 100 to 599 (200,204,300-399)";
-        }
-        ranges.push_back(StatusRange{static_cast<int>(lo), static_cast<int>(hi)});
-        if (comma == std::string_view::npos) break;
-        rest.remove_prefix(comma + 1);
-    }
-    out = std::move(ranges);
-    return {};
-}
 
 std::string parse_count(std::string_view key, std::string_view value, unsigned& out)
 {
@@ -91,7 +68,8 @@ bool apply(std::string_view key, std::string_view value, HealthCheckSpec& spec, 
             spec.uri.assign(value);
         }
     } else if (key == "expect") {
-        err = parse_expect(value, spec.expect);
+        err = parse_status_list(value, spec.expect);
+        if (!err.empty()) err = "expect=" + err;
     } else if (key == "method") {
         bool token = !value.empty();
         for (char c : value) token = token && c >= 'A' && c <= 'Z';
@@ -131,13 +109,17 @@ const char* to_string(ProbeMethod m) noexcept
     return "unknown";
 }
 
-bool HealthCheckSpec::expects(int status) const noexcept
+bool in_ranges(const std::vector<StatusRange>& ranges, int status) noexcept
 {
-    if (expect.empty()) return status == 200;
-    for (const StatusRange& r : expect) {
+    for (const StatusRange& r : ranges) {
         if (status >= r.lo && status <= r.hi) return true;
     }
     return false;
+}
+
+bool HealthCheckSpec::expects(int status) const noexcept
+{
+    return expect.empty() ? status == 200 : in_ranges(expect, status);
 }
 
 std::string parse_health_check(const std::vector<std::string_view>& words, HealthCheckSpec& out)
@@ -180,6 +162,30 @@ bool apply_member_parameter(std::string_view key, std::string_view value, Health
     if (!apply(rest, value, spec, err)) return false;
     if (!err.empty()) err = "hc" + err;
     return true;
+}
+
+// "200", "200-399", "200,204,300-399".
+std::string parse_status_list(std::string_view text, std::vector<StatusRange>& out)
+{
+    std::vector<StatusRange> ranges;
+    std::string_view rest = text;
+    while (true) {
+        std::size_t comma = rest.find(',');
+        std::string_view item = rest.substr(0, comma);
+        std::size_t dash = item.find('-');
+        unsigned long long lo = 0, hi = 0;
+        bool ok = parse_number(item.substr(0, dash), lo);
+        hi = lo;
+        if (ok && dash != std::string_view::npos) ok = parse_number(item.substr(dash + 1), hi);
+        if (!ok || lo < 100 || hi > 599 || lo > hi) {
+            return std::string(text) + ": expected statuses or ranges from 100 to 599 (200,204,300-399)";
+        }
+        ranges.push_back(StatusRange{static_cast<int>(lo), static_cast<int>(hi)});
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    out = std::move(ranges);
+    return {};
 }
 
 }  // namespace ox::health

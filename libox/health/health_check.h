@@ -28,6 +28,11 @@ struct StatusRange {
     int hi = 200;
 };
 
+// Parses "200", "200-399", "200,204,300-399". Returns "" or what is wrong.
+std::string parse_status_list(std::string_view text, std::vector<StatusRange>& out);
+// Whether `status` is in one of the ranges.
+bool in_ranges(const std::vector<StatusRange>& ranges, int status) noexcept;
+
 struct HealthCheckSpec {
     ProbeMethod method = ProbeMethod::cping;
     Millis interval{5000};  // from the start of one probe to the start of the next

@@ -125,7 +125,14 @@ void http_over_ajp(const HealthCheckSpec& spec, const ProbeTarget& t, net::Socke
         std::string auth = spec.auth.empty() ? std::string() : "Basic " + base64(spec.auth);
         proxy::Header headers[3];
         proxy::Request req = probe_request(spec, t, host, headers, auth);
+        std::vector<std::uint8_t> head(t.packet_size);
+        std::size_t head_len = ajp::encode_forward_request(req, {t.route, t.secret}, head.data(), head.size());
+        if (head_len == 0) {
+            r.detail = "the probe request does not fit into one AJP packet";
+            return;
+        }
         ajp::ExchangeParams params;
+        params.head = std::string_view(reinterpret_cast<const char*>(head.data()), head_len);
         params.timeout = remaining(deadline);
         if (params.timeout.count() == 0) {
             r.detail = "no time left for the request";

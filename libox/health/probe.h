@@ -25,6 +25,8 @@ struct ProbeResult {
 struct ProbeTarget {
     net::Endpoint endpoint;
     std::size_t packet_size = 8192;  // AJP
+    std::string route;               // AJP: sent as jvm_route, as with requests
+    std::string secret;              // AJP: Tomcat's secret, without which it answers 403
 };
 
 // Runs one probe of `target` as `spec` says. `method` none answers ok.

@@ -17,6 +17,7 @@ const char* failure_name(Failure f) noexcept
     case Failure::client_aborted: return "client aborted";
     case Failure::client_body_error: return "client body unreadable";
     case Failure::no_member: return "no member available";
+    case Failure::member_busy: return "member busy";
     }
     return "unknown";
 }

@@ -21,6 +21,7 @@ enum class Failure : std::uint8_t {
     client_aborted,     // the client went away while the response streamed
     client_body_error,  // the client's request body could not be read
     no_member,          // no member may take the request (disabled, draining, down)
+    member_busy,        // all of the member's max= connections are in use (acquire= passed)
 };
 
 const char* failure_name(Failure f) noexcept;
@@ -32,6 +33,7 @@ struct Outcome {
     bool request_sent = false; // at least one byte of the request was written
     bool body_started = false; // at least one client body byte was consumed
     bool head_sent = false;    // the response head was handed to the sink
+    int status = 0;            // the response's status, once head_sent
     bool reusable = false;     // the connection may carry another request
     std::uint64_t body_bytes_in = 0;   // request body bytes forwarded
     std::uint64_t body_bytes_out = 0;  // response body bytes received

@@ -7,9 +7,9 @@ use Apache::Test qw(plan ok);
 use Apache::TestUtil qw(t_cmp);
 use Apache::TestRequest ();
 use IO::Socket::INET ();
-use OXB::Test qw(base_url error_log_mark wait_for_log);
+use OXB::Test qw(base_url error_log_mark error_log_since wait_for_log);
 
-plan tests => 15;
+plan tests => 21;
 
 my $ua = Apache::TestRequest::user_agent(keep_alive => 1);
 my $base = base_url();
@@ -89,6 +89,25 @@ sub conn_of {
     ok t_cmp(scalar(grep { $_ == 200 } @codes), 20, 'requests after the abort answered');
     ok t_cmp(scalar(grep { $_ == ($aborted // -2) } @ids), 0, 'the aborted connection was not pooled');
     ok t_cmp(scalar(grep { /OXB00010/ } wait_for_log($mark, qr/OXB00014/)), 0, 'no backend errors after the abort');
+}
+
+# A request head too large for one AJP packet (two 5000-byte headers, each
+# within httpd's own limit) gets 431 before any backend connection is taken:
+# the pooled one carries the next request. Logged at info, once a minute.
+{
+    my $mark = error_log_mark();
+    my ($id, $n) = conn_of($ua->get("$base/one/conn"));
+    my @big = map { ("X-Big-$_" => 'x' x 5000) } 1 .. 2;
+    my @codes = map { $ua->get("$base/one/echo", @big)->code } 1 .. 2;
+    my ($id2, $n2) = conn_of($ua->get("$base/one/conn"));
+    ok t_cmp("@codes", '431 431', 'too large for one packet: 431');
+    ok t_cmp($id2, $id, 'the pooled connection carries the next request');
+    ok t_cmp($n2, $n + 1, '... as its next request: none went to the backend in between');
+    my @lines = grep { /OXB00013/ } wait_for_log($mark, qr/OXB00013/);
+    ok t_cmp(scalar @lines, 1, 'logged once for two');
+    ok(($lines[0] // '') =~ /\[oxbalance:info\].*member S1; answering 431 \(0 more like this before\)/)
+        or print "# log: ", ($lines[0] // "(none)\n");
+    ok t_cmp(scalar(grep { /OXB00010/ } error_log_since($mark)), 0, 'no backend failure logged');
 }
 
 # Many clients at once: every request is answered.

@@ -636,6 +636,40 @@ subtest 'early' => sub {
     is(request($c, uri => '/conn')->{hdr}{'x-conn-requests'}, 5, 'still in sync');
 };
 
+subtest 'longer, shorter' => sub {
+    my $c = $new->();
+    my $r = request($c, uri => '/longer');
+    is($r->{hdr}{'content-length'}, 5, '/longer declares 5 bytes');
+    like($r->{body}, qr/^hello\QHTTP\/1.1 200 OK\E\r\n.*\r\n\r\nINJECTED\n\z/s, '/longer sends a response behind them');
+    $r = request($c, uri => '/shorter');
+    is($r->{hdr}{'content-length'}, 100, '/shorter declares 100 bytes');
+    is($r->{body}, "short\n", '/shorter sends 6');
+    is($r->{reuse}, 1, 'reuse=1');
+    is(request($c, uri => '/conn')->{hdr}{'x-conn-requests'}, 3, 'the connection itself is in step');
+};
+
+subtest 'pause-before-end, pause-after-flush, open' => sub {
+    my $c = $new->();
+    $c->send(bodyless(uri => '/pause-before-end', query => 'ms=400'));
+    is(ord($c->read_packet), 4, 'headers');
+    is($c->read_packet, "\x03\0\x0bwhole body\n\0", 'the whole body');
+    ok($c->quiet_for(0.2), 'then a pause');
+    is($c->read_packet, "\x05\x01", 'then END_RESPONSE');
+    $c->send(bodyless(uri => '/pause-after-flush', query => 'ms=400'));
+    is(ord($c->read_packet), 4, 'headers');
+    is($c->read_packet, "\x03\0\0\0", 'an empty body chunk');
+    ok($c->quiet_for(0.2), 'then a pause');
+    is($c->read_packet, "\x03\0\x10after the pause\n\0", 'then the body');
+    is($c->read_packet, "\x05\x01", 'and END_RESPONSE');
+    $c->send(bodyless(uri => '/pause-before-end', query => 'gate=g1'));
+    is(ord($c->read_packet), 4, 'gate: headers');
+    is(ord($c->read_packet), 3, 'gate: the whole body');
+    ok($c->quiet_for(0.3), 'gate: then a pause');
+    my $o = $new->();
+    is(request($o, uri => '/open', query => 'gate=g1')->{body}, "opened\n", '/open');
+    is($c->read_packet, "\x05\x01", 'gate opened: END_RESPONSE');
+};
+
 subtest 'stats and 404' => sub {
     my $c = $new->();
     my $r1 = request($c, uri => '/stats');

@@ -10,6 +10,13 @@
 //   /cookies?n=K  /headers?n=K&size=S[&connection=NAME]  /delay?ms=N  /conn  /stats
 //   /hang /close /reset?after=N /truncated /oversized[?len=N] /garbage?kind=K
 //   /noreuse /early  (misbehaving backends, see each handler)
+//   /longer /shorter (a body that disagrees with its Content-Length)
+//   /pause-before-end?ms=N|gate=G   head and whole body (Content-Length),
+//                            a pause, then END_RESPONSE
+//   /pause-after-flush?ms=N|gate=G  head and an empty body chunk (Tomcat's
+//                            flush), a pause, then body and END_RESPONSE
+//   /open?gate=G             ends the pauses that wait for gate G (in this
+//                            server process); a pause waits at most 30 s
 //
 // Every response carries X-Backend, X-Conn-Id and X-Conn-Requests. Unless a
 // handler says otherwise the whole request body is read (and hashed) first.
@@ -20,9 +27,12 @@
 
 #include <chrono>
 #include <cstdarg>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -191,6 +201,39 @@ private:
     std::map<std::string, std::string> params_;
 };
 
+// Gates that paused endpoints wait for, so that a test can look at what
+// reached the client while the backend is still busy, without timing.
+class Gates {
+public:
+    void open(const std::string& name) {
+        std::lock_guard<std::mutex> lock(mu_);
+        open_.insert(name);
+        cv_.notify_all();
+    }
+    // Waits until `name` is opened (and closes it again), at most `max`.
+    void wait(const std::string& name, std::chrono::milliseconds max) {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, max, [&] { return open_.count(name) > 0; });
+        open_.erase(name);
+    }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::set<std::string> open_;
+};
+
+Gates& gates() {
+    static Gates g;
+    return g;
+}
+
+// How a paused endpoint pauses: until a gate opens, or for a time.
+struct Pause {
+    std::optional<std::string> gate;
+    std::uint64_t ms = 0;
+};
+
 // Request body state. The rule is Tomcat's: with Content-Length > 0 the proxy
 // sends the first body packet unasked; after that, and always when the length
 // is unknown, the server asks with GET_BODY_CHUNK.
@@ -227,6 +270,7 @@ private:
     bool add_headers(int status, const Headers& extra);
     void add_body(const std::string& data);
     void add_pattern_chunk(std::uint64_t off, std::size_t n);
+    void add_body_flush();
     void add_end(bool reuse);
     void flush();
     void send_cpong();
@@ -249,6 +293,13 @@ private:
     After garbage();
     After noreuse();
     After early();
+    After longer();
+    After shorter();
+    After pause_before_end();
+    After pause_after_flush();
+    After open_gate();
+    Pause pause_param() const;
+    void pause(const Pause& p);
     After conn_info();
     After stats();
     After not_found();
@@ -325,6 +376,10 @@ Session::Handler Session::route() const {
         {"/reset", &Session::reset},           {"/truncated", &Session::truncated},
         {"/oversized", &Session::oversized},   {"/garbage", &Session::garbage},
         {"/noreuse", &Session::noreuse},       {"/early", &Session::early},
+        {"/longer", &Session::longer},         {"/shorter", &Session::shorter},
+        {"/pause-before-end", &Session::pause_before_end},
+        {"/pause-after-flush", &Session::pause_after_flush},
+        {"/open", &Session::open_gate},
         {"/conn", &Session::conn_info},        {"/stats", &Session::stats},
     };
     const std::string& uri = req_.uri;
@@ -446,6 +501,15 @@ void Session::add_body(const std::string& data) {
         p.u8(0);
         p.finish();
     }
+}
+
+// An empty SEND_BODY_CHUNK: Tomcat's flush when a servlet calls flush().
+void Session::add_body_flush() {
+    PacketBuilder p(out_);
+    p.u8(kSendBodyChunk);
+    p.u16(0);
+    p.u8(0);
+    p.finish();
 }
 
 // One SEND_BODY_CHUNK of pattern bytes, generated in place (no copy).
@@ -659,6 +723,87 @@ After Session::early() {
     add_end(true);
     flush();
     return After::keep;
+}
+
+// Declares Content-Length: 5 and sends "hello" followed by a whole HTTP
+// response, as a servlet that writes more than it declared does through
+// Tomcat: a proxy that passes it on lets the client read "INJECTED" as the
+// answer to its next request.
+After Session::longer() {
+    read_body();
+    add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", "5"}});
+    if (body_allowed()) {
+        add_body("hello");
+        add_body("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nINJECTED\n");
+    }
+    add_end(true);
+    flush();
+    return After::keep;
+}
+
+// Declares Content-Length: 100 and sends 6 bytes: a client that believes it
+// reads its next response as the rest of this body.
+After Session::shorter() {
+    read_body();
+    add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", "100"}});
+    if (body_allowed()) add_body("short\n");
+    add_end(true);
+    flush();
+    return After::keep;
+}
+
+// A servlet that has written its whole response and goes on working before
+// it returns: the client should not wait for that.
+After Session::pause_before_end() {
+    Pause p = pause_param();
+    read_body();
+    const std::string body = "whole body\n";
+    add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", std::to_string(body.size())}});
+    if (body_allowed()) add_body(body);
+    flush();
+    pause(p);
+    add_end(true);
+    flush();
+    return After::keep;
+}
+
+// A servlet that commits its head with flush() (Tomcat sends an empty body
+// chunk), then works before it writes the body.
+After Session::pause_after_flush() {
+    Pause p = pause_param();
+    read_body();
+    add_headers(200, {{"Content-Type", "text/plain"}});
+    add_body_flush();
+    flush();
+    pause(p);
+    if (body_allowed()) add_body("after the pause\n");
+    add_end(true);
+    flush();
+    return After::keep;
+}
+
+// Checked before any output, so that a bad parameter still gets its 400.
+Pause Session::pause_param() const {
+    Pause p;
+    p.gate = query_.get("gate");
+    if (!p.gate) p.ms = query_.number("ms", std::nullopt, 0, 3600 * 1000);
+    return p;
+}
+
+void Session::pause(const Pause& p) {
+    if (p.gate) {
+        gates().wait(*p.gate, std::chrono::seconds(30));
+    } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(p.ms));
+    }
+}
+
+After Session::open_gate() {
+    std::optional<std::string> gate = query_.get("gate");
+    if (!gate) throw BadRequest("missing parameter gate");
+    read_body();
+    gates().open(*gate);
+    return respond(200, "opened\n");
 }
 
 After Session::conn_info() {

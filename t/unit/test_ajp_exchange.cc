@@ -49,8 +49,14 @@ public:
     }
     ~Rig() { finish(); }
 
-    Outcome run(const Request& req, ox::proxy::BodySource& body, RecordingSink& sink, const ExchangeParams& p = {})
+    // The forward request is encoded here, as BalancerRuntime::forward does
+    // before it takes a connection.
+    Outcome run(const Request& req, ox::proxy::BodySource& body, RecordingSink& sink, ExchangeParams p = {})
     {
+        head_.resize(conn.packet_size());
+        std::size_t len = ox::ajp::encode_forward_request(req, {}, head_.data(), head_.size());
+        ck_assert_msg(len > 0, "the test's request head does not fit");
+        p.head = std::string_view(reinterpret_cast<const char*>(head_.data()), len);
         return ox::ajp::exchange(conn, req, p, body, sink);
     }
     // Waits for the script to end while libox's end stays open.
@@ -63,6 +69,7 @@ public:
 
 private:
     unit::FdPair fds_;  // initialised first: conn and backend_ take its ends
+    Bytes head_;
 
 public:
     Connection conn;
@@ -538,36 +545,121 @@ START_TEST(body_views_valid_until_release)
 }
 END_TEST
 
-// A body that has all its declared Content-Length is held until
-// END_RESPONSE, even when END arrives in a later read: the client gets the
-// response in one write instead of a flush and then the end. Without a
-// Content-Length the body streams: released before the next wait.
-START_TEST(complete_body_waits_for_end)
+// What the backend has sent reaches the client before the exchange waits
+// for more: a servlet that has written its response (or flushed) and goes on
+// working must not hold back even the status line. The backend here sends
+// the rest only once the sink was released with a flush (or after 5 s).
+START_TEST(released_before_waiting)
+{
+    const unit::HeaderList cl10 = {{"Content-Length", "10"}};
+    struct Case {
+        const char* name;
+        Bytes first, rest;
+        const char* events;  // what the sink had seen when the backend went on
+    } cases[] = {
+        {"the head alone", pkt_headers(200, "OK", cl10), cat({pkt_body("0123456789"), pkt_end(true)}), "Hf"},
+        {"a body complete by its Content-Length", cat({pkt_headers(200, "OK", cl10), pkt_body("0123456789")}),
+         pkt_end(true), "Hbf"},
+        {"a body of unknown length", cat({pkt_headers(200, "OK"), pkt_body("0123456789")}), pkt_end(true), "Hbf"},
+        {"the head and an empty chunk", cat({pkt_headers(200, "OK"), pkt_body("")}),
+         cat({pkt_body("0123456789"), pkt_end(true)}), "Hf"},
+    };
+    for (const Case& c : cases) {
+        unit::Signal flushed;
+        bool in_time = false;
+        std::string seen;
+        RecordingSink sink;
+        Rig rig([&](BackendPeer& p) {
+            p.read_packet();
+            p.send(c.first);
+            in_time = flushed.wait();
+            p.send(c.rest);
+            p.read_to_eof();
+        });
+        sink.on_release = [&] {
+            if (sink.flushes == 1) {
+                seen = sink.events;
+                flushed.set();
+            }
+        };
+        StringBody body;
+        Outcome o = rig.run(get_request(), body, sink);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert_msg(in_time, "%s: not released before the wait (events %s)", c.name, sink.events.c_str());
+        ck_assert_msg(seen == c.events, "%s: events %s when flushed", c.name, seen.c_str());
+        ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
+        ck_assert_int_eq(sink.finish_calls, 1);
+    }
+}
+END_TEST
+
+// The same before waiting on the client's request body: a backend that
+// answers before it has read the body gets its head to the client first.
+START_TEST(released_before_reading_client_body)
+{
+    std::string seen;
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK"), pkt_get_body(8186)}));
+        p.read_packet();
+        p.send(pkt_get_body(8186));
+        p.read_packet();
+        p.send(cat({pkt_body("ok"), pkt_end(true)}));
+        p.read_to_eof();
+    });
+    StringBody body("abc");
+    RecordingSink sink;
+    body.on_read = [&] {
+        if (seen.empty()) seen = sink.events;
+    };
+    Outcome o = rig.run(post_request(BodyKind::chunked, 0), body, sink);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_msg(seen == "Hf", "events %s before the client body was read", seen.c_str());
+}
+END_TEST
+
+// The fast path: a response whose end is already there goes out in one
+// write, with or without a Content-Length: no flush.
+START_TEST(whole_response_in_one_write)
 {
     for (bool with_length : {true, false}) {
-        unit::Signal head_seen;
         Rig rig([&](BackendPeer& p) {
             p.read_packet();
             unit::HeaderList h = {{"Content-Type", "text/plain"}};
             if (with_length) h.push_back({"Content-Length", "10"});
-            p.send(cat({pkt_headers(200, "OK", h), pkt_body("0123456789")}));
-            head_seen.wait();  // the exchange has read the first write
-            p.send(pkt_end(true));
+            p.send(cat({pkt_headers(200, "OK", h), pkt_body("01234"), pkt_body("56789"), pkt_end(true)}));
             p.read_to_eof();
         });
         StringBody body;
         RecordingSink sink;
-        sink.on_head = [&] { head_seen.set(); };
         Outcome o = rig.run(get_request(), body, sink);
         rig.finish();
         CK_ASSERT_FAILURE(o.failure, Failure::none);
         ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
-        if (with_length) {
-            ck_assert_msg(sink.events == "HbE", "with Content-Length: events %s", sink.events.c_str());
-        } else {
-            ck_assert_msg(sink.events == "HbfE" || sink.events == "HbrE", "streaming: events %s", sink.events.c_str());
-        }
+        ck_assert_msg(sink.events == "HbbE", "events %s", sink.events.c_str());
     }
+}
+END_TEST
+
+// An empty SEND_BODY_CHUNK is Tomcat's flush (the servlet called flush()):
+// what came before it is released with a flush at once, even when more
+// follows right behind it.
+START_TEST(empty_chunk_flushes)
+{
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK"), pkt_body("01234"), pkt_body(""), pkt_body("56789"), pkt_end(true)}));
+        p.read_to_eof();
+    });
+    StringBody body;
+    RecordingSink sink;
+    Outcome o = rig.run(get_request(), body, sink);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
+    ck_assert_msg(sink.events == "HbfbE", "events %s", sink.events.c_str());
 }
 END_TEST
 
@@ -732,6 +824,196 @@ START_TEST(malformed_backend)
 END_TEST
 
 // ============================================================================
+// Response framing: the body against its Content-Length
+// ============================================================================
+
+namespace {
+
+struct Framing {
+    const char* name;
+    std::vector<std::string> chunks;  // body packets, in order
+    const char* passed;               // what the sink may have got before the abort
+};
+
+// Runs a GET answered with Content-Length: `cl` and `chunks`, then
+// END_RESPONSE(reuse).
+Outcome run_framing(const std::string& cl, const std::vector<std::string>& chunks, RecordingSink& sink,
+                    std::string_view method = "GET", int status = 200)
+{
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        Bytes all = pkt_headers(status, "X", {{"Content-Type", "text/plain"}, {"Content-Length", cl}});
+        for (const std::string& c : chunks) all = cat({all, pkt_body(c)});
+        p.send(cat({all, pkt_end(true)}));
+        p.read_to_eof();
+    });
+    StringBody body;
+    Request req = get_request();
+    req.method = method;
+    Outcome o = rig.run(req, body, sink);
+    rig.finish();
+    return o;
+}
+
+}  // namespace
+
+// A body longer than its Content-Length (Tomcat does not stop a servlet
+// that writes more): the bytes beyond it would reach the client as a second
+// response on its keep-alive connection. The response is aborted, the
+// packet that overruns it is not passed on, and the connection is not pooled.
+START_TEST(body_longer_than_content_length)
+{
+    const Framing cases[] = {
+        {"one packet", {"hello" "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nINJECTED"}, ""},
+        {"the excess in a later packet", {"hel", "lo", "HTTP/1.1 200 OK\r\n\r\n"}, "hello"},
+        {"one byte over", {"hell", "o!"}, "hell"},
+    };
+    for (const Framing& c : cases) {
+        RecordingSink sink;
+        Outcome o = run_framing("5", c.chunks, sink);
+        CK_ASSERT_FAILURE(o.failure, Failure::malformed);
+        ck_assert_msg(std::strstr(o.detail, "longer than its Content-Length"), "%s: detail '%s'", c.name, o.detail);
+        ck_assert_msg(!o.reusable, "%s: reusable", c.name);
+        ck_assert_int_eq(sink.abort_calls, 1);
+        ck_assert_int_eq(sink.finish_calls, 0);
+        ck_assert_msg(sink.body_text == c.passed, "%s: passed '%s'", c.name, sink.body_text.c_str());
+    }
+}
+END_TEST
+
+// A backend that dies after the whole declared body but before
+// END_RESPONSE: the client has exactly what the head promised, so the
+// response is finished (not aborted, which would close the client's
+// connection mid-keep-alive); the backend connection is not reused.
+START_TEST(closed_after_complete_body_finishes)
+{
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK", {{"Content-Length", "5"}}), pkt_body("hello")}));
+        p.close();
+    });
+    RecordingSink sink;
+    StringBody body;
+    Outcome o = rig.run(get_request(), body, sink);
+    ck_assert_msg(o.ok(), "failure %s: %s", ox::proxy::failure_name(o.failure), o.detail);
+    ck_assert(!o.reusable);
+    ck_assert_str_eq(sink.body_text.c_str(), "hello");
+    ck_assert_int_eq(sink.finish_calls, 1);
+    ck_assert_int_eq(sink.abort_calls, 0);
+
+    // One byte short, it is a broken response, as before.
+    Rig short_rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK", {{"Content-Length", "5"}}), pkt_body("hell")}));
+        p.close();
+    });
+    RecordingSink sink2;
+    o = short_rig.run(get_request(), body, sink2);
+    CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+    ck_assert_int_eq(sink2.abort_calls, 1);
+}
+END_TEST
+
+// A servlet that reads part of a body, answers and closes (Tomcat does):
+// the body packets still on their way cannot be written any more, and the
+// answer the backend gave is what the client gets.
+START_TEST(answer_after_broken_send_ahead)
+{
+    std::string data = unit::pattern(200000);
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();  // forward request
+        p.read_packet();  // first body chunk, sent unasked
+        p.send(pkt_get_body(8186));
+        p.read_packet();
+        p.send(simple_response("partial", false));
+        p.close();
+    });
+    RecordingSink sink;
+    ExchangeParams params;
+    params.send_ahead = 262144;
+    std::string first = data.substr(0, 8186);
+    params.first_chunk = first;
+    Request req = post_request(BodyKind::length, static_cast<std::int64_t>(data.size()));
+    StringBody rest(data.substr(first.size()));
+    Outcome o = rig.run(req, rest, sink, params);
+    ck_assert_msg(o.ok(), "failure %s: %s", ox::proxy::failure_name(o.failure), o.detail);
+    ck_assert(!o.reusable);
+    ck_assert_int_eq(sink.status, 200);
+    ck_assert_str_eq(sink.body_text.c_str(), "partial");
+    ck_assert_int_eq(sink.abort_calls, 0);
+}
+END_TEST
+
+// A body shorter than its Content-Length: the client would wait for the
+// rest and read the start of its next response as this body. END_RESPONSE
+// before the declared length aborts the response instead of finishing it.
+START_TEST(body_shorter_than_content_length)
+{
+    const Framing cases[] = {
+        {"no body at all", {}, ""},
+        {"half the body", {"hello"}, "hello"},
+        {"one byte short", {"hello", "1234"}, "hello1234"},
+    };
+    for (const Framing& c : cases) {
+        RecordingSink sink;
+        Outcome o = run_framing("10", c.chunks, sink);
+        CK_ASSERT_FAILURE(o.failure, Failure::malformed);
+        ck_assert_msg(std::strstr(o.detail, "Content-Length"), "%s: detail '%s'", c.name, o.detail);
+        ck_assert_msg(!o.reusable, "%s: reusable", c.name);
+        ck_assert_int_eq(sink.abort_calls, 1);
+        ck_assert_int_eq(sink.finish_calls, 0);
+        ck_assert_msg(sink.body_text == c.passed, "%s: passed '%s'", c.name, sink.body_text.c_str());
+    }
+}
+END_TEST
+
+// A body that matches its Content-Length, in any number of packets, is fine.
+START_TEST(body_matches_content_length)
+{
+    for (const auto& chunks : {std::vector<std::string>{"0123456789"}, std::vector<std::string>{"012", "", "3456789"}}) {
+        RecordingSink sink;
+        Outcome o = run_framing("10", chunks, sink);
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert(o.reusable);
+        ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
+        ck_assert_int_eq(sink.finish_calls, 1);
+    }
+}
+END_TEST
+
+// Responses that carry no body whatever their Content-Length says: HEAD (the
+// length is the GET's), 204 and 304. No body is fine; body bytes a backend
+// sends anyway are not passed on; the connection stays in step.
+START_TEST(no_body_responses_exempt)
+{
+    struct Case {
+        const char* name;
+        const char* method;
+        int status;
+        std::vector<std::string> chunks;
+    } cases[] = {
+        {"HEAD", "HEAD", 200, {}},
+        {"HEAD with a body anyway", "HEAD", 200, {"0123456789"}},
+        {"HEAD with a longer body", "HEAD", 200, {std::string(2000, 'x')}},
+        {"304", "GET", 304, {}},
+        {"304 with a body anyway", "GET", 304, {"abc"}},
+        {"204 with a body anyway", "GET", 204, {"abc"}},
+    };
+    for (const Case& c : cases) {
+        RecordingSink sink;
+        Outcome o = run_framing("1000", c.chunks, sink, c.method, c.status);
+        ck_assert_msg(o.ok(), "%s: %s (%s)", c.name, ox::proxy::failure_name(o.failure), o.detail);
+        ck_assert_msg(o.reusable, "%s: not reusable", c.name);
+        ck_assert_int_eq(sink.status, c.status);
+        ck_assert_msg(sink.body_text.empty(), "%s: body passed on", c.name);
+        ck_assert_int_eq(sink.body_calls, 0);
+        ck_assert_int_eq(sink.finish_calls, 1);
+        ck_assert_int_eq(sink.abort_calls, 0);
+    }
+}
+END_TEST
+
+// ============================================================================
 // Client-side failures
 // ============================================================================
 
@@ -831,27 +1113,6 @@ START_TEST(client_gone_at_finish)
 }
 END_TEST
 
-// A request head larger than the packet size: nothing is written.
-START_TEST(request_too_large)
-{
-    Bytes rest;
-    Rig rig([&](BackendPeer& p) { rest = p.read_to_eof(); });
-    std::string big(9000, 'x');
-    Header h[] = {{"X-Big", big}};
-    Request req = get_request();
-    req.headers = h;
-    req.header_count = 1;
-    StringBody body;
-    RecordingSink sink;
-    Outcome o = rig.run(req, body, sink);
-    rig.finish();
-    CK_ASSERT_FAILURE(o.failure, Failure::request_too_large);
-    ck_assert(!o.request_sent);
-    ck_assert(o.retryable_elsewhere());
-    ck_assert_uint_eq(rest.size(), 0);
-}
-END_TEST
-
 // ============================================================================
 // read_first_chunk
 // ============================================================================
@@ -946,6 +1207,43 @@ START_TEST(cping_failures)
 }
 END_TEST
 
+// A CPONG followed by anything is refused: the bytes behind it would be read
+// as the next request's response. Both when they came with the CPONG (they
+// are buffered) and when the socket is readable right after it (here: the
+// backend closed, so the request would meet a dead connection).
+START_TEST(cping_stray_bytes_refused)
+{
+    struct Case {
+        const char* name;
+        Bytes answer;
+        bool shut;  // close the backend's sending side after the answer
+    } cases[] = {
+        {"a response after CPONG", cat({unit::pkt_cpong(), simple_response("injected")}), false},
+        {"a second CPONG", cat({unit::pkt_cpong(), unit::pkt_cpong()}), false},
+        {"CPONG then EOF", unit::pkt_cpong(), true},
+    };
+    for (const Case& c : cases) {
+        unit::Signal sent;
+        Rig rig([&](BackendPeer& p) {
+            // All of it before the CPING is even written, so libox finds
+            // it at once.
+            p.send(c.answer);
+            if (c.shut) ::shutdown(p.fd(), SHUT_WR);
+            sent.set();
+            p.read_packet();
+            p.read_to_eof();
+        });
+        ck_assert(sent.wait());
+        const char* detail = nullptr;
+        bool ok = ox::ajp::cping(rig.conn, ox::Millis(1000), detail);
+        rig.finish();
+        ck_assert_msg(!ok, "%s: cping succeeded", c.name);
+        ck_assert_msg(detail && std::strstr(detail, "after CPONG"), "%s: detail '%s'", c.name,
+                      detail ? detail : "(null)");
+    }
+}
+END_TEST
+
 int main()
 {
     Suite* s = suite_create("ajp_exchange");
@@ -964,7 +1262,10 @@ int main()
     tcase_add_test(ok, send_ahead_held_when_socket_full);
     tcase_add_test(ok, large_response_streams);
     tcase_add_test(ok, body_views_valid_until_release);
-    tcase_add_test(ok, complete_body_waits_for_end);
+    tcase_add_test(ok, released_before_waiting);
+    tcase_add_test(ok, released_before_reading_client_body);
+    tcase_add_test(ok, whole_response_in_one_write);
+    tcase_add_test(ok, empty_chunk_flushes);
     suite_add_tcase(s, ok);
 
     TCase* backend = tcase_create("backend_failures");
@@ -974,6 +1275,12 @@ int main()
     tcase_add_test(backend, backend_closes_mid_body);
     tcase_add_test(backend, read_timeout);
     tcase_add_loop_test(backend, malformed_backend, 0, static_cast<int>(malformed_cases().size()));
+    tcase_add_test(backend, body_longer_than_content_length);
+    tcase_add_test(backend, body_shorter_than_content_length);
+    tcase_add_test(backend, closed_after_complete_body_finishes);
+    tcase_add_test(backend, answer_after_broken_send_ahead);
+    tcase_add_test(backend, body_matches_content_length);
+    tcase_add_test(backend, no_body_responses_exempt);
     suite_add_tcase(s, backend);
 
     TCase* client = tcase_create("client_failures");
@@ -981,7 +1288,6 @@ int main()
     tcase_add_test(client, client_body_errors);
     tcase_add_test(client, client_gone);
     tcase_add_test(client, client_gone_at_finish);
-    tcase_add_test(client, request_too_large);
     tcase_add_test(client, first_chunk);
     suite_add_tcase(s, client);
 
@@ -989,6 +1295,7 @@ int main()
     tcase_set_timeout(ping, 20);
     tcase_add_test(ping, cping_ok);
     tcase_add_test(ping, cping_failures);
+    tcase_add_test(ping, cping_stray_bytes_refused);
     suite_add_tcase(s, ping);
 
     return unit::run_suite(s);

@@ -2,9 +2,11 @@
 // 127.0.0.1: member choice (round robin, skipping and avoiding failed
 // members), which failures are retried where, and pooled connections that
 // died while idle or under a request.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "balance/balancer_runtime.h"
@@ -49,10 +51,10 @@ public:
     {
         spec.name = "test";
         rt = std::make_unique<ox::BalancerRuntime>(spec, Millis(5000), 4);
-        scratch.resize(rt->scratch_size());
     }
     ox::ForwardResult forward(const Request& req, ox::proxy::BodySource& body, RecordingSink& sink)
     {
+        std::vector<char> scratch(rt->scratch_size(req));
         return rt->forward(req, body, sink, scratch.data(), obs, clock);
     }
     // Drops the runtime and with it every pooled connection.
@@ -62,7 +64,6 @@ public:
     std::unique_ptr<ox::BalancerRuntime> rt;
     ox::ManualTimeSource clock;
     unit::RecordingObserver obs;
-    std::vector<char> scratch;
 };
 
 using unit::get_request;
@@ -129,6 +130,114 @@ void assert_attempt(const unit::RecordingObserver& obs, std::size_t i, const std
 // ============================================================================
 // Member choice
 // ============================================================================
+
+// failonstatus=: a status the operator named puts the member into its
+// error window (the client still gets the response); the member's own list
+// wins over the balancer's OXFailOnStatus.
+START_TEST(fail_on_status_marks_member)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int) {
+        while (unit::read_request_only(p, la, 0)) {
+            p.send(unit::cat({unit::pkt_headers(503, "Starting"), unit::pkt_body("wait"), unit::pkt_end(true)}));
+        }
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "failonstatus=500-503");
+    bal.add(b.url());
+    bal.spec.fail_on_status = {{404, 404}};  // the balancer's: A has its own
+    ck_assert(bal.spec.resolve_health_checks().empty());
+    ck_assert_uint_eq(bal.spec.members[1].fail_on_status.size(), 1);  // B takes the balancer's
+    bal.start();
+    StringBody none;
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(get_request(), none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_int_eq(sink.status, 503);  // the client gets what the backend said
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 1);
+    CK_ASSERT_STRING_EQ(bal.obs.failed_members[0], a.url());
+    std::string body;
+    for (int i = 0; i < 3; ++i) {
+        ox::ForwardResult r = get(bal, &body);
+        CK_ASSERT_FAILURE(r.outcome.failure, Failure::none);
+        ck_assert_str_eq(body.c_str(), "B");  // A is avoided for retry=
+    }
+    bal.stop();
+    a.stop();
+    b.stop();
+}
+END_TEST
+
+// max= as mod_proxy means it: at most that many connections per process,
+// in use plus idle. With all of them in use (acquire=0: no waiting), a
+// request of the member's own session gets 503 (moving the session would
+// cost the user the session), and a new session goes to another member.
+START_TEST(max_busy_member)
+{
+    unit::Signal release, held;
+    RequestLog la, lb;
+    std::atomic<bool> first_conn{true};
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (first_conn.exchange(false)) {
+            unit::read_request_only(p, la, no);
+            held.set();
+            release.wait();
+            p.send(unit::cat({unit::pkt_headers(200, "OK"), unit::pkt_body("A"), unit::pkt_end(true)}));
+        }
+        unit::serve_all(p, la, no, "A");
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "route=RA max=1");
+    bal.add(b.url(), "route=RB");
+    bal.start();
+
+    Header sticky_h[2] = {{"Host", "ox.example.com"}, {"Cookie", "JSESSIONID=7.RA"}};
+    Request sticky = get_request();
+    sticky.headers = sticky_h;
+    sticky.header_count = 2;
+    std::thread first([&] {
+        StringBody none;
+        RecordingSink sink;
+        Request req = sticky;
+        ox::ForwardResult r = bal.forward(req, none, sink);
+        ck_assert(r.outcome.ok());
+    });
+    ck_assert(held.wait());  // A's one connection is in use
+
+    StringBody none;
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(sticky, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::member_busy);
+    ck_assert_int_eq(res.attempts, 1);
+    CK_ASSERT_STRING_EQ(res.member->url, a.url());
+    ck_assert_int_eq(a.accepted(), 1);  // no second connection was opened
+
+    std::string bodies;
+    for (int i = 0; i < 2; ++i) {
+        std::string body;
+        ox::ForwardResult r = get(bal, &body);
+        CK_ASSERT_FAILURE(r.outcome.failure, Failure::none);
+        bodies += body;
+    }
+    ck_assert_str_eq(bodies.c_str(), "BB");  // the new session that picked A went to B
+    bool busy_retried = false;
+    for (const auto& at : bal.obs.attempts) busy_retried = busy_retried || (at.failure == Failure::member_busy && at.retrying);
+    ck_assert(busy_retried);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);  // busy is no failure of the member
+
+    release.set();
+    first.join();
+    RecordingSink after;
+    ox::ForwardResult r = bal.forward(sticky, none, after);
+    ck_assert(r.outcome.ok());
+    ck_assert_str_eq(after.body_text.c_str(), "A");
+    bal.stop();
+    a.stop();
+    b.stop();
+}
+END_TEST
 
 // Requests alternate between the members; each member's connection is
 // pooled and reused.
@@ -231,6 +340,33 @@ START_TEST(refused_member_skipped)
     CK_ASSERT_STRING_EQ(bal.obs.failed_members[0], down.url());
     ck_assert(bal.rt->member(0).in_error(bal.clock.now()));
     ck_assert(!bal.rt->member(1).in_error(bal.clock.now()));
+}
+END_TEST
+
+// The forward request is encoded for each attempt's member: the member the
+// request was retried on gets its own route, not the first one's.
+START_TEST(head_encoded_per_member)
+{
+    ReservedPort down;
+    RequestLog lb;
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(down.url(), "route=D1");
+    bal.add(b.url(), "route=B1");
+    bal.start();
+
+    ox::ForwardResult res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_int_eq(res.attempts, 2);
+    bal.stop();
+    b.stop();
+    auto reqs = lb.all();
+    ck_assert_uint_eq(reqs.size(), 1);
+    std::string route;
+    for (const auto& [code, value] : reqs[0].fwd.attributes) {
+        if (code == 0x06) route = value;
+    }
+    ck_assert_str_eq(route.c_str(), "B1");
 }
 END_TEST
 
@@ -855,6 +991,51 @@ START_TEST(request_too_large_not_retried)
 }
 END_TEST
 
+// A request head too large for the member's packets is found before a
+// connection is taken: none is opened for it, and a pooled one is neither
+// used nor lost (resetting it would cost the next request a connect).
+START_TEST(request_too_large_takes_no_connection)
+{
+    RequestLog log;
+    FakeAjpServer a(serve_all(log, "A"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.start();
+
+    std::string big(9000, 'x');
+    Header h[] = {{"X-Big", big}};
+    Request req = get_request();
+    req.headers = h;
+    req.header_count = 1;
+    StringBody none;
+    RecordingSink sink;
+
+    // No connection yet: none is opened.
+    ox::ForwardResult res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::request_too_large);
+    ck_assert_int_eq(a.accepted(), 0);
+
+    // A pooled connection stays pooled, and carries the next request.
+    ck_assert(get(bal).outcome.ok());
+    ck_assert_uint_eq(bal.rt->member(0).idle_connections(), 1);
+    res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::request_too_large);
+    ck_assert(!res.reused);
+    ck_assert_uint_eq(bal.rt->member(0).idle_connections(), 1);
+    res = get(bal);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert(res.reused);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_str_eq(sink.events.c_str(), "");
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 1);
+    auto reqs = log.all();
+    ck_assert_uint_eq(reqs.size(), 2);
+    ck_assert_int_eq(reqs[1].conn_no, 0);
+}
+END_TEST
+
 // ============================================================================
 // Pooled connections that died
 // ============================================================================
@@ -1022,6 +1203,7 @@ int main()
     tcase_add_test(choice, round_robin_alternates);
     tcase_add_test(choice, sticky_sessions_noted);
     tcase_add_test(choice, refused_member_skipped);
+    tcase_add_test(choice, head_encoded_per_member);
     tcase_add_test(choice, refused_member_avoided_for_retry);
     tcase_add_test(choice, retry_zero_never_avoided);
     tcase_add_test(choice, error_member_share_spread_evenly);
@@ -1045,6 +1227,7 @@ int main()
     tcase_add_test(retry, post_after_refusal_body_sent_once);
     tcase_add_test(retry, client_body_error_before_any_attempt);
     tcase_add_test(retry, request_too_large_not_retried);
+    tcase_add_test(retry, request_too_large_takes_no_connection);
     suite_add_tcase(s, retry);
 
     TCase* pool = tcase_create("pooled");
@@ -1053,6 +1236,8 @@ int main()
     tcase_add_test(pool, pooled_dies_under_get_retried);
     tcase_add_test(pool, pooled_dies_under_post_not_retried);
     tcase_add_test(pool, pooled_then_fresh_closed_get_fails_over);
+    tcase_add_test(pool, max_busy_member);
+    tcase_add_test(pool, fail_on_status_marks_member);
     suite_add_tcase(s, pool);
 
     return unit::run_suite(s);

@@ -166,6 +166,9 @@ START_TEST(probe_cping_answers)
     unit::FakeAjpServer node([](unit::BackendPeer& p, int) {
         unit::Bytes ping = p.read_packet();
         if (ping == unit::hex("1234 0001 0a")) p.send(unit::pkt_cpong());
+        // Open, as a node keeps it: a close right after the CPONG fails
+        // ajp::cping (a pooled connection it checks would be dead).
+        p.read_to_eof();
     });
     ProbeResult r = run_probe(spec_of(ProbeMethod::cping), target(node.port()));
     ck_assert_msg(r.ok, "%s", r.detail);
@@ -211,11 +214,14 @@ START_TEST(probe_http_over_ajp_status)
     HealthCheckSpec s = spec_of(ProbeMethod::http);
     s.auth = "probe:secret";
     s.uri = "/health?deep=1";
-    ProbeResult r = run_probe(s, target(node.port()));
+    ProbeTarget t = target(node.port());
+    t.route = "OX1";
+    t.secret = "tomcat-secret";  // Tomcat with secretRequired answers 403 without it
+    ProbeResult r = run_probe(s, t);
     ck_assert_msg(r.ok, "%s", r.detail);
     ck_assert_int_eq(r.status, 200);
     status = 503;
-    r = run_probe(s, target(node.port()));
+    r = run_probe(s, t);
     ck_assert(!r.ok);
     ck_assert_int_eq(r.status, 503);
     ck_assert_str_eq(r.detail, "unexpected status");
@@ -229,6 +235,12 @@ START_TEST(probe_http_over_ajp_status)
     std::string host = unit::header_value(f.headers, "Host");
     std::string want = "127.0.0.1:" + std::to_string(node.port());
     ck_assert_str_eq(host.c_str(), want.c_str());
+    bool route = false, secret = false;
+    for (const auto& [code, value] : f.attributes) {
+        route = route || (code == 0x06 && value == "OX1");
+        secret = secret || (code == 0x0C && value == "tomcat-secret");
+    }
+    ck_assert_msg(route && secret, "the probe carries the member's route and secret");
 }
 END_TEST
 

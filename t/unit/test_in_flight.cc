@@ -327,12 +327,12 @@ START_TEST(forward_counts_into_row)
     spec.lbmethod = ox::LbMethod::bybusyness;
     {
         ox::BalancerRuntime rt(spec, t, 0, ox::Millis(5000), 2, row);
-        std::vector<char> scratch(rt.scratch_size());
+        ox::proxy::Request req = unit::get_request();
+        std::vector<char> scratch(rt.scratch_size(req));
         unit::StringBody none;
         unit::RecordingSink sink;
         unit::RecordingObserver obs;
         ox::ManualTimeSource clock;
-        ox::proxy::Request req = unit::get_request();
         ox::ForwardResult res = rt.forward(req, none, sink, scratch.data(), obs, clock);
         CK_ASSERT_FAILURE(res.outcome.failure, ox::proxy::Failure::none);
     }

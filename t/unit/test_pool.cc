@@ -1,11 +1,13 @@
-// ConnectionPool<ajp::Connection>: LIFO hand-out, the max_idle cap, ageing
-// by smax/ttl on an injected clock, and dropping connections whose peer
-// closed (or spoke out of turn) while they were idle.
+// ConnectionPool<ajp::Connection>: LIFO hand-out, the max cap (connections
+// in use plus idle) with its acquire wait, ageing by smax/ttl on an injected
+// clock, and dropping connections whose peer closed (or spoke out of turn)
+// while they were idle.
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "ajp/ajp_connection.h"
@@ -64,20 +66,31 @@ private:
     std::vector<int> peers_;
 };
 
-PoolLimits limits(std::size_t smax, Millis ttl, std::size_t max_idle)
+PoolLimits limits(std::size_t smax, Millis ttl, std::size_t max, Millis acquire = Millis(0))
 {
     PoolLimits l;
     l.smax = smax;
     l.ttl = ttl;
-    l.max_idle = max_idle;
+    l.max = max;
+    l.acquire = acquire;
     return l;
 }
 
-// The number of the connection acquire() returns, -1 for none.
+// A new connection, counted in and released idle.
+void add_idle(Pool& pool, Conns& conns, const ManualTimeSource& clock)
+{
+    ck_assert(pool.reserve());
+    pool.release(conns.make(), clock.now(), true);
+}
+
+// The number of the idle connection take() hands out, -1 for none (the
+// right to open one is given back).
 long acquire_no(Pool& pool, const ManualTimeSource& clock)
 {
-    auto c = pool.acquire(clock.now());
-    return c ? static_cast<long>(c->requests) : -1;
+    std::unique_ptr<Connection> c;
+    Pool::Take t = pool.take(clock.now(), c);
+    if (t == Pool::Take::open_new) pool.forget();
+    return t == Pool::Take::pooled ? static_cast<long>(c->requests) : -1;
 }
 
 }  // namespace
@@ -89,8 +102,8 @@ START_TEST(lifo_order)
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(0, Millis(0), 8));
-    ck_assert_ptr_null(pool.acquire(clock.now()).get());
-    for (int i = 0; i < 3; ++i) pool.release(conns.make(), clock.now());
+    ck_assert_int_eq(acquire_no(pool, clock), -1);
+    for (int i = 0; i < 3; ++i) add_idle(pool, conns, clock);
     ck_assert_uint_eq(pool.idle_count(), 3);
     ck_assert_int_eq(acquire_no(pool, clock), 2);
     ck_assert_uint_eq(pool.idle_count(), 2);
@@ -108,29 +121,65 @@ START_TEST(release_stamps_last_used)
     ManualTimeSource clock;
     Pool pool(limits(0, Millis(0), 8));
     clock.advance(Millis(1234));
-    pool.release(conns.make(), clock.now());
+    add_idle(pool, conns, clock);
     clock.advance(Millis(1000));
-    auto c = pool.acquire(clock.now());
-    ck_assert_ptr_nonnull(c.get());
+    std::unique_ptr<Connection> c;
+    ck_assert(pool.take(clock.now(), c) == Pool::Take::pooled);
     ck_assert_int_eq(std::chrono::duration_cast<Millis>(c->last_used.time_since_epoch()).count(), 1234);
 }
 END_TEST
 
-// No more than max_idle stay idle; a connection released beyond that is
-// closed.
-START_TEST(max_idle_cap)
+// max= as mod_proxy means it: connections in use plus idle. With max
+// existing, a request gets none (acquire=0); one released (or forgotten)
+// makes room again.
+START_TEST(max_counts_in_use_and_idle)
 {
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(0, Millis(0), 2));
-    for (int i = 0; i < 3; ++i) pool.release(conns.make(), clock.now());
-    ck_assert_uint_eq(pool.idle_count(), 2);
-    ck_assert(conns.open(0));
-    ck_assert(conns.open(1));
-    ck_assert(conns.closed(2));
-    ck_assert_int_eq(acquire_no(pool, clock), 1);
-    ck_assert_int_eq(acquire_no(pool, clock), 0);
-    ck_assert_uint_eq(pool.limits().max_idle, 2);
+    std::unique_ptr<Connection> a, b, c;
+    ck_assert(pool.take(clock.now(), a) == Pool::Take::open_new);
+    ck_assert(pool.take(clock.now(), b) == Pool::Take::open_new);
+    ck_assert(pool.take(clock.now(), c) == Pool::Take::busy);  // two in use
+    ck_assert_uint_eq(pool.live_count(), 2);
+    pool.release(conns.make(), clock.now(), true);  // a's, idle now
+    ck_assert(pool.take(clock.now(), c) == Pool::Take::pooled);
+    ck_assert(pool.take(clock.now(), a) == Pool::Take::busy);  // in use again
+    pool.release(std::move(c), clock.now(), false);  // not reusable: closed
+    ck_assert(conns.closed(0));
+    ck_assert_uint_eq(pool.live_count(), 1);
+    ck_assert(pool.take(clock.now(), a) == Pool::Take::open_new);
+    pool.forget();  // its connect failed
+    pool.forget();  // b's connection broke
+    ck_assert_uint_eq(pool.live_count(), 0);
+    ck_assert_uint_eq(pool.limits().max, 2);
+}
+END_TEST
+
+// acquire=: a request waits that long for a connection to come free, and
+// gets the one released meanwhile; none: busy after the wait.
+START_TEST(acquire_waits_for_a_release)
+{
+    Conns conns;
+    ManualTimeSource clock;
+    Pool pool(limits(0, Millis(0), 1, Millis(10000)));
+    std::unique_ptr<Connection> a, b;
+    ck_assert(pool.take(clock.now(), a) == Pool::Take::open_new);
+    std::unique_ptr<Connection> made = conns.make();
+    unit::Signal waiting;
+    std::thread releaser([&] {
+        waiting.wait();
+        std::this_thread::sleep_for(Millis(50));
+        pool.release(std::move(made), clock.now(), true);
+    });
+    waiting.set();
+    ck_assert(pool.take(clock.now(), b) == Pool::Take::pooled);
+    releaser.join();
+    ck_assert_ptr_nonnull(b.get());
+
+    Pool short_wait(limits(0, Millis(0), 1, Millis(50)));
+    ck_assert(short_wait.take(clock.now(), a) == Pool::Take::open_new);
+    ck_assert(short_wait.take(clock.now(), b) == Pool::Take::busy);
 }
 END_TEST
 
@@ -142,15 +191,15 @@ START_TEST(surplus_closed_after_ttl)
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(1, Millis(10000), 10));
-    for (int i = 0; i < 3; ++i) pool.release(conns.make(), clock.now());
+    for (int i = 0; i < 3; ++i) add_idle(pool, conns, clock);
 
     clock.advance(Millis(10000));  // exactly ttl: nothing is older than ttl
-    pool.release(conns.make(), clock.now());  // release() reaps, too
+    add_idle(pool, conns, clock);  // release() reaps, too
     ck_assert_uint_eq(pool.idle_count(), 4);
     ck_assert(conns.open(0) && conns.open(1) && conns.open(2));
 
     clock.advance(Millis(1));  // 0..2 are now older than ttl; 3 is not
-    pool.release(conns.make(), clock.now());
+    add_idle(pool, conns, clock);
     ck_assert(conns.closed(0));
     ck_assert(conns.closed(1));
     ck_assert(conns.closed(2));
@@ -167,7 +216,7 @@ START_TEST(smax_keeps_newest_expired)
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(2, Millis(10000), 10));
-    for (int i = 0; i < 3; ++i) pool.release(conns.make(), clock.now());
+    for (int i = 0; i < 3; ++i) add_idle(pool, conns, clock);
     clock.advance(Millis(20000));
     ck_assert_int_eq(acquire_no(pool, clock), 2);
     ck_assert(conns.closed(0));
@@ -182,11 +231,11 @@ START_TEST(ageing_by_idle_time)
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(0, Millis(6000), 10));
-    pool.release(conns.make(), clock.now());  // idle since t=0
+    add_idle(pool, conns, clock);  // idle since t=0
     clock.advance(Millis(5000));
-    pool.release(conns.make(), clock.now());  // since t=5s
+    add_idle(pool, conns, clock);  // since t=5s
     clock.advance(Millis(5000));
-    pool.release(conns.make(), clock.now());  // since t=10s
+    add_idle(pool, conns, clock);  // since t=10s
     // t=10s: connection 0 has been idle 10s > 6s and is closed by this reap.
     ck_assert_uint_eq(pool.idle_count(), 2);
     ck_assert(conns.closed(0));
@@ -203,8 +252,8 @@ START_TEST(smax_kept_forever)
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(2, Millis(1000), 10));
-    pool.release(conns.make(), clock.now());
-    pool.release(conns.make(), clock.now());
+    add_idle(pool, conns, clock);
+    add_idle(pool, conns, clock);
     clock.advance(Millis(24 * 3600 * 1000));
     ck_assert_int_eq(acquire_no(pool, clock), 1);
     ck_assert_int_eq(acquire_no(pool, clock), 0);
@@ -217,9 +266,9 @@ START_TEST(ttl_zero_never_expires)
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(0, Millis(0), 10));
-    for (int i = 0; i < 3; ++i) pool.release(conns.make(), clock.now());
+    for (int i = 0; i < 3; ++i) add_idle(pool, conns, clock);
     clock.advance(Millis(100LL * 24 * 3600 * 1000));
-    pool.release(conns.make(), clock.now());
+    add_idle(pool, conns, clock);
     ck_assert_uint_eq(pool.idle_count(), 4);
     ck_assert_int_eq(acquire_no(pool, clock), 3);
     ck_assert_int_eq(acquire_no(pool, clock), 2);
@@ -227,15 +276,15 @@ START_TEST(ttl_zero_never_expires)
 }
 END_TEST
 
-// A connection the backend closed while it was idle is dropped by acquire()
+// A connection the backend closed while it was idle is dropped by take()
 // (before a request is written to it); the next one is handed out instead.
 START_TEST(peer_closed_dropped_on_acquire)
 {
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(0, Millis(0), 10));
-    pool.release(conns.make(), clock.now());
-    pool.release(conns.make(), clock.now());
+    add_idle(pool, conns, clock);
+    add_idle(pool, conns, clock);
     conns.close_peer(1);
     ck_assert_int_eq(acquire_no(pool, clock), 0);
     ck_assert_uint_eq(pool.idle_count(), 0);
@@ -248,12 +297,12 @@ START_TEST(unexpected_bytes_dropped_on_acquire)
     Conns conns;
     ManualTimeSource clock;
     Pool pool(limits(0, Millis(0), 10));
-    pool.release(conns.make(), clock.now());
-    pool.release(conns.make(), clock.now());
+    add_idle(pool, conns, clock);
+    add_idle(pool, conns, clock);
     conns.send_from_peer(1);
     ck_assert_int_eq(acquire_no(pool, clock), 0);
     // Every idle connection dead: none to hand out.
-    pool.release(conns.make(), clock.now());
+    add_idle(pool, conns, clock);
     conns.close_peer(2);
     ck_assert_int_eq(acquire_no(pool, clock), -1);
     ck_assert_uint_eq(pool.idle_count(), 0);
@@ -266,7 +315,8 @@ int main()
     TCase* tc = tcase_create("pool");
     tcase_add_test(tc, lifo_order);
     tcase_add_test(tc, release_stamps_last_used);
-    tcase_add_test(tc, max_idle_cap);
+    tcase_add_test(tc, max_counts_in_use_and_idle);
+    tcase_add_test(tc, acquire_waits_for_a_release);
     tcase_add_test(tc, surplus_closed_after_ttl);
     tcase_add_test(tc, smax_keeps_newest_expired);
     tcase_add_test(tc, ageing_by_idle_time);

@@ -429,6 +429,7 @@ ox::proxy::SinkResult RecordingSink::release(bool flush) noexcept
     if (flush) ++flushes;
     events += flush ? 'f' : 'r';
     copy_pending();
+    if (on_release) on_release();
     return result(GoneAt::release);
 }
 

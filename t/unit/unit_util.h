@@ -148,7 +148,8 @@ public:
 
     bool lazy = false;
     GoneAt gone_at = GoneAt::never;
-    std::function<void()> on_head;  // called after head() recorded
+    std::function<void()> on_head;     // called after head() recorded
+    std::function<void()> on_release;  // called after release() recorded
 
     int status = 0;
     std::string reason;

@@ -6,14 +6,17 @@ use warnings;
 use Exporter 'import';
 use Apache::Test ();
 use Apache::TestRequest ();
+use Apache::TestUtil ();
 use Digest::SHA ();
 use File::Temp ();
+use IO::Select ();
 use IO::Socket::INET ();
 use Time::HiRes ();
 
 our @EXPORT_OK = qw(base_url pattern_sha256 pattern_bytes parse_dump curl error_log_mark
                     error_log_since wait_for_log server_pid child_pids child_holding have_tomcat
-                    sanitized pattern_program raw_request);
+                    sanitized pattern_program raw_request raw_connect raw_read whole_response two_requests
+                    arrives_before_backend_goes_on);
 
 sub have_tomcat { return !$ENV{OXB_NO_TOMCAT} }
 sub sanitized   { return $ENV{OXB_SANITIZED} ? 1 : 0 }
@@ -22,6 +25,112 @@ sub pattern_program { return $ENV{OXB_PATTERN} }
 sub base_url {
     my $cfg = Apache::Test::config();
     return 'http://' . $cfg->{vars}{servername} . ':' . $cfg->{vars}{port};
+}
+
+# A raw client connection to the test server, for what LWP hides: the bytes
+# as they arrive, by when, and what a keep-alive connection carries next.
+sub raw_connect {
+    my $cfg = Apache::Test::config();
+    my $s = IO::Socket::INET->new(PeerAddr => $cfg->{vars}{servername}, PeerPort => $cfg->{vars}{port},
+                                  Timeout => 5) or die "connect: $!";
+    $s->autoflush(1);
+    return $s;
+}
+
+# Reads from $s until $done->($bytes) holds, the server closes, or $secs
+# have passed. Returns the bytes and whether the server closed.
+sub raw_read {
+    my ($s, $secs, $done) = @_;
+    my $buf = '';
+    my $end = Time::HiRes::time() + $secs;
+    my $sel = IO::Select->new($s);
+    until ($done && $done->($buf)) {
+        my $left = $end - Time::HiRes::time();
+        # Once the time is up, only what is there already is read.
+        last unless $sel->can_read($left > 0 ? $left : 0);
+        my $n = sysread($s, $buf, 65536, length $buf);
+        return ($buf, 1) unless $n;
+    }
+    return ($buf, 0);
+}
+
+# Each case is [path, early, body, open]: the backend behind path pauses
+# until the test requests `open` (a gate; or for a long time), and the
+# client must have what `early` (given the bytes so far) accepts while it
+# still does: a sequence check, not a timing one (`early` gets 8 s, the
+# backends stay paused until it is over). Then the gate opens and the whole
+# response must arrive, with `body`. The requests go out at once. Three
+# tests per case.
+sub arrives_before_backend_goes_on {
+    my (@cases) = @_;
+    my $t0 = Time::HiRes::time();
+    my @socks;
+    for my $c (@cases) {
+        my $s = raw_connect();
+        print $s "GET $c->[0] HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        push @socks, $s;
+    }
+    my @early = map { (raw_read($socks[$_], $t0 + 8 - Time::HiRes::time(), $cases[$_][1]))[0] } 0 .. $#cases;
+    Apache::TestRequest::GET($_->[3]) for @cases;
+    for my $i (0 .. $#cases) {
+        my ($path, $early, $body) = @{ $cases[$i] };
+        my $bytes = $early[$i];
+        Apache::Test::ok($early->($bytes)) or print "# $path: before the backend went on: ", ($bytes =~ s/\r/\\r/gr), "\n";
+        my ($rest) = raw_read($socks[$i], 15, sub { whole_response($bytes . $_[0]) });
+        my $r = whole_response($bytes . $rest);
+        Apache::Test::ok(Apache::TestUtil::t_cmp($r && $r->{status}, 200, "$path: complete"));
+        Apache::Test::ok(Apache::TestUtil::t_cmp($r && $r->{body}, $body, "$path: body"));
+        close $socks[$i];
+    }
+}
+
+# The first response in $bytes as an HTTP/1.1 client takes it: the head,
+# then Content-Length bytes or chunks up to the last one. Returns
+# { status, headers (lower-case names), body, rest } or undef while it is
+# incomplete (so it can be raw_read's $done).
+sub whole_response {
+    my ($bytes) = @_;
+    my $end = index($bytes, "\r\n\r\n");
+    return undef if $end < 0;
+    my ($status) = substr($bytes, 0, $end) =~ m{^HTTP/1\.\d (\d{3})} or return undef;
+    my %h = map { /^([^:]+):\s*(.*)$/ ? (lc $1 => $2) : () } split /\r\n/, substr($bytes, 0, $end);
+    my $rest = substr($bytes, $end + 4);
+    my $body = '';
+    if (defined $h{'content-length'}) {
+        return undef if length($rest) < $h{'content-length'};
+        $body = substr($rest, 0, $h{'content-length'}, '');
+    } elsif (($h{'transfer-encoding'} // '') =~ /chunked/i) {
+        for (;;) {
+            $rest =~ s/^([0-9a-fA-F]+)[^\r]*\r\n// or return undef;
+            my $n = hex $1;
+            return undef if length($rest) < $n + 2;
+            $body .= substr($rest, 0, $n + 2, '');
+            substr($body, -2) = '';
+            last if $n == 0;
+        }
+    }
+    return { status => $status, headers => \%h, body => $body, rest => $rest };
+}
+
+# Sends GET $path on a fresh keep-alive connection and reads the response
+# as a client would; then, if the connection is still open, asks for $next
+# on it and reads until the server closes (or 3 s). Returns the first
+# response as the client takes it (undef if it never completed), everything
+# the connection carried, and whether the server closed it.
+sub two_requests {
+    my ($path, $next) = @_;
+    local $SIG{PIPE} = 'IGNORE';
+    my $s = raw_connect();
+    print $s "GET $path HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    my ($bytes, $eof) = raw_read($s, 3, \&whole_response);
+    if (!$eof) {
+        print $s "GET $next HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        my ($more, $closed) = raw_read($s, 3);
+        $bytes .= $more;
+        $eof = $closed;
+    }
+    close $s;
+    return (whole_response($bytes), $bytes, $eof);
 }
 
 # The pattern every test body uses: 16-byte records, each the hex offset of
