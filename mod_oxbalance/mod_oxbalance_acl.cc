@@ -26,26 +26,6 @@ ox::acl::Client peer_of(const conn_rec* c) noexcept
     return ox::acl::Client::peer(peer, same);
 }
 
-// The client address the ACL decides on (trusted proxies' headers counted),
-// resolved once per request.
-const ox::acl::Client& client_of(request_rec* r, const ServerConfig& sc)
-{
-    RequestState* st = request_state(r, true);
-    if (!st->client_resolved) {
-        const char* xff = apr_table_getm(r->pool, r->headers_in, "X-Forwarded-For");
-        const char* fwd = apr_table_getm(r->pool, r->headers_in, "Forwarded");
-        st->client = ox::acl::resolve_client(peer_of(r->connection), sc.trusted, xff ? xff : "", fwd ? fwd : "").client;
-        st->client_resolved = true;
-    }
-    return st->client;
-}
-
-const char* client_text(request_rec* r, const ox::acl::Client& c)
-{
-    if (!c.known) return "an unknown client";
-    return apr_pstrdup(r->pool, ox::acl::to_string(c.address).c_str());
-}
-
 // 403 and 400 answers are logged once per client and rule (or reason) per
 // minute and process, not once per request.
 bool log_due(request_rec* r, std::string_view client, std::string_view what)
@@ -109,6 +89,24 @@ int guarded_decide(request_rec* r, RequestState& st) noexcept
 }
 
 }  // namespace
+
+const ox::acl::Client& client_of(request_rec* r, const ServerConfig& sc)
+{
+    RequestState* st = request_state(r, true);
+    if (!st->client_resolved) {
+        const char* xff = apr_table_getm(r->pool, r->headers_in, "X-Forwarded-For");
+        const char* fwd = apr_table_getm(r->pool, r->headers_in, "Forwarded");
+        st->client = ox::acl::resolve_client(peer_of(r->connection), sc.trusted, xff ? xff : "", fwd ? fwd : "").client;
+        st->client_resolved = true;
+    }
+    return st->client;
+}
+
+const char* client_text(request_rec* r, const ox::acl::Client& c)
+{
+    if (!c.known) return "an unknown client";
+    return apr_pstrdup(r->pool, ox::acl::to_string(c.address).c_str());
+}
 
 int acl_post_read_request(request_rec* r)
 {

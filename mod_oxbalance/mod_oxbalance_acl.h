@@ -5,9 +5,19 @@
 
 #include <string_view>
 
+#include "acl/cidr_set.h"
 #include "mod_oxbalance_httpd.h"
 
 namespace oxb {
+
+struct ServerConfig;
+
+// The client address the ACL decides on (OXTrustedProxy's headers counted),
+// resolved once per request. The status page's allow list and its nonces
+// use the same. May throw std::bad_alloc.
+const ox::acl::Client& client_of(request_rec* r, const ServerConfig& sc);
+// The client as text for the log ("an unknown client" when it is not known).
+const char* client_text(request_rec* r, const ox::acl::Client& c);
 
 // Every request, as soon as it is read: reads its target (once), then 403
 // or 400, or DECLINED.

@@ -11,6 +11,8 @@
 #include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
+#include "mod_oxbalance_state_file.h"
+#include "mod_oxbalance_status.h"
 
 namespace oxb {
 
@@ -346,6 +348,8 @@ static const char* c_cmd_fail_on_status(cmd_parms* cmd, void* d, const char* a) 
 static const char* c_cmd_route_header(cmd_parms* cmd, void* d, const char* a) { return cmd_route_header(cmd, d, a); }
 static const char* c_cmd_protect(cmd_parms* cmd, void* d, const char* a) { return cmd_protect(cmd, d, a); }
 static const char* c_cmd_trusted_proxy(cmd_parms* cmd, void* d, const char* a) { return cmd_trusted_proxy(cmd, d, a); }
+static const char* c_cmd_status(cmd_parms* cmd, void* d, const char* a) { return cmd_status(cmd, d, a); }
+static const char* c_cmd_state_file(cmd_parms* cmd, void* d, const char* a) { return cmd_state_file(cmd, d, a); }
 }
 
 // httpd declares cmd_func without parameters in C++; casting through
@@ -381,6 +385,11 @@ const command_rec directives[] = {
                      "OXProtect /prefix address|cidr|local ...: only these clients may reach the path"),
     AP_INIT_ITERATE("OXTrustedProxy", as_cmd_func(c_cmd_trusted_proxy), nullptr, RSRC_CONF,
                     "OXTrustedProxy cidr ...: peers whose X-Forwarded-For/Forwarded name the client"),
+    AP_INIT_RAW_ARGS("OXStatus", as_cmd_func(c_cmd_status), nullptr, RSRC_CONF,
+                     "OXStatus /path [address|cidr|local ...] [noncewindow=DURATION], or OXStatus off: the status "
+                     "page (HTML, ?json, ?metrics; actions by POST) for these clients (default: local)"),
+    AP_INIT_TAKE1("OXStateFile", as_cmd_func(c_cmd_state_file), nullptr, RSRC_CONF,
+                  "OXStateFile PATH: keeps admin states and load factors set at run time across a full restart"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 
@@ -424,6 +433,13 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
         const ServerConfig* tp = add->trusted_set ? add : base;
         sc->trusted = tp->trusted;
         sc->trusted_set = tp->trusted_set;
+        // A vhost without OXStatus of its own has the main server's page.
+        const ServerConfig* st = add->status_set ? add : base;
+        sc->status_path = st->status_path;
+        sc->status_allow = st->status_allow;
+        sc->status_window = st->status_window;
+        sc->status_place = st->status_place;
+        sc->status_set = st->status_set;
         return sc;
     } catch (...) {
         return nullptr;

@@ -13,6 +13,7 @@
 #include "acl/protect_rules.h"
 #include "balance/balancer_spec.h"
 #include "proxy/pass_rules.h"
+#include "core/clock.h"
 #include "mod_oxbalance_httpd.h"
 #include "state/shared_state.h"
 
@@ -38,7 +39,20 @@ struct ModuleConfig {
     std::vector<std::unique_ptr<BalancerConfig>> balancers;
     BalancerConfig* current = nullptr;  // while inside <OXBalancer>
     ox::state::Table table;             // the shared state, from post_config
+    // post_config: the previous generation's block carried its state into
+    // this one (a graceful restart), so OXStateFile is not read.
+    bool state_carried = false;
     ChildRuntime* runtime = nullptr;    // this process's, from child_init
+
+    // OXStateFile (empty: none), and the mutex that serialises its writers
+    // across children (post_config; child_init reattaches).
+    std::string state_file;
+    ConfigPlace state_file_place;
+    apr_global_mutex_t* state_mutex = nullptr;
+
+    // The status page's nonce secret, in httpd's retained data (the same in
+    // every child and across graceful restarts); empty: actions are off.
+    std::string_view status_secret;
 
     BalancerConfig* find(std::string_view name) const noexcept;
 };
@@ -61,9 +75,17 @@ struct ServerConfig {
     // OXTrustedProxy
     ox::acl::CidrSet trusted;
     bool trusted_set = false;
+    // OXStatus: the page's path as canonical paths are compared (no
+    // trailing '/'; empty: none), the clients it answers, and the nonce's
+    // time window (a page's forms are accepted for one to two windows).
+    std::string status_path;
+    ox::acl::CidrSet status_allow;
+    ox::Millis status_window{300000};
+    ConfigPlace status_place;
+    bool status_set = false;
 
     // Whether the module acts on this server's requests at all.
-    bool has_rules() const noexcept { return !passes.empty() || !protect.empty(); }
+    bool has_rules() const noexcept { return !passes.empty() || !protect.empty() || !status_path.empty(); }
 };
 
 ServerConfig* server_config(const server_rec* s) noexcept;

@@ -12,6 +12,7 @@
 #include <http_request.h>
 #include <http_ssl.h>
 #include <ap_mpm.h>
+#include <apr_global_mutex.h>
 #include <apr_strings.h>
 #include <util_filter.h>
 

@@ -24,5 +24,14 @@
 //   00021 the shared memory could not be created
 //   00070 a process ended with requests in flight; they were taken off the busy counts
 //   00071 no in-flight row was free for a process
+// Status page (OXStatus) and OXStateFile
+//   00080 an action changed a member (notice: client, member, old and new)
+//   00081 OXStateFile could not be read or parsed at start; ignored
+//   00082 OXStateFile could not be written (once per cause and process)
+//   00083 a client not on the OXStatus list was denied the page (403)
+//   00084 an action or query was refused (info; nothing changed)
+//   00085 no nonce secret could be made: the page's actions are off
+//   00086 the lock for OXStateFile's writers could not be created or attached
+//   00087 OXStateFile was read at a full start (info)
 
 #endif

@@ -19,6 +19,7 @@ struct RequestState {
     bool target_read = false;
     ox::proxy::RequestTarget target;  // valid when target_read
     bool forwarding = false;          // translate_name gave the request to our handler
+    bool status_page = false;         // translate_name gave the request to the status page
     bool client_resolved = false;
     ox::acl::Client client;           // valid when client_resolved
     // The values of the client's headers that its Connection header names

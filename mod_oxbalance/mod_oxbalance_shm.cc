@@ -77,6 +77,9 @@ int post_config(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s)
         ox::state::Table previous;
         if (retained->shm) previous = ox::state::Table::attach(aligned_base(retained->shm));
         mc->table = ox::state::Table::format(aligned_base(shm), keys, &previous, rows);
+        // Otherwise a full start (or a block of another version): the
+        // members start from the configuration and OXStateFile.
+        mc->state_carried = previous.valid();
         if (!mc->table.valid()) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, OXBLOGNO(00021) "shared memory is not aligned for member slots");
             return HTTP_INTERNAL_SERVER_ERROR;

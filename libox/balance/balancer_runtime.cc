@@ -146,7 +146,7 @@ void BalancerRuntime::build(const state::Table& table, std::size_t first_slot, M
     for (std::size_t i = 0; i < spec_.members.size(); ++i) {
         const MemberSpec& m = spec_.members[i];
         members_.push_back(std::make_unique<MemberRuntime>(m, table.slot(first_slot + i), table.node_of(first_slot + i),
-                                                           default_timeout, threads));
+                                                           table.sketch(first_slot + i), default_timeout, threads));
         in_flight_.push_back(state::InFlight::of(table, first_slot + i, row));
         if (!m.route.empty()) routes_.add(m.route, i);
     }
@@ -225,6 +225,13 @@ Choice BalancerRuntime::pick_successor(const SessionRef& session, std::uint64_t 
 
 Choice BalancerRuntime::pick(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept
 {
+    Choice c = pick_member(session, tried, now);
+    if (c.reason == Reason::sticky) c.session_id = session.id;
+    return c;
+}
+
+Choice BalancerRuntime::pick_member(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept
+{
     if (!session.routed()) return pick_new(tried, now, tried ? Reason::retry : Reason::new_session);
     auto own = static_cast<std::size_t>(session.member);
     const MemberRuntime& m = *members_[own];
@@ -245,10 +252,14 @@ void BalancerRuntime::count_choice(const Choice& c) noexcept
 {
     state::MemberSlot& s = members_[c.member]->slot();
     switch (c.reason) {
-    case Reason::sticky:
+    case Reason::sticky: {
+        std::int64_t now_ms = wall_ms();
         s.sticky.fetch_add(1, std::memory_order_relaxed);
-        s.last_sticky_ms.store(wall_ms(), std::memory_order_relaxed);
+        s.last_sticky_ms.store(now_ms, std::memory_order_relaxed);
+        // The drain view: distinct sessions still seen on the member.
+        state::note_session(members_[c.member]->sketch(), c.session_id, now_ms / 60000);
         break;
+    }
     case Reason::new_session:
     case Reason::retry: s.new_sessions.fetch_add(1, std::memory_order_relaxed); break;
     case Reason::failover: s.failovers.fetch_add(1, std::memory_order_relaxed); break;

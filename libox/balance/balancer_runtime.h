@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "balance/balancer_spec.h"
@@ -56,6 +57,9 @@ struct Choice {
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
     std::size_t member = npos;
     Reason reason = Reason::none;
+    // For Reason::sticky: the session the member keeps (a view into the
+    // request), noted as seen on it when the choice is counted.
+    std::string_view session_id = {};
 };
 
 struct ForwardResult {
@@ -106,6 +110,7 @@ private:
     std::size_t live_active(std::uint64_t tried, TimePoint now, Candidate* out) const noexcept;
     Choice pick_new(std::uint64_t tried, TimePoint now, Reason reason) noexcept;
     Choice pick_successor(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept;
+    Choice pick_member(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept;
     void count_choice(const Choice& c) noexcept;
     std::size_t first_chunk_room(const proxy::Request& req) const noexcept;
 

@@ -29,8 +29,9 @@ PoolLimits limits_for(const MemberSpec& spec, std::size_t threads)
 
 }  // namespace
 
-MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, state::NodeSlot& node, Millis default_timeout,
-                             std::size_t threads, net::Resolver resolver)
+MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, state::NodeSlot& node,
+                             state::SessionSketch& sketch, Millis default_timeout, std::size_t threads,
+                             net::Resolver resolver)
     : spec_(spec),
       timeout_(spec.timeout.count() > 0 ? spec.timeout : default_timeout),
       connect_timeout_(spec.connect_timeout.count() > 0 ? spec.connect_timeout
@@ -38,7 +39,8 @@ MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, st
       pool_(limits_for(spec, threads)),
       addrs_(spec.endpoint, spec.address_ttl, std::move(resolver)),
       slot_(slot),
-      node_(node)
+      node_(node),
+      sketch_(sketch)
 {
 }
 

@@ -25,13 +25,16 @@ public:
     // Timeout); `threads` bounds the idle connections when `max` is unset;
     // `resolver` looks the member's host name up (tests inject their own).
     // `slot` is the member's shared slot, `node` its node's (health and
-    // error window, shared with every balancer that lists the node).
-    MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, state::NodeSlot& node, Millis default_timeout,
-                  std::size_t threads, net::Resolver resolver = net::resolve);
+    // error window, shared with every balancer that lists the node),
+    // `sketch` the sessions seen on the member (the status page's drain view).
+    MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, state::NodeSlot& node,
+                  state::SessionSketch& sketch, Millis default_timeout, std::size_t threads,
+                  net::Resolver resolver = net::resolve);
 
     const MemberSpec& spec() const noexcept { return spec_; }
     state::MemberSlot& slot() const noexcept { return slot_; }
     state::NodeSlot& node() const noexcept { return node_; }
+    state::SessionSketch& sketch() const noexcept { return sketch_; }
     AdminState admin() const noexcept { return static_cast<AdminState>(slot_.admin.load(std::memory_order_relaxed)); }
     Millis timeout() const noexcept { return timeout_; }
     Millis connect_timeout() const noexcept { return connect_timeout_; }
@@ -81,6 +84,7 @@ private:
     net::AddressCache addrs_;  // looked up on first use, then every address_ttl
     state::MemberSlot& slot_;
     state::NodeSlot& node_;
+    state::SessionSketch& sketch_;
 };
 
 }  // namespace ox

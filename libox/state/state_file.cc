@@ -314,13 +314,17 @@ std::string write_state_file(const std::string& path, const SavedState& state)
     std::string tmp = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "." + base +
                       ".tmp.XXXXXX";
 
+    // Messages name the temporary file by its pattern: it is gone when
+    // anyone reads them, and the same failure reads the same each time (the
+    // glue logs each cause once).
+    const std::string pattern = tmp;
     int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-    if (fd < 0) return errno_text("cannot create a temporary file", tmp, errno);
+    if (fd < 0) return errno_text("cannot create a temporary file", pattern, errno);
     std::string err;
-    if (::fchmod(fd, 0644) != 0) err = errno_text("cannot chmod", tmp, errno);
-    else if (!write_all(fd, text.data(), text.size())) err = errno_text("cannot write", tmp, errno);
-    else if (::fsync(fd) != 0) err = errno_text("cannot fsync", tmp, errno);
-    if (::close(fd) != 0 && err.empty()) err = errno_text("cannot close", tmp, errno);
+    if (::fchmod(fd, 0644) != 0) err = errno_text("cannot chmod", pattern, errno);
+    else if (!write_all(fd, text.data(), text.size())) err = errno_text("cannot write", pattern, errno);
+    else if (::fsync(fd) != 0) err = errno_text("cannot fsync", pattern, errno);
+    if (::close(fd) != 0 && err.empty()) err = errno_text("cannot close", pattern, errno);
     if (err.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno_text("cannot rename onto", path, errno);
     if (!err.empty()) {
         ::unlink(tmp.c_str());

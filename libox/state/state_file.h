@@ -79,7 +79,8 @@ enum class ReadResult { ok, missing, error };
 ReadResult read_state_file(const std::string& path, SavedState& out, std::string& error);
 
 // Writes the file atomically (see above). Returns "" or what failed, with
-// the path and the system's error text.
+// the path (the temporary file's as its pattern, ".NAME.tmp.XXXXXX", so one
+// cause always reads the same) and the system's error text.
 std::string write_state_file(const std::string& path, const SavedState& state);
 
 // What a member starts with at a full start: the saved run-time admin state

@@ -10,11 +10,12 @@
 //
 // The nonce is HMAC-SHA256(secret, "oxbalance-status-nonce/1" NUL
 // window(8 bytes, big-endian) client-address), as 64 lowercase hex digits.
-// The secret is random bytes the glue makes once per server start
-// (make_secret) and keeps in shared memory, so every child makes and
-// accepts the same nonces; a restart makes old pages' nonces invalid
-// (the operator reloads the page). A nonce is good in its time window and
-// the next one: it lives between one and two windows.
+// The secret is random bytes the glue makes once per httpd parent
+// (make_secret) and keeps in httpd's retained data, so every child makes
+// and accepts the same nonces and a graceful restart keeps open pages
+// good; a full stop and start makes old pages' nonces invalid (the
+// operator reloads the page). A nonce is good in its time window and the
+// next one: it lives between one and two windows.
 #ifndef LIBOX_STATUS_ACTIONS_H
 #define LIBOX_STATUS_ACTIONS_H
 

@@ -299,7 +299,8 @@ struct Member {
     {
         std::string err = ox::parse_member(url, {}, spec);
         ck_assert_msg(err.empty(), "%s", err.c_str());
-        rt = std::make_unique<ox::MemberRuntime>(spec, table.table().slot(0), table.table().node_of(0), Millis(2000), 4,
+        const ox::state::Table& t = table.table();
+        rt = std::make_unique<ox::MemberRuntime>(spec, t.slot(0), t.node_of(0), t.sketch(0), Millis(2000), 4,
                                                   std::move(resolver));
     }
     ox::MemberSpec spec;

@@ -3,6 +3,7 @@
 // members), which failures are retried where, and pooled connections that
 // died while idle or under a request.
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -272,6 +273,45 @@ START_TEST(round_robin_alternates)
     ck_assert_int_eq(b.accepted(), 1);
     ck_assert_uint_eq(la.size(), 2);
     ck_assert_uint_eq(lb.size(), 2);
+}
+END_TEST
+
+// Sticky requests note their session into their member's sketch (the
+// status page's "sessions seen" column); requests without a route note
+// nothing, and a session seen three times counts once.
+START_TEST(sticky_sessions_noted)
+{
+    RequestLog la, lb;
+    FakeAjpServer a(serve_all(la, "A"));
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url(), "route=A");
+    bal.add(b.url(), "route=B");
+    bal.start();
+
+    for (const char* id : {"1.A", "2.A", "1.A", "1.A", "3.B"}) {
+        std::string cookie = std::string("JSESSIONID=") + id;
+        Header h{"Cookie", cookie};
+        Request req = get_request();
+        req.headers = &h;
+        req.header_count = 1;
+        StringBody none;
+        RecordingSink sink;
+        ox::ForwardResult res = bal.forward(req, none, sink);
+        CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+        ck_assert(res.reason == ox::Reason::sticky);
+    }
+    for (int i = 0; i < 4; ++i) get(bal);  // new sessions: not noted
+
+    std::int64_t minute =
+        std::chrono::duration_cast<std::chrono::minutes>(std::chrono::system_clock::now().time_since_epoch()).count();
+    ck_assert_uint_eq(ox::state::estimate_sessions(bal.rt->member(0).sketch(), minute, 10), 2);
+    ck_assert_uint_eq(ox::state::estimate_sessions(bal.rt->member(1).sketch(), minute, 10), 1);
+    ck_assert_uint_eq(bal.rt->member(0).slot().sticky.load(), 4);
+    ck_assert(bal.rt->member(0).slot().last_sticky_ms.load() > 0);
+    bal.stop();
+    a.stop();
+    b.stop();
 }
 END_TEST
 
@@ -1161,6 +1201,7 @@ int main()
     TCase* choice = tcase_create("member_choice");
     tcase_set_timeout(choice, 30);
     tcase_add_test(choice, round_robin_alternates);
+    tcase_add_test(choice, sticky_sessions_noted);
     tcase_add_test(choice, refused_member_skipped);
     tcase_add_test(choice, head_encoded_per_member);
     tcase_add_test(choice, refused_member_avoided_for_retry);

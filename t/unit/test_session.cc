@@ -469,12 +469,12 @@ START_TEST(error_window_shared_across_processes)
     ox::MemberSpec spec;
     spec.retry = ox::Millis(60000);
     ox::SteadyTimeSource clock;
-    ox::MemberRuntime here(spec, t.slot(0), t.node_of(0), ox::Millis(1000), 1);
+    ox::MemberRuntime here(spec, t.slot(0), t.node_of(0), t.sketch(0), ox::Millis(1000), 1);
     ck_assert(!here.in_error(clock.now()));
     pid_t kid = fork();
     if (kid == 0) {
         st::Table other = st::Table::attach(mem);
-        ox::MemberRuntime there(spec, other.slot(0), other.node_of(0), ox::Millis(1000), 1);
+        ox::MemberRuntime there(spec, other.slot(0), other.node_of(0), other.sketch(0), ox::Millis(1000), 1);
         _exit(there.mark_failed(clock.now()) ? 0 : 1);
     }
     int status = 0;

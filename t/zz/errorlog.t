@@ -12,8 +12,12 @@ plan tests => 3;
 # Provoked by t/ajp/faults.t, t/ajp/reuse.t, t/ajp/reload.t,
 # t/tomcat/sessions.t (OXB00016), t/tomcat/zz_failover.t and t/acl/*.t
 # (OXB00030 denied, OXB00031 ambiguous; AH10244 is httpd refusing a path
-# with '..' above the root before any module runs).
-my %expected = map { $_ => 1 } qw(OXB00010 OXB00011 OXB00012 OXB00014 OXB00016 OXB00030 OXB00031 OXB00043 OXB00049 AH10244);
+# with '..' above the root before any module runs), t/ajp/limits.t
+# (OXB00049), t/status/*.t (OXB00083 a client not on the OXStatus list;
+# OXB00081 a corrupt OXStateFile, OXB00082 one that cannot be written).
+my %expected = map { $_ => 1 }
+    qw(OXB00010 OXB00011 OXB00012 OXB00014 OXB00016 OXB00030 OXB00031 OXB00043 OXB00049 OXB00081 OXB00082 OXB00083
+       AH10244);
 
 my $log = Apache::Test::config()->{vars}{t_logs} . '/error_log';
 open my $fh, '<', $log or die "cannot read $log: $!";
