@@ -12,15 +12,9 @@ namespace {
 // "0".."max", decimal, no sign, no leading zero.
 bool parse_prefix_len(std::string_view s, unsigned max, unsigned& out) noexcept
 {
-    if (s.empty() || s.size() > 3) return false;
-    if (s.size() > 1 && s[0] == '0') return false;
-    unsigned v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (v > max) return false;
-    out = v;
+    unsigned long long v = 0;
+    if (s.size() > 3 || (s.size() > 1 && s[0] == '0') || !parse_decimal(s, v) || v > max) return false;
+    out = static_cast<unsigned>(v);
     return true;
 }
 

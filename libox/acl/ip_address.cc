@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/text.h"
+
 namespace ox::acl {
 
 namespace {
@@ -10,14 +12,6 @@ namespace {
 constexpr std::uint8_t kV4Prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // One decimal part of a dotted quad: 1..3 digits, 0..255, no leading zero
 // (so nobody wonders whether "010" is ten or eight).
@@ -77,7 +71,7 @@ bool parse_v6(std::string_view s, std::uint8_t out[16]) noexcept
         if (part.size() > 4 || n == 8) return false;
         unsigned v = 0;
         for (char c : part) {
-            int h = hex_value(c);
+            int h = hex_digit(c);
             if (h < 0) return false;
             v = v << 4 | static_cast<unsigned>(h);
         }

@@ -8,25 +8,19 @@
 // model of Tomcat's four passes (t/fuzz/tomcat_model.h).
 #include "acl/path_normalizer.h"
 
+#include "core/text.h"
+
 namespace ox::acl {
 
 namespace {
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // The byte a "%XX" at s[i] stands for, or -1 when it is malformed (Tomcat's
 // UDecoder: two hex digits of either case must follow, else 400).
 int escape_at(std::string_view s, std::size_t i) noexcept
 {
     if (i + 2 >= s.size()) return -1;  // fewer than two characters after the '%'
-    int hi = hex_value(s[i + 1]);
-    int lo = hex_value(s[i + 2]);
+    int hi = hex_digit(s[i + 1]);
+    int lo = hex_digit(s[i + 2]);
     if (hi < 0 || lo < 0) return -1;
     return hi << 4 | lo;
 }

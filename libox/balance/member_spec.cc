@@ -9,17 +9,10 @@ namespace ox {
 
 namespace {
 
-bool parse_uint(std::string_view s, unsigned long long& v)
-{
-    if (s.empty()) return false;
-    auto res = std::from_chars(s.data(), s.data() + s.size(), v);
-    return res.ec == std::errc() && res.ptr == s.data() + s.size();
-}
-
 std::string parse_size(std::string_view key, std::string_view value, unsigned long long lo, unsigned long long hi,
                        unsigned long long& out)
 {
-    if (!parse_uint(value, out) || out < lo || out > hi) {
+    if (!parse_decimal(value, out) || out < lo || out > hi) {
         return std::string(key) + "=" + std::string(value) + ": expected a whole number from " +
                std::to_string(lo) + " to " + std::to_string(hi);
     }
@@ -70,7 +63,7 @@ std::string parse_duration(std::string_view text, Millis& out)
         scale = 60000;
     }
     unsigned long long v = 0;
-    if (!parse_uint(digits, v) || v > 86400000ULL) {
+    if (!parse_decimal(digits, v) || v > 86400000ULL) {
         return "'" + std::string(text) + "' is not a duration (seconds, or with a unit: 250ms, 30s, 2m)";
     }
     out = Millis(static_cast<long long>(v) * scale);

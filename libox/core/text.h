@@ -3,6 +3,7 @@
 #ifndef LIBOX_CORE_TEXT_H
 #define LIBOX_CORE_TEXT_H
 
+#include <charconv>
 #include <cstddef>
 #include <string_view>
 
@@ -42,6 +43,24 @@ inline bool equals_ignore_case(std::string_view a, std::string_view b) noexcept
         if (x != y) return false;
     }
     return true;
+}
+
+// The value of a hex digit (either case), or -1.
+inline int hex_digit(char c) noexcept
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// A whole decimal number: digits only (no sign, no space), nothing after
+// them, no overflow.
+inline bool parse_decimal(std::string_view s, unsigned long long& out) noexcept
+{
+    if (s.empty() || s[0] < '0' || s[0] > '9') return false;
+    auto res = std::from_chars(s.data(), s.data() + s.size(), out);
+    return res.ec == std::errc() && res.ptr == s.data() + s.size();
 }
 
 }  // namespace ox

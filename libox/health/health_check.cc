@@ -3,17 +3,11 @@
 #include <charconv>
 
 #include "balance/member_spec.h"
+#include "core/text.h"
 
 namespace ox::health {
 
 namespace {
-
-bool parse_number(std::string_view s, unsigned long long& v) noexcept
-{
-    if (s.empty()) return false;
-    auto res = std::from_chars(s.data(), s.data() + s.size(), v);
-    return res.ec == std::errc() && res.ptr == s.data() + s.size();
-}
 
 bool parse_method(std::string_view s, ProbeMethod& out) noexcept
 {
@@ -35,7 +29,7 @@ bool parse_method(std::string_view s, ProbeMethod& out) noexcept
 std::string parse_count(std::string_view key, std::string_view value, unsigned& out)
 {
     unsigned long long n = 0;
-    if (!parse_number(value, n) || n < 1 || n > 1000) {
+    if (!parse_decimal(value, n) || n < 1 || n > 1000) {
         return std::string(key) + "=" + std::string(value) + ": expected a whole number from 1 to 1000";
     }
     out = static_cast<unsigned>(n);
@@ -174,9 +168,9 @@ std::string parse_status_list(std::string_view text, std::vector<StatusRange>& o
         std::string_view item = rest.substr(0, comma);
         std::size_t dash = item.find('-');
         unsigned long long lo = 0, hi = 0;
-        bool ok = parse_number(item.substr(0, dash), lo);
+        bool ok = parse_decimal(item.substr(0, dash), lo);
         hi = lo;
-        if (ok && dash != std::string_view::npos) ok = parse_number(item.substr(dash + 1), hi);
+        if (ok && dash != std::string_view::npos) ok = parse_decimal(item.substr(dash + 1), hi);
         if (!ok || lo < 100 || hi > 599 || lo > hi) {
             return std::string(text) + ": expected statuses or ranges from 100 to 599 (200,204,300-399)";
         }

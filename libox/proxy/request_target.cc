@@ -25,14 +25,6 @@ std::size_t scheme_length(std::string_view t) noexcept
     return 0;
 }
 
-int hex(char c) noexcept
-{
-    if (digit(c)) return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 enum class Segment { skip, dotdot, equal, other };
 
 // A raw segment name (parameters removed) against a canonical one: the
@@ -45,8 +37,8 @@ Segment compare_segment(std::string_view raw, std::string_view want) noexcept
     for (std::size_t i = 0; i < raw.size(); ++i) {
         char b = raw[i];
         if (b == '%') {
-            if (i + 2 >= raw.size() || hex(raw[i + 1]) < 0 || hex(raw[i + 2]) < 0) return Segment::other;
-            b = static_cast<char>(hex(raw[i + 1]) << 4 | hex(raw[i + 2]));
+            if (i + 2 >= raw.size() || hex_digit(raw[i + 1]) < 0 || hex_digit(raw[i + 2]) < 0) return Segment::other;
+            b = static_cast<char>(hex_digit(raw[i + 1]) << 4 | hex_digit(raw[i + 2]));
             i += 2;
         }
         if (n < 2) first[n] = b;

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace ox::state {
 
 namespace {
@@ -32,14 +34,6 @@ void append_name(std::string& out, std::string_view name)
     }
 }
 
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 bool decode_name(std::string_view in, std::string& out)
 {
     out.clear();
@@ -49,7 +43,7 @@ bool decode_name(std::string_view in, std::string& out)
             continue;
         }
         if (in.size() - i < 3) return false;
-        int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+        int hi = hex_digit(in[i + 1]), lo = hex_digit(in[i + 2]);
         if (hi < 0 || lo < 0) return false;
         out += static_cast<char>(hi * 16 + lo);
         i += 2;
@@ -59,14 +53,9 @@ bool decode_name(std::string_view in, std::string& out)
 
 bool parse_uint(std::string_view s, unsigned max, unsigned& out) noexcept
 {
-    if (s.empty() || s.size() > 9) return false;
-    unsigned v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (v > max) return false;
-    out = v;
+    unsigned long long v = 0;
+    if (!parse_decimal(s, v) || v > max) return false;
+    out = static_cast<unsigned>(v);
     return true;
 }
 

@@ -8,6 +8,8 @@
 #include <climits>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace ox::status {
 
 // ---- actions ------------------------------------------------------------
@@ -50,14 +52,6 @@ bool admin_state_of(ActionKind a, AdminState& out) noexcept
 
 namespace {
 
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // %-decodes one name or value ('+' is a space). False on a malformed escape.
 bool form_decode(std::string_view in, std::string& out)
 {
@@ -69,8 +63,8 @@ bool form_decode(std::string_view in, std::string& out)
             out += ' ';
         } else if (c == '%') {
             if (in.size() - i < 3) return false;
-            int hi = hex_value(in[i + 1]);
-            int lo = hex_value(in[i + 2]);
+            int hi = hex_digit(in[i + 1]);
+            int lo = hex_digit(in[i + 2]);
             if (hi < 0 || lo < 0) return false;
             out += static_cast<char>(hi * 16 + lo);
             i += 2;
