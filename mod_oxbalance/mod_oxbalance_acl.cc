@@ -43,7 +43,7 @@ int deny(request_rec* r, const ox::acl::Client& client, const ox::acl::ProtectRu
                       OXBLOGNO(00030) "denied %s access to %.*s (OXProtect %s; %s); answering 403", who,
                       static_cast<int>(path.size()), path.data(), rule.prefix.c_str(), what);
     }
-    ap_custom_response(r, HTTP_FORBIDDEN, "\"Forbidden\n");
+    ap_custom_response(r, HTTP_FORBIDDEN, "Forbidden\n");  // httpd marks it as text itself
     return HTTP_FORBIDDEN;
 }
 

@@ -82,7 +82,7 @@ my @forms = (
 );
 
 plan tests => 2 * @spellings + 2 * @slash + 2 * @corpus + 2 * @corpus_slash + 8 + 2 * (@legit + @controls)
-    + 4 * @slash + 2 * @forms + 2,
+    + 4 * @slash + 2 * @forms + 2 + 1,
     sub { have_tomcat() };
 
 my $host = $cfg->{vars}{servername};
@@ -154,6 +154,12 @@ for my $path (@corpus) {
 }
 for my $path (@corpus_slash) {
     denied("/tc$path", undef, 'fuzz seed behind /tc');
+}
+
+# The answer is httpd's 403 with the documented body, "Forbidden".
+{
+    my ($status, $body) = raw_get($port, '/webservices/y');
+    ok t_cmp($body, "Forbidden\n", 'the 403 body');
 }
 
 # Forged client addresses from a peer that is not a trusted proxy change
