@@ -15,7 +15,7 @@ constexpr std::size_t kCheapMove = 16 * 1024;
 }  // namespace
 
 Connection::Connection(net::Socket socket, std::size_t packet_size)
-    : socket_(std::move(socket)),
+    : BackendConnection(std::move(socket)),
       packet_size_(packet_size),
       out_(new std::uint8_t[packet_size]),
       in_cap_(std::max(kMinReadBuffer, 2 * packet_size))
@@ -53,7 +53,7 @@ net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
     // larger reads into the 128 KiB buffer of 64 KiB packets cost more in
     // cache misses than they save in system calls (bench/profile).
     std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
-    net::IoStatus st = socket_.read_some(in_.get() + in_len_, room, timeout, got, err);
+    net::IoStatus st = socket().read_some(in_.get() + in_len_, room, timeout, got, err);
     in_len_ += got;
     return st;
 }
@@ -62,7 +62,7 @@ net::IoStatus Connection::fill_keeping_now(int& err) noexcept
 {
     std::size_t got = 0;
     std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
-    net::IoStatus st = socket_.read_now(in_.get() + in_len_, room, got, err);
+    net::IoStatus st = socket().read_now(in_.get() + in_len_, room, got, err);
     in_len_ += got;
     return st;
 }

@@ -10,16 +10,16 @@
 
 #include "ajp/ajp_response.h"
 #include "core/clock.h"
+#include "net/backend_connection.h"
 #include "net/socket.h"
 #include "proxy/request.h"
 
 namespace ox::ajp {
 
-class Connection {
+class Connection final : public net::BackendConnection {
 public:
     Connection(net::Socket socket, std::size_t packet_size);
 
-    net::Socket& socket() noexcept { return socket_; }
     std::size_t packet_size() const noexcept { return packet_size_; }
 
     // Scratch space for one outgoing packet: a body packet or a CPing (the
@@ -44,12 +44,7 @@ public:
     // Reused across requests so that header parsing does not allocate.
     std::vector<proxy::Header>& header_storage() noexcept { return headers_; }
 
-    // Pool bookkeeping.
-    TimePoint last_used{};
-    std::uint64_t requests = 0;
-
 private:
-    net::Socket socket_;
     std::size_t packet_size_;
     std::unique_ptr<std::uint8_t[]> out_;
     std::unique_ptr<std::uint8_t[]> in_;

@@ -310,17 +310,17 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         {
             BusyGuard busy(in_flight_[choice.member]);
             m.slot().requests.fetch_add(1, std::memory_order_relaxed);
-            std::unique_ptr<ajp::Connection> conn = m.get(clock.now(), reused, o);
+            std::unique_ptr<net::BackendConnection> conn = m.get(clock.now(), reused, o);
             if (conn) {
                 params.timeout = m.timeout();
                 params.send_ahead = m.spec().send_ahead;
-                o = ajp::exchange(*conn, req, params, body, sink);
+                o = ajp::exchange(static_cast<ajp::Connection&>(*conn), req, params, body, sink);
                 if (!o.ok() && reused && stale_connection(o) && proxy::is_idempotent(req.method)) {
                     // The idle connection had died under us: a fresh one to
                     // the same member. Only for methods the client may see twice.
                     reused = false;
                     conn = m.reopen(std::move(conn), clock.now(), o);
-                    if (conn) o = ajp::exchange(*conn, req, params, body, sink);
+                    if (conn) o = ajp::exchange(static_cast<ajp::Connection&>(*conn), req, params, body, sink);
                 }
                 m.finish(std::move(conn), o.reusable, clock.now());
             }

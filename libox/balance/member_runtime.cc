@@ -44,7 +44,7 @@ MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, st
 {
 }
 
-std::unique_ptr<ajp::Connection> MemberRuntime::open(TimePoint now, proxy::Outcome& failure) noexcept
+std::unique_ptr<net::BackendConnection> MemberRuntime::open(TimePoint now, proxy::Outcome& failure) noexcept
 {
     failure = proxy::Outcome{};
     std::vector<net::SockAddr> addrs;
@@ -62,7 +62,7 @@ std::unique_ptr<ajp::Connection> MemberRuntime::open(TimePoint now, proxy::Outco
             try {
                 auto c = std::make_unique<ajp::Connection>(std::move(s), spec_.packet_size);
                 if (spec_.ping.count() > 0 && !ping(*c, failure)) return nullptr;
-                return c;
+                return std::unique_ptr<net::BackendConnection>(std::move(c));
             } catch (...) {
                 failure.failure = proxy::Failure::connect_error;
                 failure.detail = "out of memory";
@@ -93,27 +93,27 @@ bool MemberRuntime::ping(ajp::Connection& c, proxy::Outcome& failure) noexcept
     return false;
 }
 
-std::unique_ptr<ajp::Connection> MemberRuntime::get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept
+std::unique_ptr<net::BackendConnection> MemberRuntime::get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept
 {
     for (;;) {
-        std::unique_ptr<ajp::Connection> c;
+        std::unique_ptr<net::BackendConnection> c;
         switch (pool_.take(now, c)) {
-        case ConnectionPool<ajp::Connection>::Take::pooled:
+        case ConnectionPool<net::BackendConnection>::Take::pooled:
             // With ping=, a pooled connection proves it is alive before it
             // carries a request; a dead one is dropped and the next one tried.
-            if (spec_.ping.count() == 0 || ping(*c, failure)) {
+            if (spec_.ping.count() == 0 || ping(static_cast<ajp::Connection&>(*c), failure)) {
                 reused = true;
                 return c;
             }
             c.reset();
             pool_.forget();
             continue;
-        case ConnectionPool<ajp::Connection>::Take::open_new:
+        case ConnectionPool<net::BackendConnection>::Take::open_new:
             reused = false;
             c = open(now, failure);
             if (!c) pool_.forget();
             return c;
-        case ConnectionPool<ajp::Connection>::Take::busy:
+        case ConnectionPool<net::BackendConnection>::Take::busy:
             failure = proxy::Outcome{};
             failure.failure = proxy::Failure::member_busy;
             failure.detail = "all of its max= connections are in use";
@@ -122,19 +122,19 @@ std::unique_ptr<ajp::Connection> MemberRuntime::get(TimePoint now, bool& reused,
     }
 }
 
-std::unique_ptr<ajp::Connection> MemberRuntime::reopen(std::unique_ptr<ajp::Connection> dead, TimePoint now,
+std::unique_ptr<net::BackendConnection> MemberRuntime::reopen(std::unique_ptr<net::BackendConnection> dead, TimePoint now,
                                                        proxy::Outcome& failure) noexcept
 {
     // The backend may be mid-request on it: reset rather than leave it a
     // half request that could look complete. Its place goes to the new one.
     dead->socket().abort();
     dead.reset();
-    std::unique_ptr<ajp::Connection> c = open(now, failure);
+    std::unique_ptr<net::BackendConnection> c = open(now, failure);
     if (!c) pool_.forget();
     return c;
 }
 
-void MemberRuntime::finish(std::unique_ptr<ajp::Connection> conn, bool reusable, TimePoint now) noexcept
+void MemberRuntime::finish(std::unique_ptr<net::BackendConnection> conn, bool reusable, TimePoint now) noexcept
 {
     if (!conn) return;
     // One the backend may be mid-request on is reset rather than left a

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ajp/ajp_connection.h"
+#include "net/backend_connection.h"
 #include "balance/member_spec.h"
 #include "core/clock.h"
 #include "net/address_cache.h"
@@ -42,13 +43,13 @@ public:
     // A connection ready for a request: from the pool (`reused`) or new.
     // Null when none could be had; `failure` says why (member_busy when
     // `max` connections exist and none came free within `acquire`).
-    std::unique_ptr<ajp::Connection> get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept;
+    std::unique_ptr<net::BackendConnection> get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept;
     // A new connection in place of `dead` (a pooled one the backend had
     // closed), never a pooled one. Null when it cannot be opened.
-    std::unique_ptr<ajp::Connection> reopen(std::unique_ptr<ajp::Connection> dead, TimePoint now,
+    std::unique_ptr<net::BackendConnection> reopen(std::unique_ptr<net::BackendConnection> dead, TimePoint now,
                                             proxy::Outcome& failure) noexcept;
     // After a request: keeps the connection if the backend allows it.
-    void finish(std::unique_ptr<ajp::Connection> conn, bool reusable, TimePoint now) noexcept;
+    void finish(std::unique_ptr<net::BackendConnection> conn, bool reusable, TimePoint now) noexcept;
 
     std::size_t idle_connections() const noexcept { return pool_.idle_count(); }
     std::size_t live_connections() const noexcept { return pool_.live_count(); }
@@ -72,7 +73,7 @@ public:
 
     // Connects to the member: a new connection, not counted against max=
     // (get and reopen count what they hand out).
-    std::unique_ptr<ajp::Connection> open(TimePoint now, proxy::Outcome& failure) noexcept;
+    std::unique_ptr<net::BackendConnection> open(TimePoint now, proxy::Outcome& failure) noexcept;
 
 private:
     bool ping(ajp::Connection& c, proxy::Outcome& failure) noexcept;
@@ -80,7 +81,7 @@ private:
     const MemberSpec& spec_;
     Millis timeout_;
     Millis connect_timeout_;
-    ConnectionPool<ajp::Connection> pool_;
+    ConnectionPool<net::BackendConnection> pool_;
     net::AddressCache addrs_;  // looked up on first use, then every address_ttl
     state::MemberSlot& slot_;
     state::NodeSlot& node_;
