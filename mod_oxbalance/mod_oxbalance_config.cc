@@ -215,6 +215,18 @@ const char* cmd_route_header(cmd_parms* cmd, void*, const char* arg)
     });
 }
 
+// OXAddForwardedHeaders On|Off
+const char* cmd_add_forwarded(cmd_parms* cmd, void*, int on)
+{
+    return guarded(cmd, [&]() -> const char* {
+        if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
+        ServerConfig* sc = server_config(cmd->server);
+        sc->add_forwarded = on != 0;
+        sc->add_forwarded_set = true;
+        return nullptr;
+    });
+}
+
 // OXPass /prefix balancer [/backend-prefix]   |   OXPass /prefix !
 const char* cmd_pass(cmd_parms* cmd, void*, const char* prefix, const char* balancer, const char* backend)
 {
@@ -346,6 +358,7 @@ static const char* c_cmd_failover(cmd_parms* cmd, void* d, int on) { return cmd_
 static const char* c_cmd_health_check(cmd_parms* cmd, void* d, const char* a) { return cmd_health_check(cmd, d, a); }
 static const char* c_cmd_fail_on_status(cmd_parms* cmd, void* d, const char* a) { return cmd_fail_on_status(cmd, d, a); }
 static const char* c_cmd_route_header(cmd_parms* cmd, void* d, const char* a) { return cmd_route_header(cmd, d, a); }
+static const char* c_cmd_add_forwarded(cmd_parms* cmd, void* d, int on) { return cmd_add_forwarded(cmd, d, on); }
 static const char* c_cmd_protect(cmd_parms* cmd, void* d, const char* a) { return cmd_protect(cmd, d, a); }
 static const char* c_cmd_trusted_proxy(cmd_parms* cmd, void* d, const char* a) { return cmd_trusted_proxy(cmd, d, a); }
 static const char* c_cmd_status(cmd_parms* cmd, void* d, const char* a) { return cmd_status(cmd, d, a); }
@@ -381,6 +394,9 @@ const command_rec directives[] = {
                  "OXFailover On|Off: send a session whose member is gone to its successor, or answer 503"),
     AP_INIT_TAKE1("OXRouteHeader", as_cmd_func(c_cmd_route_header), nullptr, RSRC_CONF,
                   "OXRouteHeader NAME|off: a response header saying which member answered and why"),
+    AP_INIT_FLAG("OXAddForwardedHeaders", as_cmd_func(c_cmd_add_forwarded), nullptr, RSRC_CONF,
+                 "OXAddForwardedHeaders On|Off: tell the backend the client's address, scheme and host "
+                 "(X-Forwarded-For/-Proto/-Host; default On)"),
     AP_INIT_RAW_ARGS("OXProtect", as_cmd_func(c_cmd_protect), nullptr, RSRC_CONF,
                      "OXProtect /prefix address|cidr|local ...: only these clients may reach the path"),
     AP_INIT_ITERATE("OXTrustedProxy", as_cmd_func(c_cmd_trusted_proxy), nullptr, RSRC_CONF,
@@ -425,6 +441,9 @@ void* merge_server_config(apr_pool_t* p, void* base_v, void* add_v)
         const ServerConfig* rh = add->route_header_set ? add : base;
         sc->route_header = rh->route_header;
         sc->route_header_set = rh->route_header_set;
+        const ServerConfig* af = add->add_forwarded_set ? add : base;
+        sc->add_forwarded = af->add_forwarded;
+        sc->add_forwarded_set = af->add_forwarded_set;
         // A vhost's OXProtect line replaces the main server's for the same
         // prefix; the others apply to it too.
         sc->protect_lines = add->protect_lines;

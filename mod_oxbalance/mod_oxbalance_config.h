@@ -75,6 +75,10 @@ struct ServerConfig {
     // OXTrustedProxy
     ox::acl::CidrSet trusted;
     bool trusted_set = false;
+    // OXAddForwardedHeaders: X-Forwarded-For/-Proto/-Host to the backend
+    // (on unless turned off); `add_forwarded_set` is the merge's sentinel.
+    bool add_forwarded = true;
+    bool add_forwarded_set = false;
     // OXStatus: the page's path as canonical paths are compared (no
     // trailing '/'; empty: none), the clients it answers, and the nonce's
     // time window (a page's forms are accepted for one to two windows).

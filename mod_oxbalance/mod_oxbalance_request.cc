@@ -3,6 +3,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "acl/client_address.h"
+#include "mod_oxbalance_acl.h"
+#include "proxy/forwarded.h"
 #include "proxy/hop_by_hop.h"
 #include "proxy/request_target.h"
 
@@ -98,6 +101,44 @@ bool forwarded_header(const char* key, bool length_header) noexcept
     return length_header || !named(key, "Content-Length");
 }
 
+// Whether the TCP peer is an OXTrustedProxy.
+bool peer_trusted(const conn_rec* c, const ServerConfig& sc) noexcept
+{
+    ox::acl::IpAddress peer;
+    return !sc.trusted.empty() && ox::acl::parse_ip(c->client_ip ? c->client_ip : "", peer) == ox::acl::IpParse::ok &&
+           sc.trusted.contains(peer);
+}
+
+bool forwarded_by_us(const char* key) noexcept
+{
+    return named(key, "X-Forwarded-For") || named(key, "X-Forwarded-Proto") || named(key, "X-Forwarded-Host");
+}
+
+// X-Forwarded-For, -Proto and -Host as we set them (proxy/forwarded.h);
+// the client's address, as the ACL resolved it, for the backend's
+// remote address; the HTTPS indicator.
+ox::proxy::ForwardedHeaders client_identity(request_rec* r, const ServerConfig& sc, bool trusted,
+                                            std::string_view host, ox::proxy::Request& out)
+{
+    ox::proxy::ForwardedInput in;
+    in.peer = sv(r->connection->client_ip);
+    in.peer_trusted = trusted;
+    in.tls = out.tls.on;
+    in.x_forwarded_for = sv(apr_table_getm(r->pool, r->headers_in, "X-Forwarded-For"));
+    in.x_forwarded_proto = sv(apr_table_getm(r->pool, r->headers_in, "X-Forwarded-Proto"));
+    in.x_forwarded_host = sv(apr_table_getm(r->pool, r->headers_in, "X-Forwarded-Host"));
+    in.host = host;
+    ox::proxy::ForwardedHeaders h = ox::proxy::forwarded_headers(in);
+    if (trusted) {
+        // Behind a trusted proxy (TLS offload), the backend hears what the
+        // ACL decided on: the client's address and scheme.
+        const ox::acl::Client& client = client_of(r, sc);
+        if (client.known) out.remote_addr = out.remote_host = client_text(r, client);
+        out.tls.on = h.https;
+    }
+    return h;
+}
+
 }  // namespace
 
 RequestState* read_target(request_rec* r) noexcept
@@ -170,13 +211,23 @@ int build_request(request_rec* r, const RequestState& st, BrigadeBodySource& bod
     const RequestState* first = request_state(const_cast<request_rec*>(initial_request(r)), false);
     const apr_array_header_t* arr = apr_table_elts(r->headers_in);
     const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
-    auto* headers = static_cast<ox::proxy::Header*>(apr_palloc(r->pool, sizeof(ox::proxy::Header) * (arr->nelts + 1)));
+    auto* headers = static_cast<ox::proxy::Header*>(apr_palloc(r->pool, sizeof(ox::proxy::Header) * (arr->nelts + 4)));
     std::size_t n = 0;
     bool host_sent = false;
+    const ServerConfig& sc = *server_config(r->server);
+    bool trusted = peer_trusted(c, sc);
+    ox::proxy::ForwardedHeaders fwd;
+    // RFC 9112 3.2.2: an absolute-form target's authority is the host.
+    std::string_view host =
+        t.form == ox::proxy::TargetForm::absolute ? t.authority : sv(apr_table_get(r->headers_in, "Host"));
+    if (sc.add_forwarded) fwd = client_identity(r, sc, trusted, host, out);
     for (int i = 0; i < arr->nelts; ++i) {
         const char* key = elts[i].key;
         const char* val = elts[i].val;
         if (!key || !val || !forwarded_header(key, length_header) || hop_by_client(first, val)) continue;
+        // A client's own claims are replaced by ours; RFC 7239 Forwarded
+        // passes only through a trusted proxy.
+        if (sc.add_forwarded && (forwarded_by_us(key) || (named(key, "Forwarded") && !fwd.keep_forwarded))) continue;
         // RFC 9112 3.2.2: an absolute-form target's authority is the host.
         if (t.form == ox::proxy::TargetForm::absolute && named(key, "Host")) {
             if (!host_sent) headers[n++] = {key, t.authority};
@@ -186,6 +237,16 @@ int build_request(request_rec* r, const RequestState& st, BrigadeBodySource& bod
         headers[n++] = {key, val};
     }
     if (t.form == ox::proxy::TargetForm::absolute && !host_sent) headers[n++] = {"Host", t.authority};
+    if (sc.add_forwarded) {
+        const char* peer = c->client_ip ? c->client_ip : "";
+        const char* xff = fwd.kept_for.empty()
+                              ? peer
+                              : apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, fwd.kept_for.data(), fwd.kept_for.size()),
+                                            ", ", peer, nullptr);
+        headers[n++] = {"X-Forwarded-For", xff};
+        headers[n++] = {"X-Forwarded-Proto", fwd.proto};
+        if (!fwd.host.empty()) headers[n++] = {"X-Forwarded-Host", fwd.host};
+    }
     out.headers = headers;
     out.header_count = n;
     return OK;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "acl/path_normalizer.h"
+#include "proxy/forwarded.h"
 #include "proxy/hop_by_hop.h"
 #include "proxy/pass_rules.h"
 #include "proxy/request_target.h"
@@ -293,6 +294,54 @@ START_TEST(hop_by_hop_names)
 }
 END_TEST
 
+START_TEST(forwarded_untrusted_client_replaced)
+{
+    ForwardedInput in;
+    in.peer = "203.0.113.9";
+    in.x_forwarded_for = "10.0.0.1";
+    in.x_forwarded_proto = "https";
+    in.x_forwarded_host = "evil.example";
+    in.host = "mail.example.com";
+    ForwardedHeaders h = forwarded_headers(in);
+    ck_assert(h.kept_for.empty());  // X-Forwarded-For: the peer alone
+    ck_assert(h.proto == std::string_view("http"));
+    ck_assert(h.host == std::string_view("mail.example.com"));
+    ck_assert(!h.https);
+    ck_assert(!h.keep_forwarded);
+    in.tls = true;
+    h = forwarded_headers(in);
+    ck_assert(h.proto == std::string_view("https"));
+    ck_assert(h.https);
+}
+END_TEST
+
+START_TEST(forwarded_trusted_proxy_kept)
+{
+    ForwardedInput in;
+    in.peer = "192.0.2.10";
+    in.peer_trusted = true;
+    in.x_forwarded_for = " 198.51.100.7, 10.0.0.1 ";
+    in.x_forwarded_proto = "http, HTTPS";  // the nearest proxy's word counts
+    in.x_forwarded_host = "a.example, mail.example.com";
+    in.host = "backend.local";
+    ForwardedHeaders h = forwarded_headers(in);
+    ck_assert(h.kept_for == std::string_view("198.51.100.7, 10.0.0.1"));
+    ck_assert(h.proto == std::string_view("https"));
+    ck_assert(h.https);  // TLS offloaded in front of us
+    ck_assert(h.host == std::string_view("mail.example.com"));
+    ck_assert(h.keep_forwarded);
+    // Values that are not a scheme or a host are not passed on.
+    in.x_forwarded_proto = "gopher";
+    in.x_forwarded_host = "bad host\r";
+    h = forwarded_headers(in);
+    ck_assert(h.proto == std::string_view("http"));
+    ck_assert(!h.https);
+    ck_assert(h.host == std::string_view("backend.local"));
+    ck_assert(last_element("a, b ,\tc\t") == std::string_view("c"));
+    ck_assert(last_element("one") == std::string_view("one"));
+}
+END_TEST
+
 }  // namespace
 
 int main()
@@ -308,6 +357,8 @@ int main()
     tcase_add_test(rules, pass_rule_config);
     tcase_add_test(rules, pass_table_longest_and_merge);
     tcase_add_test(rules, hop_by_hop_names);
+    tcase_add_test(rules, forwarded_untrusted_client_replaced);
+    tcase_add_test(rules, forwarded_trusted_proxy_kept);
     suite_add_tcase(s, rules);
     return unit::run_suite(s);
 }
