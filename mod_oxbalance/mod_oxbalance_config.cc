@@ -166,6 +166,7 @@ const char* cmd_health_check(cmd_parms* cmd, void*, const char* args)
         if (const char* err = current_balancer(cmd, spec)) return err;
         std::vector<std::string_view> words = conf_words(cmd->temp_pool, args);
         if (std::string err = ox::health::parse_health_check(words, spec->health); !err.empty()) return dup(cmd, err);
+        spec->health_set = true;
         return nullptr;
     });
 }

@@ -100,6 +100,7 @@ void start(ProberContext& ctx)
         const ox::health::HealthCheckSpec& spec = pn.member->health;
         ox::health::ProbeTarget target;
         target.endpoint = pn.member->endpoint;
+        target.http = pn.member->scheme == ox::Scheme::http;
         target.packet_size = pn.member->packet_size;
         target.route = pn.member->route;
         target.secret = pn.member->secret;

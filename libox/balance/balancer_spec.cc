@@ -35,10 +35,16 @@ std::string BalancerSpec::resolve_health_checks()
     for (MemberSpec& m : members) {
         if (!m.fail_on_status_set) m.fail_on_status = fail_on_status;
         m.health = health;
+        // An http:// member is probed with GET /health (OX 7.10.1+) unless
+        // the balancer says otherwise: CPing is AJP's.
+        if (m.scheme == Scheme::http && !health_set) m.health.method = health::ProbeMethod::http;
         for (const auto& [key, value] : m.health_overrides) {
             std::string err;
             health::apply_member_parameter(key, value, m.health, err);
             if (!err.empty()) return m.url + ": " + err;
+        }
+        if (m.scheme == Scheme::http && m.health.method == health::ProbeMethod::cping) {
+            return m.url + ": cping probes need an ajp:// member; use http or tcp (OXHealthCheck, or hcmethod= on the member)";
         }
         if (std::string err = health::check(m.health); !err.empty()) return m.url + ": " + err;
     }

@@ -20,6 +20,7 @@ struct BalancerSpec {
     LbMethod lbmethod = LbMethod::byrequests;
     bool failover = true;                    // false: a session whose member is gone gets 503
     health::HealthCheckSpec health;          // OXHealthCheck: cping every 5 s by default
+    bool health_set = false;                 // OXHealthCheck was given (else http:// members get http)
     std::vector<health::StatusRange> fail_on_status;  // OXFailOnStatus, for members without their own
 
     // The largest first body chunk every member can take in one packet.

@@ -73,22 +73,30 @@ std::string parse_duration(std::string_view text, Millis& out)
 std::string parse_member(std::string_view url, const std::vector<std::string_view>& params, MemberSpec& out)
 {
     std::string_view rest;
+    std::uint16_t default_port = 8009;
     if (url.substr(0, 6) == "ajp://") {
         out.scheme = Scheme::ajp;
         rest = url.substr(6);
     } else if (url.substr(0, 7) == "http://") {
-        return "http:// members are not supported yet; use ajp://host:port";
+        // OX App Suite nodes (Grizzly) speak HTTP/1.1, on 8009 by OX's
+        // defaults; without a port the URL means what it says: 80.
+        out.scheme = Scheme::http;
+        rest = url.substr(7);
+        default_port = 80;
+    } else if (url.substr(0, 8) == "https://" || url.substr(0, 5) == "ws://" || url.substr(0, 6) == "wss://") {
+        return "member URL '" + std::string(url) +
+               "': TLS and ws:// members are not supported; use http://host:port (WebSockets go over http:// members)";
     } else {
-        return "member URL '" + std::string(url) + "' must start with ajp://";
+        return "member URL '" + std::string(url) + "' must start with ajp:// or http://";
     }
     while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
     if (rest.find('/') != std::string_view::npos) {
         return "member URL '" + std::string(url) + "' must not have a path; map paths with OXPass";
     }
-    if (std::string err = net::parse_endpoint(rest, 8009, out.endpoint); !err.empty()) {
+    if (std::string err = net::parse_endpoint(rest, default_port, out.endpoint); !err.empty()) {
         return "member URL '" + std::string(url) + "': " + err;
     }
-    out.url = "ajp://" + out.endpoint.to_string();
+    out.url = (out.scheme == Scheme::ajp ? "ajp://" : "http://") + out.endpoint.to_string();
 
     for (std::size_t i = 0; i < params.size(); ++i) {
         std::string_view p = params[i];
@@ -108,6 +116,10 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         }
         std::string err;
         unsigned long long n = 0;
+        if (out.scheme == Scheme::http &&
+            (key == "packetsize" || key == "sendahead" || key == "secret" || key == "ping")) {
+            return std::string(key) + "= applies to ajp:// members only";
+        }
         if (key == "route") {
             err = check_route(value);
             if (err.empty()) out.route.assign(value);

@@ -24,6 +24,7 @@ struct ProbeResult {
 // What is probed: the node's address and what its protocol needs.
 struct ProbeTarget {
     net::Endpoint endpoint;
+    bool http = false;               // the node speaks HTTP (an http:// member), not AJP
     std::size_t packet_size = 8192;  // AJP
     std::string route;               // AJP: sent as jvm_route, as with requests
     std::string secret;              // AJP: Tomcat's secret, without which it answers 403

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "balance/balancer_spec.h"
 #include "health/health_check.h"
 #include "health/probe.h"
 #include "health/probe_state.h"
@@ -146,6 +147,42 @@ START_TEST(config_member_overrides)
 END_TEST
 
 // ---- probes against fake nodes ------------------------------------------------
+
+// http:// members are probed with GET /health unless the balancer says
+// otherwise; CPing, AJP's, is refused for them.
+START_TEST(config_http_member_default)
+{
+    auto member = [](const char* url, const char* params) {
+        ox::MemberSpec m;
+        std::vector<std::string_view> words;
+        std::string_view rest(params);
+        while (!rest.empty()) {
+            auto sp = rest.find(' ');
+            words.push_back(rest.substr(0, sp));
+            rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+        }
+        ck_assert(ox::parse_member(url, words, m).empty());
+        return m;
+    };
+    ox::BalancerSpec b;
+    b.name = "mixed";
+    ck_assert(b.add_member(member("ajp://10.0.0.1:8009", "route=A")).empty());
+    ck_assert(b.add_member(member("http://10.0.0.2:8009", "route=H")).empty());
+    ck_assert(b.add_member(member("http://10.0.0.3:8009", "route=T hcmethod=tcp")).empty());
+    ck_assert(b.resolve_health_checks().empty());
+    ck_assert(b.members[0].health.method == ProbeMethod::cping);
+    ck_assert(b.members[1].health.method == ProbeMethod::http);
+    ck_assert_str_eq(b.members[1].health.uri.c_str(), "/health");
+    ck_assert(b.members[2].health.method == ProbeMethod::tcp);
+
+    ox::BalancerSpec c;
+    c.name = "c";
+    c.health_set = true;  // OXHealthCheck cping
+    ck_assert(c.add_member(member("http://10.0.0.2:8009", "route=H")).empty());
+    std::string err = c.resolve_health_checks();
+    ck_assert_msg(err.find("cping probes need an ajp:// member") != std::string::npos, "%s", err.c_str());
+}
+END_TEST
 
 START_TEST(probe_tcp_and_refused)
 {
@@ -310,6 +347,7 @@ int main()
     tcase_add_test(state, config_defaults_and_parameters);
     tcase_add_test(state, config_errors_name_the_word);
     tcase_add_test(state, config_member_overrides);
+    tcase_add_test(state, config_http_member_default);
     suite_add_tcase(s, state);
     TCase* probes = tcase_create("probes");
     tcase_set_timeout(probes, 30);

@@ -167,8 +167,13 @@ START_TEST(member_urls)
         {"ajp://10.1.2.3", "ajp://10.1.2.3:8009", nullptr},
         {"ajp://ox1:8009/appsuite", nullptr, "must not have a path"},
         {"ajp://ox1/x/", nullptr, "must not have a path"},
-        {"http://ox1:8080", nullptr, "http:// members are not supported"},
-        {"https://ox1", nullptr, "must start with ajp://"},
+        {"http://ox1:8009", "http://ox1:8009", nullptr},
+        {"http://ox1", "http://ox1:80", nullptr},
+        {"http://[::1]:8080/", "http://[::1]:8080", nullptr},
+        {"http://ox1:8009/appsuite", nullptr, "must not have a path"},
+        {"https://ox1", nullptr, "TLS and ws:// members are not supported"},
+        {"ws://ox1", nullptr, "WebSockets go over http:// members"},
+        {"ftp://ox1", nullptr, "must start with ajp:// or http://"},
         {"ox1:8009", nullptr, "must start with ajp://"},
         {"AJP://ox1", nullptr, "must start with ajp://"},
         {"ajp://", nullptr, "empty host"},
@@ -185,7 +190,22 @@ START_TEST(member_urls)
         }
         ck_assert_msg(err.empty(), "'%s': %s", c.url, err.c_str());
         ck_assert_str_eq(m.url.c_str(), c.normalised);
-        ck_assert(m.scheme == ox::Scheme::ajp);
+        ck_assert(m.scheme == (std::string(c.url).rfind("http", 0) == 0 ? ox::Scheme::http : ox::Scheme::ajp));
+    }
+}
+END_TEST
+
+// AJP's own parameters mean nothing to an HTTP member: said, not ignored.
+START_TEST(http_member_parameters)
+{
+    MemberSpec m;
+    ck_assert(parse("http://ox1:8009", "route=OX1 timeout=100 ttl=60 retry=60 smax=0 loadfactor=50 max=8 acquire=200",
+                    m).empty());
+    ck_assert_str_eq(m.route.c_str(), "OX1");
+    for (const char* p : {"packetsize=65536", "sendahead=0", "secret=x", "ping=1s"}) {
+        MemberSpec h;
+        std::string err = parse("http://ox1:8009", p, h);
+        ck_assert_msg(contains(err, "applies to ajp:// members only"), "%s: '%s'", p, err.c_str());
     }
 }
 END_TEST
@@ -413,6 +433,7 @@ int main()
     tcase_add_test(tc, resolve_numeric);
     tcase_add_test(tc, member_urls);
     tcase_add_test(tc, member_defaults);
+    tcase_add_test(tc, http_member_parameters);
     tcase_add_test(tc, member_all_parameters);
     tcase_add_test(tc, member_parameter_bounds);
     tcase_add_test(tc, member_bad_parameter_words);
