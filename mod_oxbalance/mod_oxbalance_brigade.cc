@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "mod_oxbalance_tunnel.h"
 #include "proxy/hop_by_hop.h"
 
 namespace oxb {
@@ -118,6 +119,9 @@ SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexce
     for (std::size_t i = 0; i < head.header_count; ++i) connection = connection || is(head.headers[i].name, "Connection");
     for (std::size_t i = 0; i < head.header_count; ++i) {
         const ox::proxy::Header& h = head.headers[i];
+        if (head.status == HTTP_SWITCHING_PROTOCOLS && is(h.name, "Upgrade")) {
+            upgrade_ = apr_pstrmemdup(p, h.value.data(), h.value.size());
+        }
         if (ox::proxy::is_hop_by_hop(h.name) || (connection && named_by_connection(head, h.name))) continue;
         char* value = apr_pstrmemdup(p, h.value.data(), h.value.size());
         if (is(h.name, "Content-Type")) {
@@ -182,6 +186,23 @@ void BrigadeResponseSink::abort() noexcept
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(c->bucket_alloc));
     pass();
     delivered_ = before;
+}
+
+ox::proxy::TunnelEnd BrigadeResponseSink::tunnel(ox::net::Socket& backend, std::string_view backend_early,
+                                                 const ox::proxy::TunnelParams& params,
+                                                 const std::function<bool()>& stop,
+                                                 ox::proxy::TunnelStats& stats) noexcept
+{
+    if (r_->status != HTTP_SWITCHING_PROTOCOLS || !upgrade_) return ox::proxy::TunnelEnd::error;
+    ConnTunnelClient client(r_);
+    // The switch is hop-by-hop: ours to announce, with the protocol the
+    // backend agreed to.
+    apr_table_setn(r_->headers_out, "Connection", "Upgrade");
+    apr_table_setn(r_->headers_out, "Upgrade", upgrade_);
+    ap_send_interim_response(r_, 1);
+    delivered_ = true;
+    if (!client.prepare()) return ox::proxy::TunnelEnd::error;
+    return ox::proxy::run_tunnel(client, backend, backend_early, params, stop, stats);
 }
 
 }  // namespace oxb

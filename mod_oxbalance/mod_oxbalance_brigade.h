@@ -35,6 +35,9 @@ public:
     ox::proxy::SinkResult release(bool flush) noexcept override;
     ox::proxy::SinkResult finish() noexcept override;
     void abort() noexcept override;
+    ox::proxy::TunnelEnd tunnel(ox::net::Socket& backend, std::string_view backend_early,
+                                const ox::proxy::TunnelParams& params, const std::function<bool()>& stop,
+                                ox::proxy::TunnelStats& stats) noexcept override;
 
     // Whether anything of the backend's response reached httpd's output
     // filters: after abort(), false means the client got a plain 502.
@@ -47,6 +50,7 @@ private:
     apr_bucket_brigade* bb_;
     bool keep_status_;  // an ErrorDocument's internal redirect: r->status is the error's
     bool delivered_ = false;
+    const char* upgrade_ = nullptr;  // a 101's Upgrade header
 };
 
 }  // namespace oxb

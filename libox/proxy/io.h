@@ -5,9 +5,12 @@
 #define LIBOX_PROXY_IO_H
 
 #include <cstddef>
+#include <functional>
 #include <string_view>
 
+#include "net/socket.h"
 #include "proxy/request.h"
+#include "proxy/tunnel.h"
 
 namespace ox::proxy {
 
@@ -46,6 +49,16 @@ public:
     // The backend failed after head(): the client must see a broken response,
     // never a short one that looks complete.
     virtual void abort() noexcept = 0;
+    // The backend switched protocols (101, given to head()) for a request
+    // that asked to upgrade: answer the client with that head, then relay
+    // bytes both ways until the tunnel ends (proxy/tunnel.h). A sink that
+    // cannot tunnel says error, and the client gets a 502.
+    virtual TunnelEnd tunnel(net::Socket& backend, std::string_view backend_early, const TunnelParams& params,
+                             const std::function<bool()>& stop, TunnelStats& stats) noexcept
+    {
+        (void)backend, (void)backend_early, (void)params, (void)stop, (void)stats;
+        return TunnelEnd::error;
+    }
 };
 
 }  // namespace ox::proxy

@@ -54,6 +54,9 @@ struct Request {
     std::size_t header_count = 0;
 
     TlsInfo tls;
+    // The protocol the client asks to switch to ("websocket"), for members
+    // that can tunnel it (http://); empty: none.
+    std::string_view upgrade;
     BodyKind body = BodyKind::none;
     std::int64_t content_length = 0;  // valid when body == length
 };

@@ -75,6 +75,12 @@ TunnelEnd run_tunnel(TunnelClient& client, net::Socket& backend, std::string_vie
     TimePoint start = Clock::now();
     TimePoint last_move = start;
     TimePoint last_check = start;
+    // The client may have sent its first frames right behind the request:
+    // they sit in its buffers already, where poll does not see them.
+    Step first = client_to_backend(client, backend, params.write_timeout, buf, stats);
+    if (first == Step::client_closed) return TunnelEnd::client_closed;
+    if (first == Step::backend_closed) return TunnelEnd::backend_closed;
+    if (first == Step::error) return TunnelEnd::error;
     for (;;) {
         TimePoint now = Clock::now();
         if (params.total.count() > 0 && now - start >= params.total) return TunnelEnd::total_timeout;
