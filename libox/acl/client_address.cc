@@ -8,16 +8,6 @@ namespace {
 
 bool is_alnum(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-// RFC 9110 5.6.2 tchar.
-bool is_tchar(char c) noexcept
-{
-    if (is_alnum(c)) return true;
-    for (char t : std::string_view("!#$%&'*+-.^_`|~")) {
-        if (c == t) return true;
-    }
-    return false;
-}
-
 bool is_port(std::string_view p) noexcept
 {
     if (p.empty() || p.size() > 5) return false;

@@ -4,46 +4,9 @@
 
 #include "ajp/ajp_message.h"
 #include "ajp/ajp_protocol.h"
+#include "core/text.h"
 
 namespace ox::ajp {
-
-namespace {
-
-// RFC 9110 token characters, the only ones allowed in a header name.
-bool is_tchar(unsigned char c) noexcept
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool valid_name(std::string_view s) noexcept
-{
-    if (s.empty()) return false;
-    for (char c : s) {
-        if (!is_tchar(static_cast<unsigned char>(c))) return false;
-    }
-    return true;
-}
-
-// Field values and the reason phrase may carry visible characters, spaces,
-// tabs and obs-text, never CR, LF, NUL or other controls: those would let a
-// backend split the response httpd writes.
-bool valid_text(std::string_view s) noexcept
-{
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
-    }
-    return true;
-}
-
-}  // namespace
 
 FrameStatus check_frame(const std::uint8_t* data, std::size_t len, std::size_t max_packet,
                         std::size_t& packet_len) noexcept
@@ -70,7 +33,7 @@ const char* parse_send_headers(const std::uint8_t* payload, std::size_t len, pro
     // A final response: 1xx cannot be relayed over AJP, >599 is not HTTP.
     if (status < 200 || status > 599) return "SEND_HEADERS status outside 200-599";
     if (!r.string(reason)) return "SEND_HEADERS status message overruns the packet or lacks its NUL";
-    if (!valid_text(reason)) return "SEND_HEADERS status message contains control characters";
+    if (!is_field_text(reason)) return "SEND_HEADERS status message contains control characters";
     if (!r.u16(count)) return "SEND_HEADERS truncated before the header count";
     // Each header takes at least 2 + 3 bytes; a count beyond that is a lie
     // that must not make us reserve memory for it.
@@ -92,10 +55,10 @@ const char* parse_send_headers(const std::uint8_t* payload, std::size_t len, pro
             if (h.name.empty()) return "SEND_HEADERS has an unknown coded header name";
         } else {
             if (!r.string(h.name)) return "SEND_HEADERS header name overruns the packet or lacks its NUL";
-            if (!valid_name(h.name)) return "SEND_HEADERS header name is not a token";
+            if (!is_token(h.name)) return "SEND_HEADERS header name is not a token";
         }
         if (!r.string(h.value)) return "SEND_HEADERS header value overruns the packet or lacks its NUL";
-        if (!valid_text(h.value)) return "SEND_HEADERS header value contains control characters";
+        if (!is_field_text(h.value)) return "SEND_HEADERS header value contains control characters";
         storage.push_back(h);
     }
     if (r.remaining() != 0) return "SEND_HEADERS has bytes after the last header";

@@ -45,6 +45,42 @@ inline bool equals_ignore_case(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
+// RFC 9110 5.6.2 tchar: the characters of a token (a header name, a
+// method, a transfer coding).
+inline bool is_tchar(char ch) noexcept
+{
+    auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+// A non-empty token.
+inline bool is_token(std::string_view s) noexcept
+{
+    if (s.empty()) return false;
+    for (char c : s) {
+        if (!is_tchar(c)) return false;
+    }
+    return true;
+}
+
+// Field values and reason phrases: visible characters, spaces, tabs and
+// obs-text, never CR, LF, NUL or another control (those split messages).
+inline bool is_field_text(std::string_view s) noexcept
+{
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
+    }
+    return true;
+}
+
 // The value of a hex digit (either case), or -1.
 inline int hex_digit(char c) noexcept
 {

@@ -1,0 +1,395 @@
+#include "http/http_exchange.h"
+
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+
+#include "http/http_reader.h"
+
+namespace ox::http {
+
+namespace {
+
+using proxy::Failure;
+using proxy::Outcome;
+using proxy::SinkResult;
+using Step = ResponseReader::Step;
+
+// Below this much free space behind held body data, it is handed on before
+// reading more (so the buffer can be compacted).
+constexpr std::size_t kMinTailRead = 16 * 1024;
+// A chunk's size line: up to 16 hex digits and CRLF.
+constexpr std::size_t kSizeLineRoom = 18;
+// A health check reads at most this much of a body before it hangs up.
+constexpr std::size_t kProbeBodyLimit = 64 * 1024;
+
+// Writes "<hex>\r\n" so that it ends at `end`; returns where it starts.
+char* put_size_line(char* end, std::size_t n) noexcept
+{
+    static const char digits[] = "0123456789abcdef";
+    char* p = end;
+    *--p = '\n';
+    *--p = '\r';
+    do {
+        *--p = digits[n & 0xF];
+        n >>= 4;
+    } while (n > 0);
+    return p;
+}
+
+bool is_head_request(std::string_view method) noexcept { return method == "HEAD"; }
+
+// Grows the buffer for a head larger than it, then reads.
+net::IoStatus fill_for(Connection& c, std::size_t max_head, Millis timeout, int& err) noexcept
+{
+    if (c.buffered() == c.capacity() && !c.grow(max_head + 1)) {
+        err = ENOMEM;
+        return net::IoStatus::error;
+    }
+    return c.fill(timeout, err);
+}
+
+// The state of one exchange; its methods are its steps.
+class Exchange {
+public:
+    Exchange(Connection& c, const proxy::Request& req, const ExchangeParams& p, proxy::BodySource& body,
+             proxy::ResponseSink& sink) noexcept
+        : c_(c), r_(c.reader()), req_(req), p_(p), body_(body), sink_(sink)
+    {
+    }
+
+    Outcome run() noexcept
+    {
+        r_.start(is_head_request(req_.method), p_.allow_upgrade, p_.max_head);
+        bool sent = send_head() && send_body();
+        if (!sent && !send_broken_) return out_;
+        read_response();
+        return out_;
+    }
+
+private:
+    // --- the request ---------------------------------------------------
+
+    // The head and the first chunk in one write.
+    bool send_head() noexcept
+    {
+        iovec iov[4];
+        int n = 0;
+        iov[n++] = {const_cast<char*>(p_.head.data()), p_.head.size()};
+        char size_line[kSizeLineRoom];
+        std::size_t first = p_.first_chunk.size();
+        if (req_.body == proxy::BodyKind::length) {
+            first = static_cast<std::size_t>(std::min<std::uint64_t>(first, static_cast<std::uint64_t>(req_.content_length)));
+            remaining_ = static_cast<std::uint64_t>(req_.content_length) - first;
+        } else if (req_.body != proxy::BodyKind::chunked) {
+            first = 0;
+        }
+        if (first > 0 && req_.body == proxy::BodyKind::chunked) {
+            char* start = put_size_line(size_line + sizeof size_line, first);
+            iov[n++] = {start, static_cast<std::size_t>(size_line + sizeof size_line - start)};
+        }
+        if (first > 0) iov[n++] = {const_cast<char*>(p_.first_chunk.data()), first};
+        if (first > 0 && req_.body == proxy::BodyKind::chunked) iov[n++] = {const_cast<char*>("\r\n"), 2};
+        std::size_t written = 0;
+        int err = 0;
+        net::IoStatus st = c_.socket().write_all(iov, n, p_.timeout, written, err);
+        out_.request_sent = written > 0;
+        if (st == net::IoStatus::ok) {
+            out_.body_bytes_in = first;
+            return true;
+        }
+        // With the head out, the backend may have answered already (and
+        // closed before reading the body): that answer is read.
+        if (written >= p_.head.size() && st != net::IoStatus::timeout) return broken(err);
+        out_.sys_errno = err;
+        return fail(st == net::IoStatus::timeout ? Failure::read_timeout : Failure::send_failed, "writing the request");
+    }
+
+    bool send_body() noexcept
+    {
+        switch (req_.body) {
+        case proxy::BodyKind::length: return send_length_body();
+        case proxy::BodyKind::chunked: return send_chunked_body();
+        default: return true;
+        }
+    }
+
+    // Exactly Content-Length bytes: a client body that ends early or goes on
+    // would leave the backend reading a different request than was sent.
+    bool send_length_body() noexcept
+    {
+        char* buf = c_.out_buffer();
+        while (remaining_ > 0) {
+            std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(c_.out_size(), remaining_));
+            long got = read_client(buf, want);
+            if (got < 0) return false;
+            if (got == 0) return fail(Failure::client_body_error, "client body shorter than its Content-Length");
+            remaining_ -= static_cast<std::uint64_t>(got);
+            if (!write(buf, static_cast<std::size_t>(got))) return false;
+        }
+        char extra;
+        long got = read_client(&extra, 1);
+        if (got < 0) return false;
+        if (got > 0) return fail(Failure::client_body_error, "client body longer than its Content-Length");
+        return true;
+    }
+
+    // Each piece the client sends becomes one chunk, written as soon as it
+    // is read, so a streaming upload stays a stream.
+    bool send_chunked_body() noexcept
+    {
+        char* buf = c_.out_buffer();
+        char* data = buf + kSizeLineRoom;
+        std::size_t max = c_.out_size() - kSizeLineRoom - 2;
+        for (;;) {
+            long got = read_client(data, max);
+            if (got < 0) return false;
+            if (got == 0) return write("0\r\n\r\n", 5);
+            auto n = static_cast<std::size_t>(got);
+            char* start = put_size_line(data, n);
+            data[n] = '\r';
+            data[n + 1] = '\n';
+            if (!write(start, static_cast<std::size_t>(data + n + 2 - start))) return false;
+        }
+    }
+
+    long read_client(char* dst, std::size_t max) noexcept
+    {
+        long got = body_.read(dst, max);
+        if (got < 0) {
+            fail(Failure::client_body_error, "reading the client's request body");
+            return -1;
+        }
+        if (got > 0) {
+            out_.body_started = true;
+            out_.body_bytes_in += static_cast<std::uint64_t>(got);
+        }
+        return got;
+    }
+
+    bool write(const char* data, std::size_t len) noexcept
+    {
+        std::size_t written = 0;
+        int err = 0;
+        net::IoStatus st = c_.socket().write_all(data, len, p_.timeout, written, err);
+        if (st == net::IoStatus::ok) return true;
+        if (st == net::IoStatus::timeout) {
+            out_.sys_errno = err;
+            return fail(Failure::read_timeout, "writing the request body");
+        }
+        return broken(err);
+    }
+
+    // The backend stopped reading the request (closed or reset): what it
+    // answered before is read; the connection is done either way.
+    bool broken(int err) noexcept
+    {
+        send_broken_ = true;
+        write_errno_ = err;
+        return false;
+    }
+
+    // --- the response --------------------------------------------------
+
+    void read_response() noexcept
+    {
+        for (;;) {
+            std::size_t used = 0, out_len = 0;
+            const char* out = nullptr;
+            Step s = r_.next(c_.data(), c_.buffered(), used, out, out_len);
+            switch (s) {
+            case Step::need_more:
+                c_.consume(used);
+                if (!wait_for_more()) return;
+                break;
+            case Step::head:
+                if (!on_head()) return;
+                c_.consume(used);
+                if (r_.upgraded()) return;  // the caller takes the connection over
+                break;
+            case Step::body:
+                c_.consume(used);
+                if (!on_body(out, out_len)) return;
+                break;
+            case Step::done:
+                c_.consume(used);
+                on_done();
+                return;
+            default:
+                fail(Failure::malformed, r_.detail());
+                return;
+            }
+        }
+    }
+
+    bool on_head() noexcept
+    {
+        proxy::ResponseHead head;
+        r_.response_head(c_.header_storage(), head);
+        out_.head_sent = true;
+        out_.status = head.status;
+        unreleased_ = true;
+        if (sink_.head(head) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        return true;
+    }
+
+    bool on_body(const char* data, std::size_t len) noexcept
+    {
+        if (len == 0) return true;
+        out_.body_bytes_out += len;
+        pending_ = true;
+        unreleased_ = true;
+        if (sink_.body(data, len) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        return true;
+    }
+
+    void on_done() noexcept
+    {
+        ++c_.requests;
+        pending_ = false;
+        unreleased_ = false;
+        // Bytes behind the response belong to no request (a body longer than
+        // its Content-Length, a response nobody asked for): the connection is
+        // out of step. So is one whose request was not sent whole.
+        out_.reusable = r_.keep_alive() && c_.buffered() == 0 && !send_broken_;
+        if (sink_.finish() == SinkResult::client_gone) {
+            out_.failure = Failure::client_aborted;
+            out_.detail = "";
+        }
+    }
+
+    // As in ajp::exchange: what the backend has sent is collected without
+    // waiting, and the client gets everything it has not got yet (with a
+    // flush) before the exchange blocks on the backend.
+    bool wait_for_more() noexcept
+    {
+        int err = 0;
+        if (unreleased_) {
+            if (pending_ && c_.tail_room() >= kMinTailRead) {
+                // Body views must stay valid: read behind them.
+                net::IoStatus st = c_.fill_keeping_now(err);
+                if (st != net::IoStatus::timeout) return filled(st, err);
+            } else if (c_.socket().readable_now()) {
+                // The read may move the buffer: held body data goes first.
+                if (pending_ && !release(false)) return false;
+                return filled(fill_for(c_, p_.max_head, p_.timeout, err), err);
+            }
+            if (!release(true)) return false;
+        }
+        return filled(fill_for(c_, p_.max_head, p_.timeout, err), err);
+    }
+
+    bool filled(net::IoStatus st, int err) noexcept
+    {
+        if (st == net::IoStatus::ok) {
+            received_ = true;
+            return true;
+        }
+        // A body delimited by the close has ended.
+        if (st == net::IoStatus::closed && r_.at_eof()) {
+            pending_ = false;
+            unreleased_ = false;
+            ++c_.requests;
+            out_.reusable = false;
+            if (sink_.finish() == SinkResult::client_gone) fail(Failure::client_aborted, "");
+            return false;
+        }
+        if (send_broken_ && !received_) {
+            // Nothing came back for a request the backend stopped reading.
+            out_.sys_errno = write_errno_;
+            return fail(Failure::send_failed, "writing the request body");
+        }
+        out_.sys_errno = err;
+        if (st == net::IoStatus::timeout) return fail(Failure::read_timeout, "waiting for the backend");
+        if (!received_) return fail(Failure::backend_closed, "connection closed before the response");
+        if (!r_.head_done()) return fail(Failure::backend_closed, "connection closed inside the response head");
+        return fail(Failure::backend_closed, "connection closed before the end of the response body");
+    }
+
+    bool release(bool flush) noexcept
+    {
+        pending_ = false;
+        unreleased_ = false;
+        if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        return true;
+    }
+
+    // Records the failure; a response already under way is aborted so that
+    // the client never takes a truncated body for a complete one.
+    bool fail(Failure f, const char* detail) noexcept
+    {
+        out_.failure = f;
+        out_.detail = detail;
+        out_.reusable = false;
+        if (out_.head_sent && f != Failure::client_aborted) sink_.abort();
+        return false;
+    }
+
+    Connection& c_;
+    ResponseReader& r_;
+    const proxy::Request& req_;
+    const ExchangeParams& p_;
+    proxy::BodySource& body_;
+    proxy::ResponseSink& sink_;
+    Outcome out_;
+    std::uint64_t remaining_ = 0;  // Content-Length body bytes not yet sent
+    bool send_broken_ = false;     // writing the request failed after its head
+    int write_errno_ = 0;
+    bool received_ = false;    // a response byte has arrived
+    bool pending_ = false;     // the sink holds body views not yet released
+    bool unreleased_ = false;  // the sink holds a head or body the client has not got
+};
+
+}  // namespace
+
+proxy::Outcome exchange(Connection& conn, const proxy::Request& req, const ExchangeParams& params,
+                        proxy::BodySource& body, proxy::ResponseSink& sink) noexcept
+{
+    return Exchange(conn, req, params, body, sink).run();
+}
+
+bool probe(Connection& conn, std::string_view head, Millis timeout, int& status, const char*& detail) noexcept
+{
+    status = 0;
+    std::size_t written = 0;
+    int err = 0;
+    if (conn.socket().write_all(head.data(), head.size(), timeout, written, err) != net::IoStatus::ok) {
+        detail = "writing the probe request";
+        return false;
+    }
+    ResponseReader& r = conn.reader();
+    r.start(head.substr(0, 5) == "HEAD ", false, kDefaultMaxHead);
+    std::size_t drained = 0;
+    for (;;) {
+        std::size_t used = 0, out_len = 0;
+        const char* out = nullptr;
+        Step s = r.next(conn.data(), conn.buffered(), used, out, out_len);
+        conn.consume(used);
+        if (s == Step::head) {
+            status = r.status();
+            continue;
+        }
+        if (s == Step::done) return true;
+        // Once the status is known, the body is only drained so that the
+        // close is clean; nothing in it changes the answer.
+        if (s == Step::body) {
+            drained += out_len;
+            if (drained > kProbeBodyLimit) return true;
+            continue;
+        }
+        if (s == Step::malformed) {
+            detail = r.detail();
+            return status != 0;
+        }
+        net::IoStatus st = fill_for(conn, kDefaultMaxHead, timeout, err);
+        if (st == net::IoStatus::ok) continue;
+        if (status != 0) return true;
+        detail = st == net::IoStatus::timeout ? "no response within the timeout"
+                                              : "connection closed before the response";
+        return false;
+    }
+}
+
+}  // namespace ox::http
