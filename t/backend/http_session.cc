@@ -485,10 +485,8 @@ After Session::expect_continue() {
         respond(static_cast<int>(reject), "rejected\n");
         return After::linger;
     }
-    if (asked) {
-        head(100, {});
-        flush();
-    }
+    // A bare interim response: what a client may get from any server.
+    if (asked) sock_.send("HTTP/1.1 100 Continue\r\n\r\n");
     return echo_with(std::string("continue: ") + (asked ? "sent" : "not-asked") + "\n");
 }
 

@@ -9,7 +9,7 @@
 namespace httpt {
 namespace {
 
-constexpr char kGuid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC11B85";
+constexpr char kGuid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr std::uint64_t kMaxMessage = 64ull << 20;
 
 enum Opcode : int { kCont = 0, kText = 1, kBinary = 2, kClose = 8, kPing = 9, kPong = 10 };
