@@ -1,0 +1,243 @@
+// http_test_server: a standalone HTTP/1.1 origin server for testing
+// mod_oxbalance's http:// members and WebSocket tunnelling. Its request
+// reader, WebSocket code and fault menu share nothing with libox/, so it can
+// cross-check our HTTP client. See http_session.cc for the endpoints.
+//
+//   http_test_server [--host 127.0.0.1] --port N [--port-file FILE] [--name HX1]
+//                    [--mode http|close|garbage] [--verbose]
+//
+// --port 0 binds an ephemeral port; the port is written to --port-file
+// atomically (temp file + rename). "listening on HOST:PORT" always goes to
+// stdout. One detached thread per connection; SIGTERM/SIGINT exit with 0.
+//
+// --mode makes a member that is broken for every request: `close` reads what
+// the proxy sends first and closes without an answer; `garbage` answers it
+// with bytes that are no HTTP at all. The default, `http`, serves the
+// endpoints.
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "../tools/oxb_pattern.h"
+#include "http_session.h"
+
+namespace {
+
+enum class Mode { http, close, garbage };
+
+struct Options {
+    std::string host = "127.0.0.1";
+    long port = -1;
+    std::string port_file;
+    Mode mode = Mode::http;
+    httpt::ServerConfig config;
+};
+
+[[noreturn]] void usage(const char* error) {
+    if (error) std::fprintf(stderr, "http_test_server: %s\n", error);
+    std::fprintf(stderr,
+                 "usage: http_test_server [--host 127.0.0.1] --port N [--port-file FILE] [--name HX1]\n"
+                 "                        [--mode http|close|garbage] [--verbose]\n");
+    std::exit(2);
+}
+
+Options parse_args(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        std::string value;
+        bool has_value = false;
+        if (std::size_t eq = arg.find('='); arg.compare(0, 2, "--") == 0 && eq != std::string::npos) {
+            value = arg.substr(eq + 1);
+            arg.resize(eq);
+            has_value = true;
+        }
+        auto next = [&]() -> std::string {
+            if (has_value) return value;
+            if (i + 1 >= argc) usage((arg + " needs a value").c_str());
+            return argv[++i];
+        };
+        if (arg == "--host") {
+            o.host = next();
+        } else if (arg == "--port") {
+            std::optional<std::uint64_t> n = oxb::parse_size(next());
+            if (!n || *n > 65535) usage("--port must be 0..65535");
+            o.port = static_cast<long>(*n);
+        } else if (arg == "--port-file") {
+            o.port_file = next();
+        } else if (arg == "--name") {
+            o.config.name = next();
+        } else if (arg == "--mode") {
+            std::string m = next();
+            if (m == "http") o.mode = Mode::http;
+            else if (m == "close") o.mode = Mode::close;
+            else if (m == "garbage") o.mode = Mode::garbage;
+            else usage("--mode must be http, close or garbage");
+        } else if (arg == "--verbose" && !has_value) {
+            o.config.verbose = true;
+        } else if (arg == "--help" || arg == "-h") {
+            usage(nullptr);
+        } else {
+            usage(("unknown argument " + arg).c_str());
+        }
+    }
+    if (o.port < 0) usage("--port is required");
+    // The name goes into header values (X-Backend, the session cookie).
+    for (unsigned char c : o.config.name) {
+        if (c <= 0x20 || c >= 0x7F || c == ';' || c == ',') usage("--name must be printable, without ; , or space");
+    }
+    return o;
+}
+
+// Binds and listens on host:port; returns the socket and the bound port.
+int listen_on(const Options& o, unsigned& bound_port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* res = nullptr;
+    std::string port = std::to_string(o.port);
+    if (int rc = getaddrinfo(o.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+        std::fprintf(stderr, "http_test_server: %s: %s\n", o.host.c_str(), gai_strerror(rc));
+        std::exit(1);
+    }
+    int fd = -1;
+    int err = 0;
+    for (addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
+        fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) continue;
+        int one = 1;
+        (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+            err = errno;
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        std::fprintf(stderr, "http_test_server: cannot listen on %s:%ld: %s\n", o.host.c_str(), o.port,
+                     std::strerror(err));
+        std::exit(1);
+    }
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    bound_port = ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
+                                          : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+    return fd;
+}
+
+// Temp file + rename, so a reader polling for the file never sees it partial.
+void write_port_file(const std::string& path, unsigned port) {
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    FILE* f = std::fopen(tmp.c_str(), "w");
+    bool ok = f != nullptr && std::fprintf(f, "%u\n", port) > 0;
+    if (f != nullptr && std::fclose(f) != 0) ok = false;
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::fprintf(stderr, "http_test_server: cannot write port file %s: %s\n", path.c_str(), std::strerror(errno));
+        std::remove(tmp.c_str());
+        std::exit(1);
+    }
+}
+
+// --mode close and garbage: one read of what the proxy sends (bounded, so a
+// proxy that sends nothing cannot hold the thread), no answer or one that is
+// no HTTP, and the connection closed (after a FIN and a short drain, so the
+// garbage is not lost to a reset).
+void run_broken(int fd, Mode mode) noexcept {
+    timeval tv{5, 0};
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[65536];
+    (void)::recv(fd, buf, sizeof buf, 0);
+    if (mode == Mode::garbage) {
+        static const char kGarbage[] = "\x16\x03\x01\x00\x05garbage, not HTTP\r\n\r\n";
+        (void)::send(fd, kGarbage, sizeof kGarbage - 1, MSG_NOSIGNAL);
+        ::shutdown(fd, SHUT_WR);
+        timeval shortwait{1, 0};
+        (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &shortwait, sizeof shortwait);
+        while (::recv(fd, buf, sizeof buf, 0) > 0) {
+        }
+    }
+    ::close(fd);
+}
+
+void accept_loop(int lfd, const Options& o, httpt::ServerStats& stats) {
+    const httpt::ServerConfig& cfg = o.config;
+    for (;;) {
+        int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EINTR && errno != ECONNABORTED) {
+                // Out of descriptors or memory: back off instead of spinning.
+                std::fprintf(stderr, "http_test_server: accept: %s\n", std::strerror(errno));
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            continue;
+        }
+        // Small responses go out in one write; don't let Nagle delay them.
+        int one = 1;
+        (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        std::uint64_t id = ++stats.connections;
+        try {
+            if (o.mode != Mode::http) {
+                std::thread(run_broken, fd, o.mode).detach();
+                continue;
+            }
+            std::thread(httpt::run_session, fd, id, std::cref(cfg), std::ref(stats)).detach();
+        } catch (const std::system_error& e) {
+            std::fprintf(stderr, "http_test_server: cannot start thread: %s\n", e.what());
+            ::close(fd);
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o = parse_args(argc, argv);
+
+    // Signals are taken synchronously by main (sigwait); every thread created
+    // afterwards inherits the blocked mask.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    unsigned port = 0;
+    int lfd = listen_on(o, port);
+    if (!o.port_file.empty()) write_port_file(o.port_file, port);
+    bool v6 = o.host.find(':') != std::string::npos;
+    std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", o.host.c_str(), v6 ? "]" : "", port);
+    std::fflush(stdout);
+
+    static httpt::ServerStats stats;
+    static const Options options = o;
+    std::thread(accept_loop, lfd, std::cref(options), std::ref(stats)).detach();
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    if (options.config.verbose) std::fprintf(stderr, "http_test_server: signal %d, exiting\n", sig);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    // Connection threads may be blocked anywhere; _exit skips static
+    // destructors that they could still be using.
+    _exit(0);
+}
