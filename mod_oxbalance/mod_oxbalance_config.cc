@@ -88,7 +88,7 @@ const char* cmd_member(cmd_parms* cmd, void*, const char* args)
         ModuleConfig* mc = module_config(cmd);
         if (!mc->current) return "OXMember must be inside an <OXBalancer> section";
         const char* url = ap_getword_conf(cmd->temp_pool, &args);
-        if (!*url) return "OXMember needs a URL: OXMember ajp://host:port [route=..]";
+        if (!*url) return "OXMember needs a URL: OXMember ajp://host:port or http://host:port [route=..]";
         std::vector<std::string_view> params = conf_words(cmd->temp_pool, args);
         ox::MemberSpec m;
         if (std::string err = ox::parse_member(url, params, m); !err.empty()) return dup(cmd, err);
@@ -191,6 +191,18 @@ const char* cmd_failover(cmd_parms* cmd, void*, int on)
         ox::BalancerSpec* spec = nullptr;
         if (const char* err = current_balancer(cmd, spec)) return err;
         spec->failover = on != 0;
+        return nullptr;
+    });
+}
+
+// OXWebSocket On|Off [idle=] [max=] [grace=]
+const char* cmd_websocket(cmd_parms* cmd, void*, const char* args)
+{
+    return guarded(cmd, [&]() -> const char* {
+        ox::BalancerSpec* spec = nullptr;
+        if (const char* err = current_balancer(cmd, spec)) return err;
+        std::vector<std::string_view> words = conf_words(cmd->temp_pool, args);
+        if (std::string err = ox::parse_tunnel(words, spec->tunnel); !err.empty()) return dup(cmd, err);
         return nullptr;
     });
 }
@@ -357,6 +369,7 @@ static const char* c_cmd_sticky(cmd_parms* cmd, void* d, const char* a, const ch
 static const char* c_cmd_lbmethod(cmd_parms* cmd, void* d, const char* a) { return cmd_lbmethod(cmd, d, a); }
 static const char* c_cmd_failover(cmd_parms* cmd, void* d, int on) { return cmd_failover(cmd, d, on); }
 static const char* c_cmd_health_check(cmd_parms* cmd, void* d, const char* a) { return cmd_health_check(cmd, d, a); }
+static const char* c_cmd_websocket(cmd_parms* cmd, void* d, const char* a) { return cmd_websocket(cmd, d, a); }
 static const char* c_cmd_fail_on_status(cmd_parms* cmd, void* d, const char* a) { return cmd_fail_on_status(cmd, d, a); }
 static const char* c_cmd_route_header(cmd_parms* cmd, void* d, const char* a) { return cmd_route_header(cmd, d, a); }
 static const char* c_cmd_add_forwarded(cmd_parms* cmd, void* d, int on) { return cmd_add_forwarded(cmd, d, on); }
@@ -378,7 +391,7 @@ const command_rec directives[] = {
     AP_INIT_RAW_ARGS("<OXBalancer", as_cmd_func(c_cmd_balancer), nullptr, RSRC_CONF,
                      "<OXBalancer name> ... </OXBalancer>: a group of OX nodes"),
     AP_INIT_RAW_ARGS("OXMember", as_cmd_func(c_cmd_member), nullptr, RSRC_CONF,
-                     "OXMember ajp://host:port [route= loadfactor= timeout= ttl= retry= smax= secret= ...]"),
+                     "OXMember ajp://host:port|http://host:port [route= loadfactor= timeout= ttl= retry= smax= secret= ...]"),
     AP_INIT_TAKE23("OXPass", as_cmd_func(c_cmd_pass), nullptr, RSRC_CONF,
                    "OXPass /prefix balancer [/backend-prefix], or OXPass /prefix !"),
     AP_INIT_TAKE12("OXStickySession", as_cmd_func(c_cmd_sticky), nullptr, RSRC_CONF,
@@ -391,6 +404,9 @@ const command_rec directives[] = {
     AP_INIT_TAKE1("OXFailOnStatus", as_cmd_func(c_cmd_fail_on_status), nullptr, RSRC_CONF,
                   "OXFailOnStatus 503[,500-599]: backend statuses that put a member into its retry window "
                   "(inside <OXBalancer>; a member's failonstatus= wins)"),
+    AP_INIT_RAW_ARGS("OXWebSocket", as_cmd_func(c_cmd_websocket), nullptr, RSRC_CONF,
+                     "OXWebSocket On|Off [idle=DURATION] [max=DURATION] [grace=DURATION]: tunnel WebSocket upgrades "
+                     "to http:// members (inside <OXBalancer>; default On, idle = the member's timeout)"),
     AP_INIT_FLAG("OXFailover", as_cmd_func(c_cmd_failover), nullptr, RSRC_CONF,
                  "OXFailover On|Off: send a session whose member is gone to its successor, or answer 503"),
     AP_INIT_TAKE1("OXRouteHeader", as_cmd_func(c_cmd_route_header), nullptr, RSRC_CONF,

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "balance/balancer_runtime.h"
+#include "proxy/hop_by_hop.h"
 #include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_brigade.h"
 #include "mod_oxbalance_config.h"
@@ -30,6 +31,7 @@ int status_for(Failure f) noexcept
     case Failure::member_busy: return HTTP_SERVICE_UNAVAILABLE;
     case Failure::read_timeout: return HTTP_GATEWAY_TIME_OUT;
     case Failure::request_too_large: return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
+    case Failure::request_invalid: return HTTP_BAD_REQUEST;
     default: return HTTP_BAD_GATEWAY;
     }
 }
@@ -101,9 +103,12 @@ public:
         // reported when the window began (OXB00010, OXB00011): an error line
         // per request would flood the log for as long as the outage lasts.
         int level = known_failing ? APLOG_DEBUG : APLOG_ERR;
+        const char* failure = o.failure == Failure::malformed && m.scheme == ox::Scheme::http
+                                  ? "malformed HTTP response"
+                                  : ox::proxy::failure_name(o.failure);
         ap_log_rerror(APLOG_MARK, level, 0, r_,
                       OXBLOGNO(00010) "member %s (%s): %s%s%s%s%s%s; %s%s", m.display_name().c_str(), m.url.c_str(),
-                      ox::proxy::failure_name(o.failure), *o.detail ? ": " : "", o.detail,
+                      failure, *o.detail ? ": " : "", o.detail,
                       *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "", what,
                       known_failing ? " (member in its error window)" : "");
     }
@@ -115,7 +120,27 @@ public:
                       m.display_name().c_str(), m.url.c_str(), static_cast<apr_int64_t>(m.retry.count() / 1000));
     }
 
+    void tunnel_ended(const ox::MemberSpec& m, ox::proxy::TunnelEnd end,
+                      const ox::proxy::TunnelStats& stats) noexcept override
+    {
+        // Closed by us because its member was disabled: the operator's
+        // doing, worth a line; every other end is the tunnel's normal life.
+        int level = end == ox::proxy::TunnelEnd::stopped ? APLOG_INFO : APLOG_DEBUG;
+        ap_log_rerror(APLOG_MARK, level, 0, r_,
+                      OXBLOGNO(00090) "tunnel (%s) to member %s (%s) ended: %s%s; %" APR_UINT64_T_FMT
+                      " bytes to the member, %" APR_UINT64_T_FMT " to the client",
+                      upgrade_protocol(), m.display_name().c_str(), m.url.c_str(), ox::proxy::to_string(end),
+                      end == ox::proxy::TunnelEnd::stopped ? " (member disabled, grace time over)" : "",
+                      static_cast<apr_uint64_t>(stats.to_backend), static_cast<apr_uint64_t>(stats.to_client));
+    }
+
 private:
+    const char* upgrade_protocol() const noexcept
+    {
+        const char* u = apr_table_get(r_->headers_in, "Upgrade");
+        return u ? u : "-";
+    }
+
     // Load, not a fault of the member: logged at most once per 10 s.
     void busy(const ox::MemberSpec& m, bool retrying) noexcept
     {
@@ -134,6 +159,20 @@ private:
     const BrigadeResponseSink& sink_;
     const ServerConfig& sc_;
 };
+
+// "websocket" when the client asks to switch to WebSocket (RFC 6455: a GET
+// over HTTP/1.1 with Upgrade: websocket and Connection: upgrade), else
+// empty. Other upgrades (h2c) are not tunnelled: the request goes on as a
+// plain one.
+std::string_view websocket_upgrade(request_rec* r) noexcept
+{
+    if (r->proto_num < HTTP_VERSION(1, 1) || r->method_number != M_GET || r->main || r->prev) return {};
+    const char* upgrade = apr_table_get(r->headers_in, "Upgrade");
+    const char* connection = apr_table_get(r->headers_in, "Connection");
+    if (!upgrade || !connection || !ox::proxy::connection_names(connection, "upgrade")) return {};
+    if (!ox::proxy::connection_names(upgrade, "websocket")) return {};
+    return "websocket";
+}
 
 // The request's state when translate_name gave it to us, or null.
 const RequestState* forwarded_state(request_rec* r) noexcept
@@ -198,12 +237,15 @@ int forward(request_rec* r, const RequestState& st)
     BrigadeBodySource body(r);
     ox::proxy::Request req;
     if (int rc = build_request(r, st, body, req); rc != OK) return rc;
+    if (balancer.spec().tunnel.on) req.upgrade = websocket_upgrade(r);
     char* scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size(req)));
     static const ox::SteadyTimeSource clock;
     BrigadeResponseSink sink(r);
     LoggingObserver observer(r, balancer.spec(), sink);
     ox::ForwardResult res = balancer.forward(req, body, sink, scratch, observer, clock);
     if (!res.member) record_routing(r, balancer.spec(), nullptr, res.reason, res.session, *server_config(r->server));
+    // A tunnel owned the connection to its end: nothing more to send.
+    if (res.outcome.ok() && res.outcome.status == HTTP_SWITCHING_PROTOCOLS && !req.upgrade.empty()) return DONE;
     return finish_request(r, rule, res, body);
 }
 

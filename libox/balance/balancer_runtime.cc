@@ -4,6 +4,9 @@
 
 #include "ajp/ajp_exchange.h"
 #include "balance/selection.h"
+#include "http/http_connection.h"
+#include "http/http_exchange.h"
+#include "http/http_request.h"
 #include "proxy/method.h"
 
 namespace ox {
@@ -66,7 +69,8 @@ bool may_try_elsewhere(const proxy::Outcome& o, const proxy::Request& req, const
 // and no other member would do better.
 bool request_fault(Failure f) noexcept
 {
-    return f == Failure::client_aborted || f == Failure::client_body_error || f == Failure::request_too_large;
+    return f == Failure::client_aborted || f == Failure::client_body_error || f == Failure::request_too_large ||
+           f == Failure::request_invalid;
 }
 
 std::vector<state::SlotKey> local_keys(const BalancerSpec& spec)
@@ -81,19 +85,33 @@ std::int64_t wall_ms() noexcept
     return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The member's forward request, encoded before a connection is taken: a
-// head too large for its packets must cost no connection (a pooled one
-// would be reset).
-bool encode_head(const proxy::Request& req, const MemberSpec& m, std::uint8_t* buf, ajp::ExchangeParams& params,
+// The member's request head, in its protocol (an AJP forward request, or
+// an HTTP/1.1 head), encoded before a connection is taken: a head too
+// large for its packets must cost no connection (a pooled one would be
+// reset).
+bool encode_head(const proxy::Request& req, const MemberSpec& m, char* buf, std::size_t cap, std::string_view& head,
                  proxy::Outcome& out) noexcept
 {
-    std::size_t len = ajp::encode_forward_request(req, {m.route, m.secret}, buf, m.packet_size);
+    if (m.scheme == Scheme::http) {
+        http::EncodeError why = http::EncodeError::none;
+        const char* detail = "";
+        std::size_t len = http::encode_request_head(req, buf, cap, &why, &detail);
+        if (len == 0) {
+            out.failure = why == http::EncodeError::invalid_field ? Failure::request_invalid : Failure::request_too_large;
+            out.detail = detail;
+            return false;
+        }
+        head = std::string_view(buf, len);
+        return true;
+    }
+    std::size_t len =
+        ajp::encode_forward_request(req, {m.route, m.secret}, reinterpret_cast<std::uint8_t*>(buf), m.packet_size);
     if (len == 0) {
         out.failure = Failure::request_too_large;
         out.detail = "request head does not fit into one AJP packet";
         return false;
     }
-    params.head = std::string_view(reinterpret_cast<const char*>(buf), len);
+    head = std::string_view(buf, len);
     return true;
 }
 
@@ -149,6 +167,7 @@ void BalancerRuntime::build(const state::Table& table, std::size_t first_slot, M
                                                            table.sketch(first_slot + i), default_timeout, threads));
         in_flight_.push_back(state::InFlight::of(table, first_slot + i, row));
         if (!m.route.empty()) routes_.add(m.route, i);
+        has_http_ = has_http_ || m.scheme == Scheme::http;
     }
 }
 
@@ -159,7 +178,9 @@ std::size_t BalancerRuntime::first_chunk_room(const proxy::Request& req) const n
 
 std::size_t BalancerRuntime::scratch_size(const proxy::Request& req) const noexcept
 {
-    return first_chunk_room(req) + spec_.max_packet_size();
+    std::size_t head = spec_.max_packet_size();
+    if (has_http_) head = std::max(head, http::request_head_bound(req));
+    return first_chunk_room(req) + head;
 }
 
 SessionRef BalancerRuntime::session_of(const proxy::Request& req) const noexcept
@@ -267,13 +288,68 @@ void BalancerRuntime::count_choice(const Choice& c) noexcept
     }
 }
 
+// One attempt over one connection, in the member's protocol. An upgraded
+// connection (101 to a request that asked for it) becomes a tunnel here,
+// while the request still counts as in flight on the member.
+proxy::Outcome BalancerRuntime::exchange(MemberRuntime& m, net::BackendConnection& conn, const proxy::Request& req,
+                                         std::string_view head, std::string_view first_chunk,
+                                         proxy::BodySource& body, proxy::ResponseSink& sink,
+                                         AttemptObserver& observer, const TimeSource& clock) noexcept
+{
+    if (m.spec().scheme == Scheme::ajp) {
+        ajp::ExchangeParams params;
+        params.head = head;
+        params.first_chunk = first_chunk;
+        params.timeout = m.timeout();
+        params.send_ahead = m.spec().send_ahead;
+        return ajp::exchange(static_cast<ajp::Connection&>(conn), req, params, body, sink);
+    }
+    auto& hc = static_cast<http::Connection&>(conn);
+    http::ExchangeParams params;
+    params.head = head;
+    params.first_chunk = first_chunk;
+    params.timeout = m.timeout();
+    params.allow_upgrade = !req.upgrade.empty();
+    proxy::Outcome o = http::exchange(hc, req, params, body, sink);
+    if (!o.ok() || o.status != 101 || req.upgrade.empty()) return o;
+
+    const TunnelSpec& t = spec_.tunnel;
+    proxy::TunnelParams tp;
+    tp.idle = t.idle.count() > 0 ? t.idle : m.timeout();
+    tp.total = t.total;
+    tp.write_timeout = m.timeout();
+    // Draining keeps open tunnels (the member keeps its sessions); disabled
+    // closes them once the grace time has passed.
+    TimePoint disabled_since{};
+    auto stop = [&]() {
+        if (m.admin() != AdminState::disabled) {
+            disabled_since = TimePoint{};
+            return false;
+        }
+        TimePoint now = clock.now();
+        if (disabled_since == TimePoint{}) disabled_since = now;
+        return now - disabled_since >= t.grace;
+    };
+    proxy::TunnelStats stats;
+    proxy::TunnelEnd end = sink.tunnel(hc.socket(), std::string_view(hc.data(), hc.buffered()), tp, stop, stats);
+    o.reusable = false;
+    o.body_bytes_in += stats.to_backend;
+    o.body_bytes_out += stats.to_client;
+    if (end == proxy::TunnelEnd::error && stats.to_backend == 0 && stats.to_client == 0) {
+        // The client could not be switched over: it gets a broken response.
+        sink.abort();
+    }
+    observer.tunnel_ended(m.spec(), end, stats);
+    return o;
+}
+
 ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySource& body,
                                        proxy::ResponseSink& sink, char* scratch, AttemptObserver& observer,
                                        const TimeSource& clock) noexcept
 {
     ForwardResult res;
     res.session = session_of(req);
-    ajp::ExchangeParams params;
+    std::string_view first_chunk;
     if (req.body == proxy::BodyKind::length) {
         long first = ajp::read_first_chunk(req, body, scratch, first_chunk_room(req));
         if (first < 0) {
@@ -281,10 +357,12 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
             res.outcome.detail = "reading the client's request body";
             return res;
         }
-        params.first_chunk = std::string_view(scratch, static_cast<std::size_t>(first));
+        first_chunk = std::string_view(scratch, static_cast<std::size_t>(first));
     }
 
-    auto* head = reinterpret_cast<std::uint8_t*>(scratch + first_chunk_room(req));
+    char* head_buf = scratch + first_chunk_room(req);
+    std::size_t head_cap = scratch_size(req) - first_chunk_room(req);
+    std::string_view head;
 
     std::uint64_t tried = 0;
     Choice choice = pick(res.session, tried, clock.now());
@@ -300,7 +378,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         res.member = &m.spec();
         res.reason = choice.reason;
         ++res.attempts;
-        if (!encode_head(req, m.spec(), head, params, res.outcome)) return res;
+        if (!encode_head(req, m.spec(), head_buf, head_cap, head, res.outcome)) return res;
         count_choice(choice);
         bool known_failing = m.in_error(clock.now());
         observer.attempt_started(m.spec(), choice.reason, res.session);
@@ -312,15 +390,13 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
             m.slot().requests.fetch_add(1, std::memory_order_relaxed);
             std::unique_ptr<net::BackendConnection> conn = m.get(clock.now(), reused, o);
             if (conn) {
-                params.timeout = m.timeout();
-                params.send_ahead = m.spec().send_ahead;
-                o = ajp::exchange(static_cast<ajp::Connection&>(*conn), req, params, body, sink);
+                o = exchange(m, *conn, req, head, first_chunk, body, sink, observer, clock);
                 if (!o.ok() && reused && stale_connection(o) && proxy::is_idempotent(req.method)) {
                     // The idle connection had died under us: a fresh one to
                     // the same member. Only for methods the client may see twice.
                     reused = false;
                     conn = m.reopen(std::move(conn), clock.now(), o);
-                    if (conn) o = ajp::exchange(static_cast<ajp::Connection&>(*conn), req, params, body, sink);
+                    if (conn) o = exchange(m, *conn, req, head, first_chunk, body, sink, observer, clock);
                 }
                 m.finish(std::move(conn), o.reusable, clock.now());
             }

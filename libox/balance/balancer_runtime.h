@@ -41,6 +41,11 @@ public:
     // The member just entered the error state (in every process) and is
     // avoided for `retry`.
     virtual void member_failed(const MemberSpec& member) noexcept = 0;
+    // An upgraded connection (a WebSocket) to the member ended.
+    virtual void tunnel_ended(const MemberSpec& member, proxy::TunnelEnd end, const proxy::TunnelStats& stats) noexcept
+    {
+        (void)member, (void)end, (void)stats;
+    }
 };
 
 // Why a request went to the member it went to.
@@ -90,7 +95,8 @@ public:
     MemberRuntime& member(std::size_t i) noexcept { return *members_[i]; }
 
     // Bytes of scratch space forward() needs for `req`: its first body
-    // chunk, then its forward request as any member encodes it.
+    // chunk, then its request head as any member encodes it (an AJP
+    // packet, or an HTTP head).
     std::size_t scratch_size(const proxy::Request& req) const noexcept;
 
     // The session a request carries (its route names one of our members).
@@ -113,6 +119,10 @@ private:
     Choice pick_member(const SessionRef& session, std::uint64_t tried, TimePoint now) noexcept;
     void count_choice(const Choice& c) noexcept;
     std::size_t first_chunk_room(const proxy::Request& req) const noexcept;
+    proxy::Outcome exchange(MemberRuntime& m, net::BackendConnection& conn, const proxy::Request& req,
+                            std::string_view head, std::string_view first_chunk, proxy::BodySource& body,
+                            proxy::ResponseSink& sink, AttemptObserver& observer, const TimeSource& clock) noexcept;
+    bool has_http_ = false;  // a member speaks HTTP
 
     const BalancerSpec& spec_;
     std::unique_ptr<state::LocalTable> local_;  // when state is not shared

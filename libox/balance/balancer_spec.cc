@@ -1,5 +1,7 @@
 #include "balance/balancer_spec.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 
 namespace ox {
@@ -47,6 +49,26 @@ std::string BalancerSpec::resolve_health_checks()
             return m.url + ": cping probes need an ajp:// member; use http or tcp (OXHealthCheck, or hcmethod= on the member)";
         }
         if (std::string err = health::check(m.health); !err.empty()) return m.url + ": " + err;
+    }
+    return {};
+}
+
+std::string parse_tunnel(const std::vector<std::string_view>& words, TunnelSpec& out)
+{
+    if (words.empty()) return "OXWebSocket needs On or Off";
+    if (equals_lowercase(words[0], "on")) out.on = true;
+    else if (equals_lowercase(words[0], "off")) out.on = false;
+    else return "OXWebSocket " + std::string(words[0]) + ": expected On or Off first";
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        std::string_view w = words[i];
+        auto eq = w.find('=');
+        std::string_view key = w.substr(0, eq);
+        std::string_view value = eq == std::string_view::npos ? std::string_view() : w.substr(eq + 1);
+        Millis* target = key == "idle" ? &out.idle : key == "max" ? &out.total : key == "grace" ? &out.grace : nullptr;
+        if (!target || eq == std::string_view::npos) {
+            return "OXWebSocket: unknown parameter '" + std::string(w) + "' (known: idle=, max=, grace=)";
+        }
+        if (std::string err = parse_duration(value, *target); !err.empty()) return std::string(key) + "=" + err;
     }
     return {};
 }

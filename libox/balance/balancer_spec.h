@@ -3,12 +3,22 @@
 #define LIBOX_BALANCE_BALANCER_SPEC_H
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "balance/member_spec.h"
 #include "balance/session_route.h"
 
 namespace ox {
+
+// OXWebSocket: whether and how long upgraded connections (WebSockets) are
+// tunnelled to http:// members.
+struct TunnelSpec {
+    bool on = true;
+    Millis idle{0};       // nothing moved either way; 0: the member's timeout
+    Millis total{0};      // a tunnel's whole life; 0: no limit
+    Millis grace{30000};  // how long open tunnels stay after their member is disabled
+};
 
 // How a member is chosen for a request without a route.
 enum class LbMethod { byrequests, bybusyness };
@@ -22,6 +32,7 @@ struct BalancerSpec {
     health::HealthCheckSpec health;          // OXHealthCheck: cping every 5 s by default
     bool health_set = false;                 // OXHealthCheck was given (else http:// members get http)
     std::vector<health::StatusRange> fail_on_status;  // OXFailOnStatus, for members without their own
+    TunnelSpec tunnel;                       // OXWebSocket
 
     // The largest first body chunk every member can take in one packet.
     std::size_t min_packet_size() const noexcept;
@@ -34,6 +45,10 @@ struct BalancerSpec {
     // own. Returns "" or what is wrong, naming the member.
     std::string resolve_health_checks();
 };
+
+// The words after `OXWebSocket`: On or Off, then idle=, max=, grace=
+// (durations). Returns "" or what is wrong, naming the word.
+std::string parse_tunnel(const std::vector<std::string_view>& words, TunnelSpec& out);
 
 // "byrequests" / "bybusyness".
 bool parse_lbmethod(std::string_view text, LbMethod& out) noexcept;

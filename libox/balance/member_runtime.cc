@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "ajp/ajp_exchange.h"
+#include "http/http_connection.h"
 
 namespace ox {
 
@@ -60,6 +61,7 @@ std::unique_ptr<net::BackendConnection> MemberRuntime::open(TimePoint now, proxy
         net::IoStatus st = net::Socket::connect(a, connect_timeout_, s, e);
         if (st == net::IoStatus::ok) {
             try {
+                if (spec_.scheme == Scheme::http) return std::make_unique<http::Connection>(std::move(s));
                 auto c = std::make_unique<ajp::Connection>(std::move(s), spec_.packet_size);
                 if (spec_.ping.count() > 0 && !ping(*c, failure)) return nullptr;
                 return std::unique_ptr<net::BackendConnection>(std::move(c));

@@ -5,6 +5,9 @@
 
 #include "ajp/ajp_connection.h"
 #include "ajp/ajp_exchange.h"
+#include "http/http_connection.h"
+#include "http/http_exchange.h"
+#include "http/http_request.h"
 #include "net/socket.h"
 #include "proxy/io.h"
 
@@ -156,6 +159,41 @@ void http_over_ajp(const HealthCheckSpec& spec, const ProbeTarget& t, net::Socke
     }
 }
 
+// An http probe of an http:// member: the same request, over HTTP/1.1.
+void http_probe(const HealthCheckSpec& spec, const ProbeTarget& t, net::Socket sock, TimePoint deadline,
+                ProbeResult& r) noexcept
+{
+    try {
+        std::string host = spec.host.empty() ? t.endpoint.to_string() : spec.host;
+        std::string auth = spec.auth.empty() ? std::string() : "Basic " + base64(spec.auth);
+        proxy::Header headers[3];
+        proxy::Request req = probe_request(spec, t, host, headers, auth);
+        std::vector<char> head(http::request_head_bound(req));
+        std::size_t head_len = http::encode_request_head(req, head.data(), head.size());
+        if (head_len == 0) {
+            r.detail = "the probe request cannot be encoded (check hcuri= and hchost=)";
+            return;
+        }
+        Millis left = remaining(deadline);
+        if (left.count() == 0) {
+            r.detail = "no time left for the request";
+            return;
+        }
+        http::Connection conn(std::move(sock));
+        const char* detail = nullptr;
+        int status = 0;
+        if (!http::probe(conn, std::string_view(head.data(), head_len), left, status, detail)) {
+            r.detail = detail ? detail : "no answer";
+            return;
+        }
+        r.status = status;
+        r.ok = spec.expects(status);
+        if (!r.ok) r.detail = "unexpected status";
+    } catch (...) {
+        r.detail = "out of memory";
+    }
+}
+
 }  // namespace
 
 ProbeResult run_probe(const HealthCheckSpec& spec, const ProbeTarget& target) noexcept
@@ -181,7 +219,13 @@ ProbeResult run_probe(const HealthCheckSpec& spec, const ProbeTarget& target) no
                 r.detail = "out of memory";
             }
             break;
-        case ProbeMethod::http: http_over_ajp(spec, target, std::move(sock), deadline, r); break;
+        case ProbeMethod::http:
+            if (target.http) {
+                http_probe(spec, target, std::move(sock), deadline, r);
+            } else {
+                http_over_ajp(spec, target, std::move(sock), deadline, r);
+            }
+            break;
         case ProbeMethod::none: break;
         }
     }

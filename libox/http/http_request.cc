@@ -69,6 +69,7 @@ const char* invalid_field(const proxy::Request& req) noexcept
     if (!is_token(req.method)) return "method is not a token";
     if (req.path.empty() || !target_safe(req.path)) return "path empty or with a space or control character";
     if (req.has_query && !target_safe(req.query)) return "query with a space or control character";
+    if (!req.upgrade.empty() && !is_token(req.upgrade)) return "upgrade protocol is not a token";
     for (std::size_t i = 0; i < req.header_count; ++i) {
         const proxy::Header& h = req.headers[i];
         if (!is_token(h.name)) return "header name is not a token";
@@ -94,6 +95,16 @@ std::size_t refuse(EncodeError why, const char* text, EncodeError* error, const 
 
 }  // namespace
 
+std::size_t request_head_bound(const proxy::Request& req) noexcept
+{
+    // The request line, Host, framing and upgrade fields around what the
+    // request brings.
+    std::size_t n = 128 + req.method.size() + req.path.size() + req.query.size() + req.server_name.size() +
+                    req.upgrade.size();
+    for (std::size_t i = 0; i < req.header_count; ++i) n += req.headers[i].name.size() + req.headers[i].value.size() + 4;
+    return n;
+}
+
 std::size_t encode_request_head(const proxy::Request& req, char* buf, std::size_t cap, EncodeError* error,
                                 const char** detail) noexcept
 {
@@ -117,7 +128,9 @@ std::size_t encode_request_head(const proxy::Request& req, char* buf, std::size_
         w.put(h.name).put(": ").put(h.value).put("\r\n");
     }
     // No Connection field: HTTP/1.1 connections persist unless one side
-    // says otherwise.
+    // says otherwise. An upgrade is hop-by-hop: asked for by us, on the
+    // client's behalf.
+    if (!req.upgrade.empty()) w.put("Connection: Upgrade\r\nUpgrade: ").put(req.upgrade).put("\r\n");
     if (req.body == proxy::BodyKind::length) {
         w.put("Content-Length: ").put(static_cast<std::uint64_t>(req.content_length < 0 ? 0 : req.content_length)).put("\r\n");
     } else if (req.body == proxy::BodyKind::chunked) {

@@ -20,6 +20,9 @@ enum class EncodeError : std::uint8_t {
 // Writes the head into buf[0..cap). Returns its length, or 0 when it does
 // not fit or a field is invalid (`error`, when given, says which; `detail`
 // names the field for the log). Nothing is allocated.
+// At least as many bytes as encode_request_head needs for `req`.
+std::size_t request_head_bound(const proxy::Request& req) noexcept;
+
 std::size_t encode_request_head(const proxy::Request& req, char* buf, std::size_t cap,
                                 EncodeError* error = nullptr, const char** detail = nullptr) noexcept;
 

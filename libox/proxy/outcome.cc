@@ -14,6 +14,7 @@ const char* failure_name(Failure f) noexcept
     case Failure::backend_closed: return "backend closed the connection";
     case Failure::malformed: return "malformed AJP";
     case Failure::request_too_large: return "request head too large";
+    case Failure::request_invalid: return "request field not forwardable";
     case Failure::client_aborted: return "client aborted";
     case Failure::client_body_error: return "client body unreadable";
     case Failure::no_member: return "no member available";

@@ -18,6 +18,7 @@ enum class Failure : std::uint8_t {
     backend_closed,     // the backend closed or reset the connection early
     malformed,          // the backend sent bytes that are not valid AJP
     request_too_large,  // the request head does not fit into one packet
+    request_invalid,    // a request field the member's protocol cannot carry
     client_aborted,     // the client went away while the response streamed
     client_body_error,  // the client's request body could not be read
     no_member,          // no member may take the request (disabled, draining, down)
