@@ -53,14 +53,23 @@ std::string table(const std::vector<std::vector<std::string>>& rows)
 
 }  // namespace
 
-std::string format_time(std::int64_t seconds)
+namespace {
+
+std::string strftime_utc(std::int64_t seconds, const char* format)
 {
     time_t t = static_cast<time_t>(seconds);
     struct tm tm {};
     char buf[32];
-    if (!gmtime_r(&t, &tm) || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm) == 0) return "?";
+    if (!gmtime_r(&t, &tm) || strftime(buf, sizeof buf, format, &tm) == 0) return "?";
     return buf;
 }
+
+// ISO 8601 for scripts.
+std::string json_time(std::int64_t seconds) { return json(strftime_utc(seconds, "%Y-%m-%dT%H:%M:%SZ")); }
+
+}  // namespace
+
+std::string format_time(std::int64_t seconds) { return strftime_utc(seconds, "%Y-%m-%d %H:%M:%SZ"); }
 
 std::string admin_text(const std::optional<ox::AdminState>& a) { return a ? ox::to_string(*a) : "(configured)"; }
 
@@ -85,7 +94,7 @@ std::string list_json(const std::vector<MemberStateRow>& rows, const std::string
         if (i) out += ',';
         out += "{\"balancer\":" + json(r.balancer) + ",\"route\":" + json(r.route) +
                ",\"admin_state\":" + json_admin(r.admin) + ",\"loadfactor\":" + std::to_string(r.loadfactor) +
-               ",\"changed_at\":" + json(format_time(r.changed_at)) +
+               ",\"changed_at\":" + json_time(r.changed_at) +
                ",\"changed_at_epoch\":" + std::to_string(r.changed_at) +
                ",\"changed_by_frontend\":" + json(r.changed_by_frontend) +
                ",\"changed_by_client\":" + json(r.changed_by_client) +
@@ -117,7 +126,7 @@ std::string history_json(const std::vector<HistoryRow>& rows, const std::string&
                ",\"old_admin_state\":" + json_admin(h.old_admin) + ",\"new_admin_state\":" + json_admin(h.new_admin) +
                ",\"old_loadfactor\":" + std::to_string(h.old_loadfactor) +
                ",\"new_loadfactor\":" + std::to_string(h.new_loadfactor) +
-               ",\"changed_at\":" + json(format_time(h.changed_at)) +
+               ",\"changed_at\":" + json_time(h.changed_at) +
                ",\"changed_at_epoch\":" + std::to_string(h.changed_at) + ",\"changed_by_frontend\":" + json(h.frontend) +
                ",\"changed_by_client\":" + json(h.client) + ",\"changed_by_tool\":" + json(h.tool) + "}";
     }

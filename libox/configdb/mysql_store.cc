@@ -116,7 +116,9 @@ bool MysqlStore::on_read_host(Fn fn, std::string& err)
     }
     // The write host's kind decides (e.g. the schema hint), both are named.
     last_ = write_.last_error();
-    err = read_err + "; " + write_err;
+    // The same missing table on both says the same thing twice: once will do.
+    err = last_ == DbError::no_table && read_.last_error() == DbError::no_table ? write_err
+                                                                                : read_err + "; " + write_err;
     return false;
 }
 
