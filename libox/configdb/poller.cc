@@ -8,6 +8,8 @@ namespace {
 
 constexpr Millis kFirstRetry{1000};
 constexpr Millis kMaxRetry{60000};
+// Made at load time: making it when memory has run out could throw again.
+const std::string kOutOfMemory = "configdb poll failed: out of memory";
 
 }  // namespace
 
@@ -40,19 +42,22 @@ bool Poller::poll(std::vector<MemberStateRow>& rows, std::string& err)
     return false;
 }
 
+Millis Poller::failed(const std::string& msg) noexcept
+{
+    ++failures_;
+    if (!in_outage_) {
+        in_outage_ = true;
+        publisher_.outage(msg);
+    }
+    return backoff(failures_);
+}
+
 Millis Poller::poll_once() noexcept
 {
     try {
         std::vector<MemberStateRow> rows;
         std::string err;
-        if (!poll(rows, err)) {
-            ++failures_;
-            if (!in_outage_) {
-                in_outage_ = true;
-                publisher_.outage(err);
-            }
-            return backoff(failures_);
-        }
+        if (!poll(rows, err)) return failed(err);
         TimePoint fetched = clock_.now();
         std::vector<MemberStateRow> mine;
         mine.reserve(rows.size());
@@ -74,12 +79,7 @@ Millis Poller::poll_once() noexcept
         return poll_;
     } catch (...) {
         // Only std::bad_alloc can get here: a failed poll like any other.
-        ++failures_;
-        if (!in_outage_) {
-            in_outage_ = true;
-            publisher_.outage("configdb poll failed: out of memory");
-        }
-        return backoff(failures_);
+        return failed(kOutOfMemory);
     }
 }
 

@@ -89,6 +89,8 @@ public:
 
 private:
     bool poll(std::vector<MemberStateRow>& rows, std::string& err);
+    // Counts a failed poll, reports the outage if it is new; the delay.
+    Millis failed(const std::string& msg) noexcept;
 
     Store& store_;
     Publisher& publisher_;
