@@ -1,0 +1,281 @@
+#include "configdb/mysql_store.h"
+
+#include "configdb/schema.h"
+#include "core/text.h"
+
+namespace ox::configdb {
+
+namespace {
+
+constexpr char kLoad[] =
+    "SELECT balancer, route, admin_state, loadfactor, UNIX_TIMESTAMP(changed_at), changed_by_frontend,"
+    " changed_by_client, changed_by_tool, version FROM oxbalance_member_state ORDER BY balancer, route";
+
+// Makes sure the row exists (as "as configured") and locks it, so that two
+// writers of one member queue up instead of both inserting.
+constexpr char kLockRow[] =
+    "INSERT INTO oxbalance_member_state (balancer, route, admin_state, loadfactor, changed_at, version)"
+    " VALUES (?, ?, NULL, 0, UTC_TIMESTAMP(), 0) ON DUPLICATE KEY UPDATE version = version";
+constexpr char kReadRow[] =
+    "SELECT admin_state, loadfactor FROM oxbalance_member_state WHERE balancer = ? AND route = ? FOR UPDATE";
+constexpr char kUpdateRow[] =
+    "UPDATE oxbalance_member_state SET admin_state = ?, loadfactor = ?, changed_at = UTC_TIMESTAMP(),"
+    " changed_by_frontend = ?, changed_by_client = ?, changed_by_tool = ?, version = version + 1"
+    " WHERE balancer = ? AND route = ?";
+constexpr char kAddHistory[] =
+    "INSERT INTO oxbalance_member_state_history (balancer, route, old_admin_state, new_admin_state,"
+    " old_loadfactor, new_loadfactor, changed_at, changed_by_frontend, changed_by_client, changed_by_tool)"
+    " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), ?, ?, ?)";
+
+#define OXB_HISTORY_COLUMNS                                                                                  \
+    "SELECT id, balancer, route, old_admin_state, new_admin_state, old_loadfactor, new_loadfactor,"          \
+    " UNIX_TIMESTAMP(changed_at), changed_by_frontend, changed_by_client, changed_by_tool"                   \
+    " FROM oxbalance_member_state_history"
+constexpr char kHistoryAll[] = OXB_HISTORY_COLUMNS " ORDER BY id DESC LIMIT ?";
+constexpr char kHistoryBalancer[] = OXB_HISTORY_COLUMNS " WHERE balancer = ? ORDER BY id DESC LIMIT ?";
+constexpr char kHistoryMember[] = OXB_HISTORY_COLUMNS " WHERE balancer = ? AND route = ? ORDER BY id DESC LIMIT ?";
+#undef OXB_HISTORY_COLUMNS
+
+constexpr unsigned kDeadlock = 1213;
+
+const std::string& text_of(const std::optional<std::string>& v)
+{
+    static const std::string empty;
+    return v ? *v : empty;
+}
+
+// A column that holds an admin state or NULL.
+bool admin_of(const std::optional<std::string>& v, std::optional<AdminState>& out)
+{
+    out.reset();
+    if (!v || v->empty()) return true;
+    AdminState s;
+    if (!parse_admin_state(*v, s)) return false;
+    out = s;
+    return true;
+}
+
+template <class T>
+bool number_of(const std::optional<std::string>& v, T& out)
+{
+    unsigned long long n = 0;
+    if (!v || !parse_decimal(*v, n)) return false;
+    out = static_cast<T>(n);
+    return true;
+}
+
+// UNIX_TIMESTAMP() of a DATETIME: whole seconds, or with a fraction.
+bool seconds_of(const std::optional<std::string>& v, std::int64_t& out)
+{
+    if (!v) return false;
+    std::string_view s = *v;
+    s = s.substr(0, s.find('.'));
+    unsigned long long n = 0;
+    if (!parse_decimal(s, n)) return false;
+    out = static_cast<std::int64_t>(n);
+    return true;
+}
+
+Param admin_param(const std::optional<AdminState>& a) { return a ? Param::str(to_string(*a)) : Param::null(); }
+
+bool same_server(const Endpoint& a, const Endpoint& b)
+{
+    return a.host == b.host && a.port == b.port && a.database == b.database && a.user == b.user &&
+           a.password == b.password;
+}
+
+}  // namespace
+
+MysqlStore::MysqlStore(const Settings& s, Timeouts t)
+    : read_(s.read, "read host", t), write_(s.write, "write host", t), same_server_(same_server(s.read, s.write))
+{
+    library_init();
+}
+
+template <class Fn>
+bool MysqlStore::on_read_host(Fn fn, std::string& err)
+{
+    fell_back_ = false;
+    read_error_.clear();
+    std::string read_err;
+    if (fn(read_, read_err)) {
+        last_ = DbError::none;
+        return true;
+    }
+    last_ = read_.last_error();
+    if (same_server_) {
+        err = read_err;
+        return false;
+    }
+    std::string write_err;
+    if (fn(write_, write_err)) {
+        last_ = DbError::none;
+        fell_back_ = true;
+        read_error_ = read_err;
+        return true;
+    }
+    // The write host's kind decides (e.g. the schema hint), both are named.
+    last_ = write_.last_error();
+    // The same missing table on both says the same thing twice: once will do.
+    err = last_ == DbError::no_table && read_.last_error() == DbError::no_table ? write_err
+                                                                                : read_err + "; " + write_err;
+    return false;
+}
+
+bool MysqlStore::load(std::vector<MemberStateRow>& out, std::string& err)
+{
+    out.clear();
+    auto fn = [&out](Connection& c, std::string& e) {
+        std::vector<Row> rows;
+        if (!c.exec(kLoad, {}, &rows, e)) return false;
+        out.clear();
+        for (const Row& r : rows) {
+            MemberStateRow m;
+            m.balancer = text_of(r[0]);
+            m.route = text_of(r[1]);
+            if (!admin_of(r[2], m.admin) || !number_of(r[3], m.loadfactor) || !seconds_of(r[4], m.changed_at) ||
+                !number_of(r[8], m.version) || m.loadfactor > kMaxLoadfactor) {
+                e = c.name() + ": oxbalance_member_state has a row this version cannot read (balancer '" +
+                    m.balancer + "', route '" + m.route + "')";
+                return false;
+            }
+            m.changed_by_frontend = text_of(r[5]);
+            m.changed_by_client = text_of(r[6]);
+            m.changed_by_tool = text_of(r[7]);
+            out.push_back(std::move(m));
+        }
+        return true;
+    };
+    return on_read_host(fn, err);
+}
+
+bool MysqlStore::apply(const Change& c, std::string& err)
+{
+    std::string why = validate(c);
+    if (!why.empty()) {
+        last_ = DbError::other;
+        err = why;
+        return false;
+    }
+    // A deadlock rolled the transaction back whole: once more is safe.
+    if (apply_once(c, err)) return true;
+    if (last_code_ != kDeadlock) return false;
+    return apply_once(c, err);
+}
+
+bool MysqlStore::apply_once(const Change& c, std::string& err)
+{
+    last_code_ = 0;
+    auto failed = [&]() {
+        last_ = write_.last_error();
+        last_code_ = write_.last_code();
+        std::string ignored;
+        if (last_ != DbError::unreachable) write_.query("ROLLBACK", ignored);
+        return false;
+    };
+    if (!write_.query("START TRANSACTION", err)) return failed();
+    if (!write_.exec(kLockRow, {Param::str(c.balancer), Param::str(c.route)}, nullptr, err)) return failed();
+    std::vector<Row> rows;
+    if (!write_.exec(kReadRow, {Param::str(c.balancer), Param::str(c.route)}, &rows, err)) return failed();
+    std::optional<AdminState> old_admin;
+    unsigned old_lf = 0;
+    if (rows.size() != 1 || !admin_of(rows[0][0], old_admin) || !number_of(rows[0][1], old_lf)) {
+        err = write_.name() + ": cannot read back the row of " + c.balancer + " " + c.route;
+        failed();
+        last_ = DbError::other;
+        return false;
+    }
+    std::optional<AdminState> new_admin = c.admin ? c.admin : old_admin;
+    unsigned new_lf = c.loadfactor ? *c.loadfactor : old_lf;
+    if (!write_.exec(kUpdateRow,
+                     {admin_param(new_admin), Param::num(new_lf), Param::str(c.frontend), Param::str(c.client),
+                      Param::str(c.tool), Param::str(c.balancer), Param::str(c.route)},
+                     nullptr, err)) {
+        return failed();
+    }
+    if (!write_.exec(kAddHistory,
+                     {Param::str(c.balancer), Param::str(c.route), admin_param(old_admin), admin_param(new_admin),
+                      Param::num(old_lf), Param::num(new_lf), Param::str(c.frontend), Param::str(c.client),
+                      Param::str(c.tool)},
+                     nullptr, err)) {
+        return failed();
+    }
+    if (!write_.query("COMMIT", err)) return failed();
+    last_ = DbError::none;
+    return true;
+}
+
+bool MysqlStore::history(const HistoryQuery& q, std::vector<HistoryRow>& out, std::string& err)
+{
+    out.clear();
+    const char* sql = kHistoryAll;
+    std::vector<Param> params;
+    if (!q.balancer.empty()) {
+        params.push_back(Param::str(q.balancer));
+        sql = kHistoryBalancer;
+        if (!q.route.empty()) {
+            params.push_back(Param::str(q.route));
+            sql = kHistoryMember;
+        }
+    }
+    params.push_back(Param::num(q.limit));
+    auto fn = [&](Connection& c, std::string& e) {
+        std::vector<Row> rows;
+        if (!c.exec(sql, params, &rows, e)) return false;
+        out.clear();
+        for (const Row& r : rows) {
+            HistoryRow h;
+            h.balancer = text_of(r[1]);
+            h.route = text_of(r[2]);
+            if (!number_of(r[0], h.id) || !admin_of(r[3], h.old_admin) || !admin_of(r[4], h.new_admin) ||
+                !number_of(r[5], h.old_loadfactor) || !number_of(r[6], h.new_loadfactor) ||
+                !seconds_of(r[7], h.changed_at)) {
+                e = c.name() + ": oxbalance_member_state_history has a row this version cannot read (id " +
+                    text_of(r[0]) + ")";
+                return false;
+            }
+            h.frontend = text_of(r[8]);
+            h.client = text_of(r[9]);
+            h.tool = text_of(r[10]);
+            out.push_back(std::move(h));
+        }
+        return true;
+    };
+    return on_read_host(fn, err);
+}
+
+bool MysqlStore::ensure_schema(std::string& err)
+{
+    for (const std::string& stmt : split_sql_script(schema_sql())) {
+        if (!write_.query(stmt, err)) {
+            last_ = write_.last_error();
+            return false;
+        }
+    }
+    last_ = DbError::none;
+    return true;
+}
+
+MysqlStore::HostCheck MysqlStore::check(Host h)
+{
+    Connection& c = h == Host::read ? read_ : write_;
+    HostCheck out;
+    std::vector<Row> rows;
+    if (!c.exec("SELECT VERSION()", {}, &rows, out.error)) {
+        last_ = c.last_error();
+        return out;
+    }
+    out.reachable = true;
+    if (!rows.empty()) out.version = text_of(rows[0][0]);
+    // LIMIT 0: the tables' presence and our SELECT right, without reading.
+    if (!c.exec("SELECT balancer FROM oxbalance_member_state LIMIT 0", {}, nullptr, out.error) ||
+        !c.exec("SELECT id FROM oxbalance_member_state_history LIMIT 0", {}, nullptr, out.error)) {
+        last_ = c.last_error();
+        return out;
+    }
+    out.schema = true;
+    last_ = DbError::none;
+    return out;
+}
+
+}  // namespace ox::configdb

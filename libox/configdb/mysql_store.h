@@ -1,0 +1,65 @@
+// The Store over MariaDB Connector/C: reads from the read host, falling
+// back to the write host when the read host fails; writes, history and the
+// schema on the write host, each change in one transaction with its
+// history row. Statements are prepared, their values bound: no name from a
+// client is ever part of SQL text.
+//
+// One thread at a time (see store.h). Every call blocks for at most the
+// Timeouts per server it talks to.
+#ifndef LIBOX_CONFIGDB_MYSQL_STORE_H
+#define LIBOX_CONFIGDB_MYSQL_STORE_H
+
+#include <string>
+#include <vector>
+
+#include "configdb/mysql_conn.h"
+#include "configdb/properties.h"
+#include "configdb/store.h"
+
+namespace ox::configdb {
+
+class MysqlStore final : public Store {
+public:
+    explicit MysqlStore(const Settings& s, Timeouts t = {});
+
+    bool load(std::vector<MemberStateRow>& out, std::string& err) override;
+    bool apply(const Change& c, std::string& err) override;
+    bool history(const HistoryQuery& q, std::vector<HistoryRow>& out, std::string& err) override;
+    bool ensure_schema(std::string& err) override;
+
+    enum class Host { read, write };
+
+    // What `oxbalancectl status` shows of one server.
+    struct HostCheck {
+        bool reachable = false;     // logged in
+        bool schema = false;        // both tables there and readable
+        std::string version;        // the server's VERSION()
+        std::string error;          // why not (reachable or schema false)
+    };
+    HostCheck check(Host h);
+
+    // The kind of the last failure (DbError::none after a success).
+    DbError last_error() const noexcept { return last_; }
+    // After a successful read: whether the write host served it, and why
+    // the read host did not ("" when it did).
+    bool last_read_fell_back() const noexcept { return fell_back_; }
+    const std::string& read_host_error() const noexcept { return read_error_; }
+
+private:
+    // Runs `fn` on the read host, then on the write host if that fails.
+    template <class Fn>
+    bool on_read_host(Fn fn, std::string& err);
+    bool apply_once(const Change& c, std::string& err);
+
+    Connection read_;
+    Connection write_;
+    bool same_server_;
+    DbError last_ = DbError::none;
+    unsigned last_code_ = 0;
+    bool fell_back_ = false;
+    std::string read_error_;
+};
+
+}  // namespace ox::configdb
+
+#endif

@@ -1,0 +1,182 @@
+#include "ctl_format.h"
+
+#include <time.h>
+
+#include <algorithm>
+
+#include "status/escape.h"
+
+namespace oxctl {
+
+using ox::configdb::Change;
+using ox::configdb::HistoryRow;
+using ox::configdb::MemberStateRow;
+
+namespace {
+
+std::string json(const std::string& s)
+{
+    std::string out;
+    ox::status::append_json_string(out, s);
+    return out;
+}
+
+std::string json_admin(const std::optional<ox::AdminState>& a) { return a ? json(ox::to_string(*a)) : "null"; }
+
+// "tool client on frontend", leaving out what is empty.
+std::string who(const std::string& tool, const std::string& client, const std::string& frontend)
+{
+    std::string s = tool;
+    if (!client.empty()) s += (s.empty() ? "" : " ") + client;
+    if (!frontend.empty()) s += (s.empty() ? "" : " on ") + frontend;
+    return s.empty() ? "-" : s;
+}
+
+// Columns padded to their widest cell; the last one is not padded.
+std::string table(const std::vector<std::vector<std::string>>& rows)
+{
+    std::vector<std::size_t> width;
+    for (const auto& r : rows) {
+        width.resize(std::max(width.size(), r.size()));
+        for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    }
+    std::string out;
+    for (const auto& r : rows) {
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            out += r[i];
+            if (i + 1 < r.size()) out.append(width[i] - r[i].size() + 2, ' ');
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+}  // namespace
+
+namespace {
+
+std::string strftime_utc(std::int64_t seconds, const char* format)
+{
+    time_t t = static_cast<time_t>(seconds);
+    struct tm tm {};
+    char buf[32];
+    if (!gmtime_r(&t, &tm) || strftime(buf, sizeof buf, format, &tm) == 0) return "?";
+    return buf;
+}
+
+// ISO 8601 for scripts.
+std::string json_time(std::int64_t seconds) { return json(strftime_utc(seconds, "%Y-%m-%dT%H:%M:%SZ")); }
+
+}  // namespace
+
+std::string format_time(std::int64_t seconds) { return strftime_utc(seconds, "%Y-%m-%d %H:%M:%SZ"); }
+
+std::string admin_text(const std::optional<ox::AdminState>& a) { return a ? ox::to_string(*a) : "(configured)"; }
+
+std::string loadfactor_text(unsigned lf) { return lf ? std::to_string(lf) : "(configured)"; }
+
+std::string list_text(const std::vector<MemberStateRow>& rows)
+{
+    if (rows.empty()) return "no member has been changed: every member is as configured\n";
+    std::vector<std::vector<std::string>> t{{"BALANCER", "ROUTE", "STATE", "LOADFACTOR", "CHANGED (UTC)", "BY"}};
+    for (const MemberStateRow& r : rows) {
+        t.push_back({r.balancer, r.route, admin_text(r.admin), loadfactor_text(r.loadfactor), format_time(r.changed_at),
+                     who(r.changed_by_tool, r.changed_by_client, r.changed_by_frontend)});
+    }
+    return table(t);
+}
+
+std::string list_json(const std::vector<MemberStateRow>& rows, const std::string& served_by)
+{
+    std::string out = "{\"served_by\":" + json(served_by) + ",\"members\":[";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const MemberStateRow& r = rows[i];
+        if (i) out += ',';
+        out += "{\"balancer\":" + json(r.balancer) + ",\"route\":" + json(r.route) +
+               ",\"admin_state\":" + json_admin(r.admin) + ",\"loadfactor\":" + std::to_string(r.loadfactor) +
+               ",\"changed_at\":" + json_time(r.changed_at) +
+               ",\"changed_at_epoch\":" + std::to_string(r.changed_at) +
+               ",\"changed_by_frontend\":" + json(r.changed_by_frontend) +
+               ",\"changed_by_client\":" + json(r.changed_by_client) +
+               ",\"changed_by_tool\":" + json(r.changed_by_tool) + ",\"version\":" + std::to_string(r.version) + "}";
+    }
+    return out + "]}\n";
+}
+
+std::string history_text(const std::vector<HistoryRow>& rows)
+{
+    if (rows.empty()) return "no changes recorded\n";
+    std::vector<std::vector<std::string>> t{{"ID", "WHEN (UTC)", "BALANCER", "ROUTE", "STATE", "LOADFACTOR", "BY"}};
+    for (const HistoryRow& h : rows) {
+        std::string state = admin_text(h.old_admin) + " -> " + admin_text(h.new_admin);
+        std::string lf = loadfactor_text(h.old_loadfactor) + " -> " + loadfactor_text(h.new_loadfactor);
+        t.push_back({std::to_string(h.id), format_time(h.changed_at), h.balancer, h.route, state, lf,
+                     who(h.tool, h.client, h.frontend)});
+    }
+    return table(t);
+}
+
+std::string history_json(const std::vector<HistoryRow>& rows, const std::string& served_by)
+{
+    std::string out = "{\"served_by\":" + json(served_by) + ",\"history\":[";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const HistoryRow& h = rows[i];
+        if (i) out += ',';
+        out += "{\"id\":" + std::to_string(h.id) + ",\"balancer\":" + json(h.balancer) + ",\"route\":" + json(h.route) +
+               ",\"old_admin_state\":" + json_admin(h.old_admin) + ",\"new_admin_state\":" + json_admin(h.new_admin) +
+               ",\"old_loadfactor\":" + std::to_string(h.old_loadfactor) +
+               ",\"new_loadfactor\":" + std::to_string(h.new_loadfactor) +
+               ",\"changed_at\":" + json_time(h.changed_at) +
+               ",\"changed_at_epoch\":" + std::to_string(h.changed_at) + ",\"changed_by_frontend\":" + json(h.frontend) +
+               ",\"changed_by_client\":" + json(h.client) + ",\"changed_by_tool\":" + json(h.tool) + "}";
+    }
+    return out + "]}\n";
+}
+
+std::string status_text(const std::vector<HostStatus>& hosts)
+{
+    std::string out;
+    for (const HostStatus& h : hosts) {
+        out += h.role + " host " + h.where + " (database " + h.database + "): ";
+        if (!h.check.reachable) {
+            out += "UNREACHABLE: " + h.check.error + "\n";
+        } else if (!h.check.schema) {
+            out += "reachable (MariaDB/MySQL " + h.check.version + "), SCHEMA MISSING: " + h.check.error + "\n";
+        } else {
+            out += "reachable (MariaDB/MySQL " + h.check.version + "), schema present\n";
+        }
+    }
+    return out;
+}
+
+std::string status_json(const std::vector<HostStatus>& hosts)
+{
+    std::string out = "{";
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+        const HostStatus& h = hosts[i];
+        if (i) out += ',';
+        out += json(h.role) + ":{\"host\":" + json(h.where) + ",\"database\":" + json(h.database) +
+               ",\"reachable\":" + (h.check.reachable ? "true" : "false") +
+               ",\"schema\":" + (h.check.schema ? "true" : "false") + ",\"version\":" + json(h.check.version) +
+               ",\"error\":" + json(h.check.error) + "}";
+    }
+    return out + "}\n";
+}
+
+std::string change_text(const Change& c)
+{
+    std::string s = c.balancer + " " + c.route + ":";
+    if (c.admin) s += std::string(" admin state ") + ox::to_string(*c.admin);
+    if (c.loadfactor) s += " loadfactor " + loadfactor_text(*c.loadfactor);
+    return s + "\n";
+}
+
+std::string change_json(const Change& c)
+{
+    std::string out = "{\"ok\":true,\"balancer\":" + json(c.balancer) + ",\"route\":" + json(c.route);
+    if (c.admin) out += ",\"admin_state\":" + json_admin(c.admin);
+    if (c.loadfactor) out += ",\"loadfactor\":" + std::to_string(*c.loadfactor);
+    return out + "}\n";
+}
+
+}  // namespace oxctl

@@ -1,0 +1,324 @@
+// oxbalancectl: shows and sets the admin states and load factors that every
+// mod_oxbalance front end takes from OX's configdb. docs/oxbalancectl.md.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "configdb/mysql_store.h"
+#include "configdb/properties.h"
+#include "core/text.h"
+#include "ctl_format.h"
+
+namespace {
+
+using namespace ox::configdb;
+
+constexpr int kOk = 0, kUsage = 1, kDatabase = 2, kInvalid = 3;
+constexpr const char* kDefaultProperties = "/opt/open-xchange/etc/configdb.properties";
+
+const char kUsageText[] =
+    "usage: oxbalancectl [SOURCE] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
+    "\n"
+    "SOURCE (default: --properties $OXBALANCECTL_PROPERTIES or\n"
+    "        /opt/open-xchange/etc/configdb.properties):\n"
+    "  --properties FILE          OX's configdb.properties (readUrl, writeUrl, ...)\n"
+    "  --write HOST[:PORT]/DB     the write host, with --user and --password-file\n"
+    "  --read HOST[:PORT]/DB      the read host (default: the write host)\n"
+    "  --user USER\n"
+    "  --password-file FILE       its first line is the password\n"
+    "\n"
+    "COMMANDS:\n"
+    "  list                                 members whose state was set, and by whom\n"
+    "  drain BALANCER ROUTE                 no new sessions; existing ones stay\n"
+    "  disable BALANCER ROUTE               nothing; its sessions go to their successors\n"
+    "  enable BALANCER ROUTE                active again\n"
+    "  standby BALANCER ROUTE               only while no active member is up\n"
+    "  loadfactor BALANCER ROUTE N          1..100, or 0: as configured\n"
+    "  history [BALANCER [ROUTE]] [--limit N]   newest first (default 20)\n"
+    "  status                               can the read and write hosts be reached; schema there\n"
+    "  init-schema                          create our tables on the write host (idempotent)\n"
+    "\n"
+    "Exit codes: 0 ok, 1 usage, 2 database unreachable or failing (login, missing\n"
+    "tables, rights), 3 not found or invalid (properties file, names, values).\n"
+    "Front ends see a change within their poll interval.\n";
+
+struct Options {
+    std::string properties;
+    std::string read, write, user, password_file;
+    bool json = false;
+    unsigned timeout = 0;
+    unsigned limit = 20;
+    std::vector<std::string> words;  // command and its arguments
+};
+
+int usage_error(const std::string& msg)
+{
+    std::cerr << "oxbalancectl: " << msg << "\n\n" << kUsageText;
+    return kUsage;
+}
+
+bool parse_unsigned(const std::string& s, unsigned max, unsigned& out)
+{
+    unsigned long long v = 0;
+    if (!ox::parse_decimal(s, v) || v > max) return false;
+    out = static_cast<unsigned>(v);
+    return true;
+}
+
+// Fills `o`; returns -1 to go on, else an exit code.
+int parse_options(int argc, char** argv, Options& o)
+{
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") {
+            for (++i; i < argc; ++i) o.words.push_back(argv[i]);
+            break;
+        }
+        if (a.size() < 2 || a[0] != '-') {
+            o.words.push_back(a);
+            continue;
+        }
+        if (a == "-h" || a == "--help") {
+            std::cout << kUsageText;
+            return kOk;
+        }
+        if (a == "--json") {
+            o.json = true;
+            continue;
+        }
+        std::string name = a, value;
+        std::size_t eq = a.find('=');
+        bool inline_value = eq != std::string::npos;
+        if (inline_value) {
+            name = a.substr(0, eq);
+            value = a.substr(eq + 1);
+        }
+        std::string* target = nullptr;
+        if (name == "--properties") target = &o.properties;
+        else if (name == "--read") target = &o.read;
+        else if (name == "--write") target = &o.write;
+        else if (name == "--user") target = &o.user;
+        else if (name == "--password-file") target = &o.password_file;
+        else if (name != "--limit" && name != "--timeout") return usage_error("unknown option " + name);
+        if (!inline_value) {
+            if (i + 1 >= argc) return usage_error(name + " needs a value");
+            value = argv[++i];
+        }
+        if (target) {
+            *target = value;
+        } else if (name == "--limit") {
+            if (!parse_unsigned(value, 100000, o.limit) || o.limit == 0) {
+                return usage_error("--limit takes a number from 1 to 100000");
+            }
+        } else if (!parse_unsigned(value, 600, o.timeout) || o.timeout == 0) {
+            return usage_error("--timeout takes seconds from 1 to 600");
+        }
+    }
+    return -1;
+}
+
+bool read_password_file(const std::string& path, std::string& out, std::string& err)
+{
+    std::ifstream in(path);
+    if (!in) {
+        err = "cannot read the password file " + path;
+        return false;
+    }
+    std::getline(in, out);
+    if (!out.empty() && out.back() == '\r') out.pop_back();
+    return true;
+}
+
+// The settings from --properties or --read/--write/--user/--password-file.
+int load_settings(const Options& o, Settings& s)
+{
+    bool explicit_args = !o.read.empty() || !o.write.empty() || !o.user.empty() || !o.password_file.empty();
+    if (explicit_args && !o.properties.empty()) {
+        return usage_error("give --properties or --write/--read/--user/--password-file, not both");
+    }
+    if (explicit_args) {
+        if (o.write.empty()) return usage_error("--write HOST[:PORT]/DB is needed (with --user)");
+        if (o.user.empty()) return usage_error("--user is needed with --write");
+        std::vector<std::string> args{"write=" + o.write, "user=" + o.user};
+        if (!o.read.empty()) args.push_back("read=" + o.read);
+        if (!o.password_file.empty()) {
+            std::string pw, err;
+            if (!read_password_file(o.password_file, pw, err)) {
+                std::cerr << "oxbalancectl: " << err << "\n";
+                return kInvalid;
+            }
+            args.push_back("password=" + pw);
+        }
+        std::string path;
+        std::string err = parse_arguments(args, s, path);
+        if (!err.empty()) {
+            std::cerr << "oxbalancectl: " << err << "\n";
+            return kInvalid;
+        }
+        return -1;
+    }
+    std::string path = o.properties;
+    if (path.empty()) {
+        const char* env = std::getenv("OXBALANCECTL_PROPERTIES");
+        path = env && *env ? env : kDefaultProperties;
+    }
+    std::string err = read_properties_file(path, s);
+    if (!err.empty()) {
+        std::cerr << "oxbalancectl: " << err << "\n";
+        return kInvalid;
+    }
+    return -1;
+}
+
+// Who is making a change: this host, and the user who ran us (through
+// sudo: the user who ran sudo).
+void identify(Change& c)
+{
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) c.frontend = host;
+    const char* sudo_user = std::getenv("SUDO_USER");
+    if (sudo_user && *sudo_user) {
+        c.client = sudo_user;
+    } else if (const passwd* pw = ::getpwuid(::geteuid())) {
+        c.client = pw->pw_name;
+    } else {
+        c.client = "uid " + std::to_string(::geteuid());
+    }
+    c.tool = "oxbalancectl";
+}
+
+int db_error(const MysqlStore& store, const std::string& err)
+{
+    std::cerr << "oxbalancectl: " << err << "\n";
+    if (store.last_error() == DbError::no_table) {
+        std::cerr << "oxbalancectl: (oxbalancectl init-schema creates the tables, with the right to CREATE)\n";
+    }
+    return kDatabase;
+}
+
+std::string served_by(const MysqlStore& store, const Settings& s)
+{
+    if (!store.last_read_fell_back()) return "read host " + s.read.where();
+    std::cerr << "oxbalancectl: warning: " << store.read_host_error() << "; read from the write host "
+              << s.write.where() << " instead\n";
+    return "write host " + s.write.where();
+}
+
+int run(const Options& o)
+{
+    if (o.words.empty()) return usage_error("no command given");
+    const std::string& cmd = o.words[0];
+    std::size_t nargs = o.words.size() - 1;
+    auto needs = [&](std::size_t lo, std::size_t hi) {
+        return nargs >= lo && nargs <= hi;
+    };
+    bool admin_cmd = cmd == "drain" || cmd == "disable" || cmd == "enable" || cmd == "standby";
+    if (cmd == "list" || cmd == "status" || cmd == "init-schema") {
+        if (!needs(0, 0)) return usage_error(cmd + " takes no arguments");
+    } else if (admin_cmd) {
+        if (!needs(2, 2)) return usage_error(cmd + " takes BALANCER ROUTE");
+    } else if (cmd == "loadfactor") {
+        if (!needs(3, 3)) return usage_error("loadfactor takes BALANCER ROUTE N");
+    } else if (cmd == "history") {
+        if (!needs(0, 2)) return usage_error("history takes [BALANCER [ROUTE]]");
+    } else {
+        return usage_error("unknown command '" + cmd + "'");
+    }
+
+    Settings s;
+    int rc = load_settings(o, s);
+    if (rc >= 0) return rc;
+    Timeouts t;
+    if (o.timeout) t.connect_seconds = t.read_seconds = t.write_seconds = o.timeout;
+    MysqlStore store(s, t);
+    std::string err;
+
+    if (cmd == "list") {
+        std::vector<MemberStateRow> rows;
+        if (!store.load(rows, err)) return db_error(store, err);
+        std::string by = served_by(store, s);
+        std::cout << (o.json ? oxctl::list_json(rows, by) : oxctl::list_text(rows));
+        return kOk;
+    }
+    if (cmd == "history") {
+        HistoryQuery q;
+        if (nargs >= 1) q.balancer = o.words[1];
+        if (nargs >= 2) q.route = o.words[2];
+        q.limit = o.limit;
+        std::vector<HistoryRow> rows;
+        if (!store.history(q, rows, err)) return db_error(store, err);
+        std::string by = served_by(store, s);
+        std::cout << (o.json ? oxctl::history_json(rows, by) : oxctl::history_text(rows));
+        return kOk;
+    }
+    if (cmd == "status") {
+        std::vector<oxctl::HostStatus> hosts;
+        hosts.push_back({"read", s.read.where(), s.read.database, store.check(MysqlStore::Host::read)});
+        hosts.push_back({"write", s.write.where(), s.write.database, store.check(MysqlStore::Host::write)});
+        std::cout << (o.json ? oxctl::status_json(hosts) : oxctl::status_text(hosts));
+        for (const auto& h : hosts) {
+            if (!h.check.reachable || !h.check.schema) return kDatabase;
+        }
+        return kOk;
+    }
+    if (cmd == "init-schema") {
+        if (!store.ensure_schema(err)) return db_error(store, err);
+        if (o.json) {
+            std::cout << "{\"ok\":true,\"write_host\":\"" << s.write.where() << "\"}\n";
+        } else {
+            std::cout << "tables oxbalance_member_state and oxbalance_member_state_history are present on the write host "
+                      << s.write.where() << " (database " << s.write.database << ")\n";
+        }
+        return kOk;
+    }
+
+    Change c;
+    c.balancer = o.words[1];
+    c.route = o.words[2];
+    if (admin_cmd) {
+        ox::AdminState a = cmd == "drain"     ? ox::AdminState::draining
+                           : cmd == "disable" ? ox::AdminState::disabled
+                           : cmd == "standby" ? ox::AdminState::standby
+                                              : ox::AdminState::active;
+        c.admin = a;
+    } else {
+        unsigned lf = 0;
+        if (!parse_unsigned(o.words[3], kMaxLoadfactor, lf)) {
+            std::cerr << "oxbalancectl: loadfactor '" << o.words[3]
+                      << "' is not a whole number from 1 to 100 (or 0: back to the configured value)\n";
+            return kInvalid;
+        }
+        c.loadfactor = lf;
+    }
+    identify(c);
+    std::string why = validate(c);
+    if (!why.empty()) {
+        std::cerr << "oxbalancectl: " << why << "\n";
+        return kInvalid;
+    }
+    if (!store.apply(c, err)) return db_error(store, err);
+    std::cout << (o.json ? oxctl::change_json(c) : oxctl::change_text(c));
+    return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        Options o;
+        int rc = parse_options(argc, argv, o);
+        if (rc >= 0) return rc;
+        return run(o);
+    } catch (const std::exception& e) {
+        std::cerr << "oxbalancectl: " << e.what() << "\n";
+        return kDatabase;
+    }
+}
