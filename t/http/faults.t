@@ -1,0 +1,71 @@
+# A strict HTTP client: every malformed backend response gives a 502 (or,
+# once the response began, an aborted one), the backend connection is never
+# reused, nothing of it is passed on as a second response, and the next
+# request on the same client connection is answered correctly.
+use strict;
+use warnings;
+use Apache::Test qw(plan ok);
+use Apache::TestUtil qw(t_cmp);
+use Apache::TestRequest ();
+use OXB::Test qw(raw_connect raw_read whole_response error_log_mark error_log_since);
+
+# Refused before any byte reaches the client: 502.
+my @before = qw(status-line http09 obs-fold bare-lf bare-cr space-before-colon no-colon huge-head many-headers
+                two-cl cl-te te-gzip cl-sign nul-in-header);
+# Refused in the body, after the head went out: an aborted response.
+my @in_body = qw(bad-chunk overflow-chunk chunk-no-crlf chunk-0x shorter);
+
+plan tests => 2 * @before + 2 * @in_body + 7;
+
+# One client connection: the bad request, then a good one. Returns the raw
+# bytes the client got and whether the connection was closed after the first.
+sub bad_then_good {
+    my ($bad) = @_;
+    local $SIG{PIPE} = 'IGNORE';
+    my $s = raw_connect();
+    print $s "GET $bad HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    my ($bytes, $eof) = raw_read($s, 5, \&whole_response);
+    my $second = '';
+    if (!$eof) {
+        print $s "GET /hone/echo/next HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+        ($second) = raw_read($s, 5);
+    }
+    close $s;
+    return ($bytes, $second, $eof);
+}
+
+for my $kind (@before) {
+    my ($first, $second) = bad_then_good("/hone/bad?kind=$kind");
+    ok t_cmp(($first =~ m{\AHTTP/1\.1 (\d{3})})[0], 502, "$kind: 502");
+    ok t_cmp(($second =~ m{\AHTTP/1\.1 (\d{3})})[0] // 'closed', 200, "$kind: the next request on the connection is answered");
+}
+
+for my $kind (@in_body) {
+    my ($first, $second, $eof) = bad_then_good("/hone/bad?kind=$kind");
+    my ($status) = $first =~ m{\AHTTP/1\.1 (\d{3})};
+    # The head may have been passed on already: then the client must see a
+    # broken response (connection closed), never a complete-looking one.
+    ok(($status // 0) == 502 || $eof);
+    ok($first !~ /HTTP\/1\.1 200 OK.*HTTP\/1\.1/s);
+}
+
+# A body past its Content-Length that looks like a second response: the
+# client gets the 5 declared bytes, never the injected response.
+{
+    my ($first, $second) = bad_then_good('/hone/bad?kind=longer');
+    ok t_cmp(($first =~ m{\AHTTP/1\.1 (\d{3})})[0], 200, 'longer: the declared response');
+    my $both = $first . $second;
+    ok t_cmp(scalar(() = $both =~ m{HTTP/1\.1 \d{3}}g), 2, 'longer: exactly two responses for two requests');
+    ok $second =~ m{\AHTTP/1\.1 200} && $second =~ /uri: \/echo\/next/;
+    ok $both !~ /INJECTED|SMUGGLED/i;
+}
+
+# Timeouts and closes: the status mod_proxy would give, and one log line.
+{
+    my $mark = error_log_mark();
+    my $r = Apache::TestRequest::GET('/hone/hang');
+    ok t_cmp($r->code, 504, 'a member that does not answer within timeout=: 504');
+    ok t_cmp(Apache::TestRequest::GET('/hone/close')->code, 502, 'a member that closes: 502');
+    my @lines = grep { /OXB00010: member HS1 / } error_log_since($mark);
+    ok t_cmp(scalar @lines, 2, 'one log line per failed request');
+}
