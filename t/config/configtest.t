@@ -12,7 +12,11 @@ my @bad = (
     [ "OXMember ajp://127.0.0.1:8009\n", qr/OXMember must be inside an <OXBalancer> section/, 1 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 rout=OX1\n</OXBalancer>\n",
       qr/unknown member parameter 'rout'/, 2 ],
-    [ "<OXBalancer c>\n  OXMember http://127.0.0.1:8009\n</OXBalancer>\n", qr/http:\/\/ members are not supported yet/, 2 ],
+    [ "<OXBalancer c>\n  OXMember https://127.0.0.1:8009\n</OXBalancer>\n", qr/TLS and ws:\/\/ members are not supported/, 2 ],
+    [ "<OXBalancer c>\n  OXMember http://127.0.0.1:8009 packetsize=65536\n</OXBalancer>\n",
+      qr/packetsize= applies to ajp:\/\/ members only/, 2 ],
+    [ "<OXBalancer c>\n  OXWebSocket On idle=forever\n</OXBalancer>\n", qr/idle='forever' is not a duration/, 2 ],
+    [ "<OXBalancer c>\n  OXWebSocket maybe\n</OXBalancer>\n", qr/OXWebSocket maybe: expected On or Off first/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:99999\n</OXBalancer>\n", qr/port must be a number from 1 to 65535/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009/ajax\n</OXBalancer>\n", qr/must not have a path/, 2 ],
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 loadfactor=0\n</OXBalancer>\n",
@@ -71,7 +75,7 @@ my @warn = (
       qr/OXB00042: (\S+):(\d+): OXPass \/ajax overlaps ProxyPass \/ajax\/x at \S+:\d+:/, 6 ],
 );
 
-plan tests => 4 * @bad + 4 * @late + 4 * @warn + 3;
+plan tests => 4 * @bad + 4 * @late + 4 * @warn + 5;
 
 my $dir = tempdir(CLEANUP => 1);
 my $httpd = $ENV{OXB_TEST_HTTPD} || $ENV{OXB_HTTPD};
@@ -140,6 +144,20 @@ for my $case (@warn) {
     print "# got: $out" unless defined $named;
     ok t_cmp($named, $file, 'the warning names the file');
     ok t_cmp($at, $first + $line - 1, 'the warning names the line');
+}
+
+# The shipped App Suite layout (http:// members, WebSocket): passes.
+{
+    my $top = Apache::Test::vars('top_dir');
+    open my $in, '<', "$top/conf/oxbalance-appsuite.conf" or die "conf/oxbalance-appsuite.conf: $!";
+    local $/;
+    my $conf = <$in>;
+    # Paths of this machine's, not a Debian server's.
+    $conf =~ s{^OXStateFile .*$}{OXStateFile $dir/state}m;
+    my ($file) = write_conf($conf);
+    my ($rc, $out) = configtest($file);
+    ok t_cmp($rc, 0, 'conf/oxbalance-appsuite.conf passes configtest');
+    ok $out =~ /Syntax OK/;
 }
 
 # The seed's layout, converted: passes configtest.
