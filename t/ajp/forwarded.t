@@ -10,7 +10,7 @@ use Apache::TestRequest ();
 use LWP::UserAgent ();
 use OXB::Test qw(parse_dump);
 
-plan tests => 17;
+plan tests => 21;
 
 my $ua = LWP::UserAgent->new(timeout => 20);
 my $direct = Apache::TestRequest::resolve_url('/echo/fwd');
@@ -58,6 +58,15 @@ ok t_cmp($d->{'remote-addr'}, '127.0.0.1', 'disagreeing headers: the peer stays 
 ($code, $d) = dump_of($proxy, 'X-Forwarded-For' => '10.99.1.1', 'X-Forwarded-Proto' => 'https');
 ok t_cmp($d->{'remote-addr'}, '10.99.1.1', 'the backend\'s remote address is the client the ACL saw');
 ok t_cmp($d->{'is-ssl'}, '1', 'TLS offloaded in front of a trusted proxy: HTTPS indicator set');
+
+# The same rule for http:// members (our HTTP test server's dump).
+($code, $d) = dump_of(Apache::TestRequest::resolve_url('/h/echo/fwd'), Host => 'mail.example.com', @forged);
+ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-For')), '127.0.0.1', 'http:// member: a client\'s X-Forwarded-For replaced');
+ok t_cmp(scalar(() = $d->{headers_named}->('Forwarded')), 0, 'http:// member: a client\'s Forwarded dropped');
+($code, $d) = dump_of("http://127.0.0.1:$ENV{OXB_ACL_PROXY_PORT}/h/echo/fwd", @forged);
+ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-For')), '10.99.1.1, 127.0.0.1',
+         'http:// member behind a trusted proxy: its list plus the hop');
+ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-Proto')), 'https', 'http:// member: the proxy\'s scheme');
 
 # Turned off for one virtual host: nothing of ours.
 my $off = "http://127.0.0.1:$ENV{OXB_ACL_ALLOWED_PORT}/echo/fwd";
