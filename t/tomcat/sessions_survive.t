@@ -91,8 +91,9 @@ sub use_session {
     return ($p, $err);
 }
 
-# Runs $check->($session, $answer, $error) over every session; returns the
-# number of failures and prints the first few.
+# The next request of every session in @$sessions: use_session's checks,
+# then $check->($session, $answer, $node_before), which returns what else is
+# wrong ('' if nothing). Returns the number of failures; prints the first few.
 sub round {
     my ($what, $sessions, $check) = @_;
     my $bad = 0;
