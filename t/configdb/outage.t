@@ -19,7 +19,7 @@ use OXB::Status qw(status_url page_nonce post_action ua);
 use OXB::ConfigDB qw(start_db stop_db restart_db db_sql ctl use_configdb no_configdb main_json until_true
                      new_backends backend_of);
 
-plan tests => 52;
+plan tests => 54;
 
 my $main = Apache::Test::config()->{vars}{port};
 my $db = start_db();
@@ -42,6 +42,14 @@ sub served { return ua()->get("http://127.0.0.1:$main/cdb/echo")->code }
 ok defined until_true(10, sub { configdb()->{state} eq 'up' }) or print "# never up\n";
 ($rc, $out) = ctl($db, 'drain', 'cdb', 'OX1');
 ok defined until_true(5, sub { admin_of('OX1') eq 'draining' }) or print "# never draining\n";
+# OXStateFile is the local cache of what was read: a start while the
+# configdb is down begins from it.
+my $state_file = "$ENV{OXB_RUN_DIR}/state/oxbalance.state";
+ok defined until_true(5, sub {
+    open my $fh, '<', $state_file or return 0;
+    local $/;
+    <$fh> =~ /^member cdb ajp:\/\/127\.0\.0\.1:$ENV{OXB_AJP1_PORT} admin=draining /m;
+}) or print "# the state file does not have OX1 draining\n";
 
 # ---- the database stops --------------------------------------------------------------
 $mark = error_log_mark();
@@ -58,6 +66,7 @@ ok $html =~ /The configdb cannot be read since <time/ && $html =~ /class="data-a
 my $metrics = ua()->get(status_url() . '?metrics')->content;
 ok $metrics =~ /^oxbalance_configdb_up 0$/m;
 ok $metrics =~ /^oxbalance_configdb_last_success_timestamp_seconds \d+\.\d{3}$/m;
+ok $metrics =~ /^# TYPE oxbalance_configdb_up gauge$/m && $metrics =~ /^# TYPE oxbalance_configdb_polls_total counter$/m;
 
 # Traffic goes on with the last state: OX1 still draining.
 ok t_cmp(new_backends($main, 4), 'BIG=2,OX2=2', 'outage: new sessions avoid the draining OX1');
