@@ -2,6 +2,7 @@
 // thin C-linkage shim into namespace oxb.
 #include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_config.h"
+#include "mod_oxbalance_configdb.h"
 #include "mod_oxbalance_handler.h"
 #include "mod_oxbalance_prober.h"
 #include "mod_oxbalance_httpd.h"
@@ -23,7 +24,8 @@ static int oxb_post_config(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptem
     int rc = oxb::post_config(pconf, plog, ptemp, s);  // the shared block first: the others use it
     if (rc == OK) rc = oxb::state_file_post_config(pconf, s);
     if (rc == OK) rc = oxb::status_post_config(pconf, s);
-    return rc == OK ? oxb::prober_post_config(pconf, s) : rc;
+    if (rc == OK) rc = oxb::prober_post_config(pconf, s);
+    return rc == OK ? oxb::configdb_post_config(pconf, s) : rc;
 }
 static void oxb_child_init(apr_pool_t* p, server_rec* s)
 {

@@ -9,6 +9,7 @@
 #include "balance/balancer_runtime.h"
 #include "core/text.h"
 #include "mod_oxbalance_acl.h"
+#include "mod_oxbalance_configdb.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
 #include "mod_oxbalance_state_file.h"
@@ -377,6 +378,7 @@ static const char* c_cmd_protect(cmd_parms* cmd, void* d, const char* a) { retur
 static const char* c_cmd_trusted_proxy(cmd_parms* cmd, void* d, const char* a) { return cmd_trusted_proxy(cmd, d, a); }
 static const char* c_cmd_status(cmd_parms* cmd, void* d, const char* a) { return cmd_status(cmd, d, a); }
 static const char* c_cmd_state_file(cmd_parms* cmd, void* d, const char* a) { return cmd_state_file(cmd, d, a); }
+static const char* c_cmd_configdb(cmd_parms* cmd, void* d, const char* a) { return cmd_configdb(cmd, d, a); }
 }
 
 // httpd declares cmd_func without parameters in C++; casting through
@@ -423,6 +425,9 @@ const command_rec directives[] = {
                      "page (HTML, ?json, ?metrics; actions by POST) for these clients (default: local)"),
     AP_INIT_TAKE1("OXStateFile", as_cmd_func(c_cmd_state_file), nullptr, RSRC_CONF,
                   "OXStateFile PATH: keeps admin states and load factors set at run time across a full restart"),
+    AP_INIT_RAW_ARGS("OXConfigDB", as_cmd_func(c_cmd_configdb), nullptr, RSRC_CONF,
+                     "OXConfigDB PATH-TO-configdb.properties | read=HOST[:PORT]/DB write=HOST[:PORT]/DB user= "
+                     "password= [poll=SECONDS] [create=on|off]: admin states shared by every front end"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 

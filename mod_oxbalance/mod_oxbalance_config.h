@@ -20,6 +20,7 @@
 namespace oxb {
 
 class ChildRuntime;
+struct ConfigdbConfig;
 
 // Where a directive was written, for errors found after parsing.
 struct ConfigPlace {
@@ -53,6 +54,9 @@ struct ModuleConfig {
     // The status page's nonce secret, in httpd's retained data (the same in
     // every child and across graceful restarts); empty: actions are off.
     std::string_view status_secret;
+
+    // OXConfigDB (null: none); see mod_oxbalance_configdb.h.
+    ConfigdbConfig* configdb = nullptr;
 
     BalancerConfig* find(std::string_view name) const noexcept;
 };

@@ -33,5 +33,15 @@
 //   00085 no nonce secret could be made: the page's actions are off
 //   00086 the lock for OXStateFile's writers could not be created or attached
 //   00087 OXStateFile was read at a full start (info)
+// configdb (OXConfigDB)
+//   00101 the configdb cannot be read (once per outage)
+//   00102 it is read again after an outage
+//   00103 a row names a balancer or route the configuration lacks (once each)
+//   00104 a read changed a member's admin state or load factor
+//   00105 a status page change could not be written (once per cause)
+//   00106 a status page change was written (debug)
+//   00107 members without route= keep their configured states (start)
+//   00108 OXConfigDB cannot run (watchdog, library, memory, thread)
+//   00109 which process polls the configdb (debug)
 
 #endif

@@ -19,7 +19,7 @@ namespace oxb {
 
 namespace {
 
-constexpr const char* kWatchdogName = "oxbalance-prober";
+constexpr const char* kWatchdogName = kProberWatchdogName;
 
 std::int64_t wall_ms() noexcept
 {

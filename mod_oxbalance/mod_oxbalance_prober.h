@@ -11,6 +11,10 @@
 
 namespace oxb {
 
+// mod_watchdog's instance (a singleton) the prober runs on; the configdb
+// poller registers on it too, so that one process runs both.
+constexpr const char* kProberWatchdogName = "oxbalance-prober";
+
 // Registers the watchdog callback when any node is probed (post_config,
 // after the shared block exists). OK, or an error when mod_watchdog is
 // missing.

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/text.h"
+#include "mod_oxbalance_configdb.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_state_file.h"
 #include "mod_oxbalance_status_model.h"
@@ -89,20 +90,36 @@ int apply(const StatusRequest& q, const ox::status::Action& a)
     std::string from, to;
     const char* what = "admin state";
     ox::AdminState state;
-    if (ox::status::admin_state_of(a.kind, state)) {
-        auto old = static_cast<ox::AdminState>(slot.admin.exchange(static_cast<std::uint8_t>(state)));
-        from = ox::to_string(old);
+    bool admin = ox::status::admin_state_of(a.kind, state);
+    if (admin) {
+        from = ox::to_string(static_cast<ox::AdminState>(slot.admin.load()));
         to = ox::to_string(state);
     } else {
         what = "load factor";
-        std::int32_t old = slot.loadfactor.exchange(static_cast<std::int32_t>(a.loadfactor));
-        from = std::to_string(old);
+        from = std::to_string(slot.loadfactor.load());
         to = std::to_string(a.loadfactor);
     }
     if (from == to) return send_status_html(q, HTTP_OK, Notice::done, who + ": " + what + " is " + to + " already");
+    // With OXConfigDB the change is queued first, so that a poll meanwhile
+    // does not undo it (mod_oxbalance_configdb.h).
+    ox::configdb::Change change;
+    change.balancer = bc->spec.name;
+    change.route = spec.route;
+    if (admin) change.admin = state;
+    else change.loadfactor = a.loadfactor;
+    ConfigdbTicket ticket = configdb_enqueue(q.r, q.mc, change, q.client);
+    if (admin) {
+        from = ox::to_string(static_cast<ox::AdminState>(slot.admin.exchange(static_cast<std::uint8_t>(state))));
+    } else {
+        from = std::to_string(slot.loadfactor.exchange(static_cast<std::int32_t>(a.loadfactor)));
+    }
     log_change(q, bc->spec, spec, what, from, to);
     save_admin_states(q.r->server, q.mc);
-    return send_status_html(q, HTTP_OK, Notice::done, who + ": " + what + " " + from + " -> " + to);
+    bool failed = false;
+    std::string configdb = configdb_await(q.mc, ticket, failed);
+    std::string text = who + ": " + what + " " + from + " -> " + to;
+    if (!configdb.empty()) text += "; " + configdb;
+    return send_status_html(q, HTTP_OK, Notice::done, text);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "health/health_check.h"
+#include "mod_oxbalance_configdb.h"
 #include "state/session_sketch.h"
 #include "state/shared_state.h"
 
@@ -119,6 +120,7 @@ ox::status::StatusModel status_model(const server_rec* s, const ModuleConfig& mc
         std::chrono::duration_cast<std::chrono::milliseconds>(ox::Clock::now().time_since_epoch()).count();
     model.generated_ms = wall_now;
     model.sessions_window_minutes = kSessionsWindowMinutes;
+    model.configdb = configdb_status(mc);
     if (!mc.table.valid()) return model;  // no balancers
     std::vector<const ox::MemberSpec*> probers = probing_members(mc);
     model.balancers.reserve(mc.balancers.size());

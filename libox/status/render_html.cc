@@ -24,7 +24,8 @@ constexpr std::string_view kStyle =
     "form.action{display:inline-block;margin:1px}"
     "input[type=number]{width:4em}"
     ".notice{padding:4px 8px;border:1px solid #888}"
-    ".done{background:#e6f4e6}.refused{background:#f6dede}";
+    ".done{background:#e6f4e6}.refused{background:#f6dede}"
+    ".configdb-outage{background:#f6dede;padding:4px 8px}";
 
 // What each admin state means, in the words DESIGN uses everywhere: the
 // anchors (mod_proxy_balancer, mod_jk) use "disabled" in opposite senses.
@@ -161,6 +162,7 @@ private:
         raw("?json\">JSON</a> and <a href=\"");
         text(o_.path);
         raw("?metrics\">Prometheus metrics</a>.</p>\n");
+        configdb();
         if (o_.notice != HtmlOptions::Notice::none) {
             bool done = o_.notice == HtmlOptions::Notice::done;
             raw(done ? "<p id=\"notice\" class=\"notice done\" role=\"status\">Done: "
@@ -171,6 +173,55 @@ private:
             raw("\">Back to the status page</a> (this page does not reload itself).</p>\n");
         }
         if (m_.balancers.empty()) raw("<p>No balancer is configured.</p>\n");
+    }
+
+    // Where the admin states come from, when OXConfigDB is set: the poll's
+    // state, and during an outage since when and how old the data is.
+    void configdb()
+    {
+        const ConfigdbStatus& c = m_.configdb;
+        if (!c.configured) return;
+        raw("<p id=\"configdb\" class=\"configdb configdb-");
+        raw(c.state());
+        raw("\" data-state=\"");
+        raw(c.state());
+        raw("\">Admin states and load factors come from the configdb (read host <span class=\"read-host\">");
+        text(c.read_host);
+        raw("</span>, write host <span class=\"write-host\">");
+        text(c.write_host);
+        raw("</span>, read every ");
+        num(static_cast<std::uint64_t>(c.poll_seconds));
+        raw(" s). ");
+        if (c.last_success_ms != 0) {
+            raw("Last read <span class=\"data-age\" data-value=\"");
+            num((m_.generated_ms - c.last_success_ms) / 1000);
+            raw("\">");
+            span_words(m_.generated_ms - c.last_success_ms);
+            raw(" ago</span> (");
+            time_of(c.last_success_ms);
+            raw(").");
+        } else {
+            raw("<span class=\"data-age\">Not read yet</span>: the states are the configuration\u2019s, or "
+                "OXStateFile\u2019s.");
+        }
+        if (c.outage_since_ms != 0) {
+            raw("<br><strong class=\"outage\">The configdb cannot be read since ");
+            time_of(c.outage_since_ms);
+            raw(" (");
+            span_words(m_.generated_ms - c.outage_since_ms);
+            raw(")</strong>: the last state read stays in force; changes made elsewhere are not seen until it "
+                "answers again. Last error: <span class=\"last-error\">");
+            text(c.last_error);
+            raw("</span>");
+        }
+        if (c.last_write_error_ms != 0) {
+            raw("<br><span class=\"note write-error\">Last change that could not be written (");
+            time_of(c.last_write_error_ms);
+            raw("): ");
+            text(c.last_write_error);
+            raw("</span>");
+        }
+        raw("</p>\n");
     }
 
     void balancer(const BalancerStatus& b)

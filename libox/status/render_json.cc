@@ -145,6 +145,47 @@ void member(Writer& w, const MemberStatus& m, std::int64_t now_ms)
     w.close('}');
 }
 
+// null without OXConfigDB.
+void configdb(Writer& w, const ConfigdbStatus& c, std::int64_t now_ms)
+{
+    if (!c.configured) {
+        w.null();
+        return;
+    }
+    w.open('{');
+    w.key("state");
+    w.string(c.state());
+    w.key("up");
+    w.boolean(c.outage_since_ms == 0 && c.last_success_ms != 0);
+    w.key("read_host");
+    w.string(c.read_host);
+    w.key("write_host");
+    w.string(c.write_host);
+    w.key("poll_seconds");
+    w.number(static_cast<std::uint64_t>(c.poll_seconds));
+    w.time("last_success", c.last_success_ms, c.last_success_ms != 0);
+    w.key("data_age_seconds");
+    if (c.last_success_ms != 0) w.number(static_cast<std::int64_t>((now_ms - c.last_success_ms) / 1000));
+    else w.null();
+    w.time("outage_since", c.outage_since_ms, c.outage_since_ms != 0);
+    w.time("last_attempt", c.last_attempt_ms, c.last_attempt_ms != 0);
+    w.key("last_error");
+    w.string_or_null(c.last_error);
+    w.time("last_error_time", c.last_error_ms, c.last_error_ms != 0);
+    w.key("polls");
+    w.number(c.polls);
+    w.key("poll_failures");
+    w.number(c.poll_failures);
+    w.key("writes");
+    w.number(c.writes);
+    w.key("write_failures");
+    w.number(c.write_failures);
+    w.key("last_write_error");
+    w.string_or_null(c.last_write_error);
+    w.time("last_write_error_time", c.last_write_error_ms, c.last_write_error_ms != 0);
+    w.close('}');
+}
+
 }  // namespace
 
 std::string render_json(const StatusModel& model)
@@ -164,6 +205,8 @@ std::string render_json(const StatusModel& model)
     w.time("generated", model.generated_ms, true);
     w.key("sessions_window_minutes");
     w.number(static_cast<std::uint64_t>(model.sessions_window_minutes));
+    w.key("configdb");
+    configdb(w, model.configdb, model.generated_ms);
     w.key("balancers");
     w.open('[');
     for (const BalancerStatus& b : model.balancers) {

@@ -9,7 +9,7 @@
 // each byte that is not part of well-formed UTF-8 is replaced by U+FFFD
 // (written \ufffd), so the output is always valid UTF-8 and valid JSON.
 //
-// Within schema 1, fields are only ever added; a change of meaning or a
+// Within schema 1, fields are only ever added ("configdb" was); a change of meaning or a
 // removal raises "schema".
 #ifndef LIBOX_STATUS_RENDER_JSON_H
 #define LIBOX_STATUS_RENDER_JSON_H

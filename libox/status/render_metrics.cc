@@ -121,6 +121,31 @@ std::string render_metrics(const StatusModel& m)
     append_prometheus_label_value(out, m.server_name);
     out += "\"} 1\n";
 
+    if (m.configdb.configured) {
+        const ConfigdbStatus& c = m.configdb;
+        e.family("oxbalance_configdb_up", Type::gauge,
+                 "1 when the last read of the configdb (OXConfigDB) succeeded, 0 while it fails or before the "
+                 "first read. While 0, the last state read stays in force.");
+        out += "oxbalance_configdb_up ";
+        out += c.outage_since_ms == 0 && c.last_success_ms != 0 ? "1\n" : "0\n";
+        if (c.last_success_ms != 0) {
+            e.family("oxbalance_configdb_last_success_timestamp_seconds", Type::gauge,
+                     "When the configdb was last read successfully, in seconds since the epoch: the time of the "
+                     "admin states in force.");
+            out += "oxbalance_configdb_last_success_timestamp_seconds ";
+            Value v;
+            v.millis(c.last_success_ms);
+            e.put_value(v);
+        }
+        e.family("oxbalance_configdb_polls_total", Type::counter, "Reads of the configdb.");
+        out += "oxbalance_configdb_polls_total " + std::to_string(c.polls) + "\n";
+        e.family("oxbalance_configdb_poll_failures_total", Type::counter, "Reads of the configdb that failed.");
+        out += "oxbalance_configdb_poll_failures_total " + std::to_string(c.poll_failures) + "\n";
+        e.family("oxbalance_configdb_write_failures_total", Type::counter,
+                 "Status page changes that could not be written to the configdb.");
+        out += "oxbalance_configdb_write_failures_total " + std::to_string(c.write_failures) + "\n";
+    }
+
     e.family("oxbalance_balancer_failover", Type::gauge,
              "1 when a session whose member is disabled or down goes to its successor (OXFailover On); 0 when it "
              "gets 503.");

@@ -67,12 +67,39 @@ struct BalancerStatus {
     std::vector<MemberStatus> members;  // in configuration order
 };
 
+// The configdb (OXConfigDB): where the admin states and load factors come
+// from when every front end shares them. `configured` false: no OXConfigDB,
+// and nothing else here is meaningful.
+struct ConfigdbStatus {
+    bool configured = false;
+    std::string read_host;           // "host:port/db"
+    std::string write_host;
+    std::uint32_t poll_seconds = 0;
+    std::int64_t last_success_ms = 0;   // the last good read (the data's time); 0: none yet
+    std::int64_t outage_since_ms = 0;   // the first failed read of the current outage; 0: none
+    std::int64_t last_attempt_ms = 0;   // the last read, good or not; 0: none yet
+    std::string last_error;             // the last failure's text; "" none
+    std::int64_t last_error_ms = 0;
+    std::uint64_t polls = 0, poll_failures = 0;
+    std::uint64_t writes = 0, write_failures = 0;  // status page changes written / not written
+    std::string last_write_error;
+    std::int64_t last_write_error_ms = 0;
+
+    // up: the last read succeeded; outage: it failed; starting: no read yet.
+    const char* state() const noexcept
+    {
+        if (outage_since_ms != 0) return "outage";
+        return last_success_ms != 0 ? "up" : "starting";
+    }
+};
+
 struct StatusModel {
     std::string server_name;     // ServerName of the server the page belongs to
     std::string module_version;  // "0.1.0"
     std::int64_t generated_ms = 0;            // when the snapshot was taken, wall ms
     std::uint32_t sessions_window_minutes = 0;  // N of MemberStatus::sessions_recent
     std::vector<BalancerStatus> balancers;    // in configuration order
+    ConfigdbStatus configdb;
 };
 
 }  // namespace ox::status

@@ -70,6 +70,8 @@ for my $name (sort keys %documented) {
     # The parser names a counter's family without its _total.
     my $fname = $d->{type} eq 'counter' ? $name =~ s/_total$//r : $name;
     my $f = $family{$fname};
+    # Only with OXConfigDB (this server has none): t/configdb/outage.t.
+    next if !$f && $name =~ /^oxbalance_configdb_/;
     if (!$f) { push @missing, "$name: absent"; next }
     push @missing, "$name: type $f->{type}, documented $d->{type}" if $f->{type} ne $d->{type};
     push @missing, "$name: no HELP" unless length $f->{help};

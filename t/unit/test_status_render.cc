@@ -113,6 +113,30 @@ st::StatusModel model()
     return m;
 }
 
+// model() with OXConfigDB: read fine a minute ago, or in an outage since
+// 30 s (the data 90 s old).
+st::StatusModel with_configdb(bool outage)
+{
+    st::StatusModel m = model();
+    st::ConfigdbStatus& c = m.configdb;
+    c.configured = true;
+    c.read_host = "db-replica:3306/configdb";
+    c.write_host = "db-primary:3306/configdb";
+    c.poll_seconds = 5;
+    c.last_success_ms = m.generated_ms - (outage ? 90000 : 60000);
+    c.last_attempt_ms = m.generated_ms - 1000;
+    c.outage_since_ms = outage ? m.generated_ms - 30000 : 0;
+    c.last_error = outage ? "configdb read host db-replica:3306: <refused>" : "";
+    c.last_error_ms = outage ? m.generated_ms - 1000 : 0;
+    c.polls = 40;
+    c.poll_failures = outage ? 6 : 0;
+    c.writes = 3;
+    c.write_failures = 1;
+    c.last_write_error = "configdb write host db-primary:3306: gone";
+    c.last_write_error_ms = m.generated_ms - 20000;
+    return m;
+}
+
 const std::string kEvilRoute = "<script>alert(1)</script>";
 const std::string kEvilUrl = "ajp://h:1/\"><img src=x onerror=alert(1)>&amp;'";
 const std::string kEvilBalancer = "evil\"b\\a\nl<i>'&";
@@ -966,7 +990,8 @@ START_TEST(json_schema_and_values)
     CK_JSON_NUM(d["generated_ms"], "1714566896789");
     CK_JSON_NUM(d["sessions_window_minutes"], "10");
     ck_assert(d.keys() == (std::set<std::string>{"schema", "server", "version", "generated", "generated_ms",
-                                                 "sessions_window_minutes", "balancers"}));
+                                                 "sessions_window_minutes", "balancers", "configdb"}));
+    ck_assert_int_eq(d["configdb"].kind, Json::null_v);
 
     const Json& bs = d["balancers"];
     ck_assert_int_eq(bs.kind, Json::array_v);
@@ -1050,6 +1075,48 @@ START_TEST(json_schema_and_values)
 }
 END_TEST
 
+// OXConfigDB's poll status in all three renderings: the outage, since
+// when, the data's age, the last error (escaped), up or not.
+START_TEST(configdb_status_rendered)
+{
+    Json up = parse_json(st::render_json(with_configdb(false)));
+    const Json& cu = up["configdb"];
+    CK_JSON_STR(cu["state"], "up");
+    ck_assert(cu["up"].kind == Json::bool_v && cu["up"].b);
+    CK_JSON_NUM(cu["data_age_seconds"], "60");
+    ck_assert_int_eq(cu["outage_since"].kind, Json::null_v);
+    ck_assert_int_eq(cu["last_error"].kind, Json::null_v);
+    CK_JSON_STR(cu["read_host"], "db-replica:3306/configdb");
+
+    Json down = parse_json(st::render_json(with_configdb(true)));
+    const Json& cd = down["configdb"];
+    CK_JSON_STR(cd["state"], "outage");
+    ck_assert(cd["up"].kind == Json::bool_v && !cd["up"].b);
+    CK_JSON_NUM(cd["data_age_seconds"], "90");
+    CK_JSON_NUM(cd["outage_since_ms"], "1714566866789");
+    CK_JSON_STR(cd["last_error"], "configdb read host db-replica:3306: <refused>");
+    CK_JSON_NUM(cd["write_failures"], "1");
+
+    std::string metrics_up = st::render_metrics(with_configdb(false));
+    ck_assert(contains(metrics_up, "\noxbalance_configdb_up 1\n"));
+    ck_assert(contains(metrics_up, "\noxbalance_configdb_last_success_timestamp_seconds 1714566836.789\n"));
+    std::string metrics_down = st::render_metrics(with_configdb(true));
+    ck_assert(contains(metrics_down, "\noxbalance_configdb_up 0\n"));
+    ck_assert(!contains(st::render_metrics(model()), "oxbalance_configdb_"));
+
+    st::HtmlOptions o;
+    o.path = "/oxbalance-status";
+    std::string html = st::render_html(with_configdb(true), o);
+    ck_assert(contains(html, "<p id=\"configdb\" class=\"configdb configdb-outage\" data-state=\"outage\">"));
+    ck_assert(contains(html, "<span class=\"data-age\" data-value=\"90\">90 s ago</span>"));
+    ck_assert(contains(html, "db-replica:3306: &lt;refused&gt;"));
+    ck_assert(!contains(st::render_html(model(), o), "id=\"configdb\""));
+    std::string html_up = st::render_html(with_configdb(false), o);
+    ck_assert(contains(html_up, "data-state=\"up\""));
+    ck_assert(!contains(html_up, "class=\"outage\""));
+}
+END_TEST
+
 // Hostile bytes from the configuration or a backend: the document stays
 // valid UTF-8 JSON, and each string reads back as it was (invalid UTF-8
 // bytes as U+FFFD).
@@ -1079,7 +1146,7 @@ START_TEST(json_fields_documented)
     const std::string doc = doc_text();
     ck_assert_msg(!doc.empty(), "cannot read %s/docs/status.md (set OXB_SRCDIR)", srcdir().c_str());
     std::set<std::string> paths;
-    key_paths(parse_json(st::render_json(model())), "", paths);
+    key_paths(parse_json(st::render_json(with_configdb(true))), "", paths);
     ck_assert_uint_gt(paths.size(), 30);
     for (const std::string& p : paths)
         ck_assert_msg(contains(doc, "| `" + p + "` |"), "docs/status.md has no row for the JSON field `%s`", p.c_str());
@@ -1091,7 +1158,7 @@ END_TEST
 START_TEST(metrics_format)
 {
     std::vector<Family> fs;
-    const std::string text = st::render_metrics(model());
+    const std::string text = st::render_metrics(with_configdb(true));
     std::string err = check_exposition(text, fs);
     ck_assert_msg(err.empty(), "%s\n%s", err.c_str(), text.c_str());
 
@@ -1528,6 +1595,7 @@ int main()
     tcase_add_test(tc, html_escapes_hostile_input);
     tcase_add_test(tc, html_csp);
     tcase_add_test(tc, html_variants);
+    tcase_add_test(tc, configdb_status_rendered);
     suite_add_tcase(s, tc);
     return unit::run_suite(s);
 }
