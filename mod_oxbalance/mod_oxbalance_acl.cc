@@ -48,9 +48,10 @@ int deny(request_rec* r, const ox::acl::Client& client, const ox::acl::ProtectRu
 }
 
 // 400 for a target that is not forwarded as it was checked, 403 for a
-// protected path, else DECLINED. The client's path and, under a backend
-// prefix, the path the backend resolves from the bytes forwarded are both
-// checked.
+// protected path, else DECLINED. Every resolution a backend may act on is
+// checked (ox::proxy::checked_paths): the client's path and, under a backend
+// prefix, the path the backend resolves from the bytes forwarded; when the
+// rule's balancer has http:// members, both as Grizzly resolves them too.
 int decide(request_rec* r, const RequestState& st)
 {
     ServerConfig* sc = server_config(r->server);
@@ -60,20 +61,21 @@ int decide(request_rec* r, const RequestState& st)
         const char* who = client_text(r, client);
         const char* why = ox::proxy::target_status_text(t.status, t.path_status);
         if (log_due(r, who, why)) {
+            bool http = t.status == ox::proxy::TargetStatus::bad_path_http;
+            const char* model = http ? " (as an http:// member resolves it)" : "";
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          OXBLOGNO(00031) "refused the request target of %s: %s; answering 400", who, why);
+                          OXBLOGNO(00031) "refused the request target of %s: %s%s; answering 400", who, why, model);
         }
         return HTTP_BAD_REQUEST;
     }
-    if (t.canonical.empty() || sc->protect.empty()) return DECLINED;  // "OPTIONS *", CONNECT
+    if (sc->protect.empty()) return DECLINED;
+    ox::proxy::CheckedPath paths[4];
+    std::size_t n = ox::proxy::checked_paths(t, paths);
+    if (n == 0) return DECLINED;  // "OPTIONS *", CONNECT
     const ox::acl::Client& client = client_of(r, *sc);
-    ox::acl::Decision d = sc->protect.check(t.canonical, client);
-    if (d.verdict == ox::acl::Verdict::denied) return deny(r, client, *d.rule, t.canonical, "request path");
-    if (t.remapped()) {
-        d = sc->protect.check(t.backend_canonical, client);
-        if (d.verdict == ox::acl::Verdict::denied) {
-            return deny(r, client, *d.rule, t.backend_canonical, "forwarded path");
-        }
+    for (std::size_t i = 0; i < n; ++i) {
+        ox::acl::Decision d = sc->protect.check(paths[i].path, client);
+        if (d.verdict == ox::acl::Verdict::denied) return deny(r, client, *d.rule, paths[i].path, paths[i].what);
     }
     return DECLINED;
 }

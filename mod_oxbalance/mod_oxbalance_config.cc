@@ -521,6 +521,11 @@ int check_config(apr_pool_t*, apr_pool_t*, apr_pool_t* ptemp, server_rec* s)
                     continue;
                 }
                 r.balancer_index = b->index;
+                // The path models the ACL decides with (proxy/request_target.h).
+                r.models = 0;
+                for (const ox::MemberSpec& m : b->spec.members) {
+                    r.models |= m.scheme == ox::Scheme::http ? ox::proxy::kModelGrizzly : ox::proxy::kModelTomcat;
+                }
             }
             sc->passes.sort();
         }

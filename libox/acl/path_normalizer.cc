@@ -79,6 +79,8 @@ PathStatus decode_segment(std::string_view seg, char* dst, std::size_t room, std
     return PathStatus::ok;
 }
 
+}  // namespace
+
 // RFC 3629 UTF-8, as Java's decoder accepts it (what Tomcat's convertURI
 // uses, reporting errors): no overlong forms, no surrogates, nothing above
 // U+10FFFF, no truncated sequences.
@@ -117,6 +119,8 @@ bool valid_utf8(const char* p, std::size_t n) noexcept
     }
     return true;
 }
+
+namespace {
 
 enum class Kind { empty, dot, dotdot, name };
 
@@ -165,6 +169,8 @@ const char* path_status_text(PathStatus s) noexcept
     case PathStatus::above_root: return "'..' above the root";
     case PathStatus::bad_utf8: return "malformed UTF-8";
     case PathStatus::too_long: return "path buffer too small";
+    case PathStatus::session_param: return "';jsessionid=' not at the end of the path (Grizzly cuts it out raw)";
+    case PathStatus::dot_quirk: return "a dot sequence Grizzly resolves unlike RFC 3986";
     }
     return "bad path";
 }

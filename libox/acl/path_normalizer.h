@@ -58,6 +58,9 @@ enum class PathStatus : std::uint8_t {
     above_root,     // ".." above the root
     bad_utf8,       // the decoded path is not UTF-8 (overlong, surrogate, truncated, ...)
     too_long,       // the caller's buffer is smaller than normalized_capacity()
+    // Grizzly only (acl/grizzly_normalizer.h):
+    session_param,  // ";jsessionid=" anywhere but at the end of a name segment
+    dot_quirk,      // a dot sequence Grizzly's normalizeBytes resolves unlike RFC 3986
 };
 
 // Why a path was refused, for the log line ("" for ok). Static text.
@@ -75,6 +78,10 @@ PathStatus normalize_path(std::string_view raw, char* out, std::size_t capacity,
 
 // The same into a string (one allocation), for configuration and tests.
 PathStatus normalize_path(std::string_view raw, std::string& out);
+
+// RFC 3629 UTF-8 as Java's decoders accept it when they report errors (no
+// overlong forms, no surrogates, nothing above U+10FFFF, nothing truncated).
+bool valid_utf8(const char* p, std::size_t n) noexcept;
 
 }  // namespace ox::acl
 

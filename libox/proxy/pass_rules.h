@@ -12,11 +12,19 @@
 #define LIBOX_PROXY_PASS_RULES_H
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ox::proxy {
+
+// How a balancer's members resolve a path (acl/path_normalizer.h for
+// ajp:// members, which are Tomcat or OX on Tomcat's AJP connector model;
+// acl/grizzly_normalizer.h for http:// members, OX App Suite's Grizzly).
+constexpr std::uint8_t kModelTomcat = 1;
+constexpr std::uint8_t kModelGrizzly = 2;
+constexpr std::uint8_t kModelsAll = kModelTomcat | kModelGrizzly;
 
 struct PassRule {
     std::string written;         // the prefix as configured, for messages
@@ -27,6 +35,10 @@ struct PassRule {
     bool has_backend_prefix = false;
     std::string backend_prefix;  // canonical, no trailing '/' ("" for the root)
     std::size_t balancer_index = 0;  // set once the balancers are known
+    // The path models the balancer's members need, set once the balancers
+    // are known: kModelTomcat for ajp:// members, kModelGrizzly for http://
+    // ones. Until then both (the stricter choice).
+    std::uint8_t models = kModelsAll;
     std::string file;            // where the rule was written
     int line = 0;
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "acl/grizzly_normalizer.h"
 #include "acl/path_prefix.h"
 #include "core/text.h"
 
@@ -127,6 +128,8 @@ const char* target_status_text(TargetStatus s, acl::PathStatus p) noexcept
     case TargetStatus::bad_path: return acl::path_status_text(p);
     case TargetStatus::unmappable: return "the OXPass prefix is spelled with '..' segments";
     case TargetStatus::escapes_prefix: return "the forwarded path leaves the OXPass backend prefix";
+    case TargetStatus::bad_path_http: return acl::path_status_text(p);
+    case TargetStatus::ambiguous: return "an http:// member would resolve the path under another OXPass rule";
     }
     return "bad request target";
 }
@@ -135,10 +138,11 @@ std::size_t target_buffer_size(std::string_view raw, const PassTable& passes) no
 {
     // As parse_target lays it out for a path no longer than `raw` (or "/"):
     // the canonical path, the forwarded path (backend prefix, '/', rest) and
-    // the forwarded path's canonical form, each with its NUL.
+    // the forwarded path's canonical form, each with its NUL; then Grizzly's
+    // canonical forms of both.
     std::size_t path = raw.empty() ? 1 : raw.size();
     std::size_t forwarded = passes.max_backend_prefix() + 1 + path + 1;
-    return path + 1 + 2 * forwarded;
+    return 2 * (path + 1) + 3 * forwarded;
 }
 
 TargetStatus parse_target(std::string_view method, std::string_view raw, const PassTable& passes, char* buf,
@@ -182,10 +186,12 @@ TargetStatus parse_target(std::string_view method, std::string_view raw, const P
     // Buffers: the canonical path, the forwarded path, its canonical form.
     std::size_t canon_cap = acl::normalized_capacity(out.path);
     std::size_t fwd_cap = passes.max_backend_prefix() + 1 + out.path.size() + 1;
-    if (capacity < canon_cap + fwd_cap + fwd_cap) return refuse(out, TargetStatus::bad_path);
+    if (capacity < 2 * canon_cap + 3 * fwd_cap) return refuse(out, TargetStatus::bad_path);
     char* canon = buf;
     char* fwd = buf + canon_cap;
     char* fwd_canon = fwd + fwd_cap;
+    char* g_canon = fwd_canon + fwd_cap;
+    char* g_fwd_canon = g_canon + canon_cap;
 
     std::size_t n = 0;
     out.path_status = acl::normalize_path(out.path, canon, canon_cap, n);
@@ -193,21 +199,56 @@ TargetStatus parse_target(std::string_view method, std::string_view raw, const P
     out.canonical = std::string_view(canon, n);
     out.rule = passes.match(out.canonical);
     if (!out.forwarded()) return out.status;
+    std::string_view to = out.rule->backend_prefix.empty() ? std::string_view("/") : out.rule->backend_prefix;
     if (!out.rule->has_backend_prefix) {
         out.forward_path = out.path;
         out.backend_canonical = out.canonical;
+    } else {
+        std::size_t len = 0;
+        if (TargetStatus s = map_path(out.path, *out.rule, fwd, len); s != TargetStatus::ok) return refuse(out, s);
+        fwd[len] = '\0';
+        out.forward_path = std::string_view(fwd, len);
+        out.path_status = acl::normalize_path(out.forward_path, fwd_canon, fwd_cap, n);
+        if (out.path_status != acl::PathStatus::ok) return refuse(out, TargetStatus::bad_path);
+        out.backend_canonical = std::string_view(fwd_canon, n);
+        if (!acl::covers(to, out.backend_canonical)) return refuse(out, TargetStatus::escapes_prefix);
+    }
+    if (!out.grizzly()) return out.status;
+
+    // An http:// member may get it: the same questions for Grizzly's model.
+    out.path_status = acl::normalize_path_grizzly(out.path, g_canon, canon_cap, n);
+    if (out.path_status != acl::PathStatus::ok) return refuse(out, TargetStatus::bad_path_http);
+    out.grizzly_canonical = std::string_view(g_canon, n);
+    if (passes.match(out.grizzly_canonical) != out.rule) return refuse(out, TargetStatus::ambiguous);
+    if (!out.rule->has_backend_prefix) {
+        out.grizzly_backend_canonical = out.grizzly_canonical;
         return out.status;
     }
-    std::size_t len = 0;
-    if (TargetStatus s = map_path(out.path, *out.rule, fwd, len); s != TargetStatus::ok) return refuse(out, s);
-    fwd[len] = '\0';
-    out.forward_path = std::string_view(fwd, len);
-    out.path_status = acl::normalize_path(out.forward_path, fwd_canon, fwd_cap, n);
-    if (out.path_status != acl::PathStatus::ok) return refuse(out, TargetStatus::bad_path);
-    out.backend_canonical = std::string_view(fwd_canon, n);
-    std::string_view to = out.rule->backend_prefix.empty() ? std::string_view("/") : out.rule->backend_prefix;
-    if (!acl::covers(to, out.backend_canonical)) return refuse(out, TargetStatus::escapes_prefix);
+    out.path_status = acl::normalize_path_grizzly(out.forward_path, g_fwd_canon, fwd_cap, n);
+    if (out.path_status != acl::PathStatus::ok) return refuse(out, TargetStatus::bad_path_http);
+    out.grizzly_backend_canonical = std::string_view(g_fwd_canon, n);
+    if (!acl::covers(to, out.grizzly_backend_canonical)) return refuse(out, TargetStatus::escapes_prefix);
     return out.status;
+}
+
+std::size_t checked_paths(const RequestTarget& t, CheckedPath (&out)[4]) noexcept
+{
+    std::size_t n = 0;
+    auto add = [&](std::string_view p, const char* what) {
+        if (p.empty()) return;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (out[i].path == p) return;
+        }
+        out[n++] = CheckedPath{p, what};
+    };
+    if (!t.ok()) return 0;
+    add(t.canonical, "request path");
+    if (t.remapped()) add(t.backend_canonical, "forwarded path");
+    if (t.grizzly()) {
+        add(t.grizzly_canonical, "request path as an http:// member resolves it");
+        if (t.remapped()) add(t.grizzly_backend_canonical, "forwarded path as an http:// member resolves it");
+    }
+    return n;
 }
 
 }  // namespace ox::proxy

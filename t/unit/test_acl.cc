@@ -8,6 +8,14 @@
 // defaults); the rows marked "stricter" are accepted by Tomcat and refused
 // by us on purpose (see libox/acl/path_normalizer.h).
 //
+// The second table (kGrizzlyPaths) is the same question for http:// members:
+// what OX App Suite's Grizzly resolves each spelling to, derived from its
+// sources as libox/acl/grizzly_normalizer.h describes them (every rule cited
+// by the row's comment: G-session Request.parseSessionId, G-decode
+// URLDecoder.decode, G-norm HttpRequestURIDecoder.normalizeBytes, G-utf8 the
+// reporting UTF-8 conversion, G-map OSGiCleanMapper.map) and checked against
+// a literal model of those passes by t/fuzz/fuzz_grizzly.cc.
+//
 //   test_acl                        runs the suite
 //   test_acl --write-corpus DIR     writes every raw path of the table into
 //                                   DIR, one file each (the fuzz seeds in
@@ -20,6 +28,7 @@
 
 #include "acl/cidr_set.h"
 #include "acl/client_address.h"
+#include "acl/grizzly_normalizer.h"
 #include "acl/ip_address.h"
 #include "acl/path_normalizer.h"
 #include "acl/protect_rules.h"
@@ -191,6 +200,130 @@ const PathCase kPaths[] = {
 };
 // clang-format on
 
+// What Grizzly (OX's layout: one handler at "/") resolves each spelling to.
+// "stricter" rows are resolved by Grizzly (some to a protected alias) and
+// refused by us on purpose; "Grizzly fails" rows are accepted by us with the
+// path shown, which Grizzly never serves (harmless either way).
+// clang-format off
+const PathCase kGrizzlyPaths[] = {
+    // --- plain spellings, the same as in Tomcat ------------------------------------------------
+    {"/servlet/axis2/services/x",                       "/servlet/axis2/services/x", OK},
+    {"/servlet/axis2/services",                         "/servlet/axis2/services", OK},
+    {"/webservices/y",                                  "/webservices/y", OK},
+    {"/webservices",                                    "/webservices", OK},
+    {"/",                                               "/", OK},
+    {"/a/b/",                                           "/a/b/", OK},                 // G-norm: a trailing '/' stays
+
+    // --- path parameters: part of the segment (G-map looks up the string as it is) ------------
+    {"/servlet;x/axis2/services/x",                     "/servlet;x/axis2/services/x", OK},
+    {"/servlet/axis2;x/services/x",                     "/servlet/axis2;x/services/x", OK},
+    {"/servlet/axis2/services;x/x",                     "/servlet/axis2/services;x/x", OK},
+    {"/servlet;a=b;c=d/axis2/services/x",               "/servlet;a=b;c=d/axis2/services/x", OK},
+    {"/webservices;x/y",                                "/webservices;x/y", OK},
+    {"/webservices;",                                   "/webservices;", OK},
+    {"/;x/webservices/y",                               "/;x/webservices/y", OK},    // ";x" is a name, not an empty segment
+    {"/webservices%3Bx/y",                              "/webservices;x/y", OK},      // G-decode: the same as a raw ';'
+    {"/webservices;%3B/y",                              "/webservices;;/y", OK},
+
+    // --- ";jsessionid=": G-session cuts it from the raw URI, to the next ';' or the end -------
+    {"/webservices;jsessionid=1.OX1",                   "/webservices", OK},
+    {"/webservices/y;jsessionid=1.OX1",                 "/webservices/y", OK},
+    {"/servlet/axis2/services;jsessionid=5661584529655240315.OX1/x", nullptr, PathStatus::session_param}, // Grizzly: "/servlet/axis2/services"
+    {"/a;jsessionid=1/webservices",                     nullptr, PathStatus::session_param},  // Grizzly: "/a" (cut across '/')
+    {"/a;jsessionid=1;/webservices",                    nullptr, PathStatus::session_param},  // Grizzly: "/a;/webservices"
+    {"/webservices;JSESSIONID=1",                       nullptr, PathStatus::session_param},  // stricter: another cookie name
+    {"/a/..;jsessionid=1",                              nullptr, PathStatus::session_param},  // stricter: cut from a dot segment
+    {"/;jsessionid=1",                                  nullptr, PathStatus::session_param},  // stricter: cut from an empty one
+    {"/webservices%3Bjsessionid=1",                     "/webservices;jsessionid=1", OK},  // G-session sees raw bytes only
+
+    // --- dot segments with ';': names in Grizzly (Tomcat strips the ";" first) --------------
+    {"/servlet/foo/..;/axis2/services/x",               "/servlet/foo/..;/axis2/services/x", OK},
+    {"/foo/..;/webservices/y",                          "/foo/..;/webservices/y", OK},
+    {"/servlet/.;/axis2/services/x",                    "/servlet/.;/axis2/services/x", OK},
+    {"/servlet/x/..;/..;/webservices/y",                "/servlet/x/..;/..;/webservices/y", OK},
+    {"/x/%2e%2e;/webservices/y",                        "/x/..;/webservices/y", OK},
+    {"/..;/webservices/y",                              "/..;/webservices/y", OK},    // no ".." above the root here
+    {"/;x/../webservices/y",                            "/webservices/y", OK},        // ";x" is a name ".." removes
+    {"/webservices/..;x/y",                             "/webservices/..;x/y", OK},   // Tomcat: "/y"; Grizzly stays under /webservices
+
+    // --- "//", "." and "..": G-norm ------------------------------------------------------------
+    {"//servlet//axis2///services/x",                   "/servlet/axis2/services/x", OK},
+    {"//webservices/y",                                 "/webservices/y", OK},
+    {"/servlet/./axis2/services/x",                     "/servlet/axis2/services/x", OK},
+    {"/./webservices/y",                                "/webservices/y", OK},
+    {"/x/../webservices/y",                             "/webservices/y", OK},
+    {"/servlet/axis2/x/../services/x",                  "/servlet/axis2/services/x", OK},
+    {"/webservices/y/..",                               "/webservices/", OK},         // G-norm appends '/' to a final "/.."
+    {"/webservices/.",                                  "/webservices/", OK},         // ... and to a final "/."
+    {"/webservices/./",                                 "/webservices/", OK},
+    {"/a//./b",                                         "/a/b", OK},
+    {"/.",                                              "/", OK},                     // Grizzly fails (checkNormalize)
+    {"/x/..",                                           "/", OK},
+
+    // --- G-norm's quirks: refused (stricter) ---------------------------------------------------
+    {"/x/.../webservices/y",                            nullptr, PathStatus::dot_quirk},  // Grizzly: "/webservices/y" ("..." acts as "..")
+    {"/webservices/...",                                nullptr, PathStatus::dot_quirk},  // Grizzly: "/webservices/.." then fails
+    {"/x/...y/webservices",                             nullptr, PathStatus::dot_quirk},  // Grizzly: "/x/..y/webservices"
+    {"/x/%2e%2e%2e/webservices/y",                      nullptr, PathStatus::dot_quirk},  // the same, decoded first
+    {"/x/././webservices/y",                            nullptr, PathStatus::dot_quirk},  // Grizzly: "/webservices/y"
+    {"/x/%2e/%2e/webservices/y",                        nullptr, PathStatus::dot_quirk},  // the same, decoded first
+    {"/web/.//services",                                nullptr, PathStatus::dot_quirk},  // Grizzly: "/webservices"
+    {"/x/./../webservices",                             nullptr, PathStatus::dot_quirk},  // Grizzly gets this one right
+    {"/x/./.y/z",                                       nullptr, PathStatus::dot_quirk},  // ... and this one
+    {"/x/./..y/z",                                      nullptr, PathStatus::dot_quirk},  // Grizzly: "/x/.y/z"
+
+    // --- encoded dots: G-decode before G-norm --------------------------------------------------
+    {"/servlet/%2e/axis2/services/x",                   "/servlet/axis2/services/x", OK},
+    {"/x/%2e%2e/webservices/y",                         "/webservices/y", OK},
+    {"/x/%2E%2E/webservices/y",                         "/webservices/y", OK},
+    {"/x/.%2e/webservices/y",                           "/webservices/y", OK},
+    {"/x/%252e%252e/webservices/y",                     "/x/%2e%2e/webservices/y", OK},  // decoded once
+    {"/servlet/axis2/%2573ervices/x",                   "/servlet/axis2/%73ervices/x", OK},
+
+    // --- encoded letters, '+', case ------------------------------------------------------------
+    {"/servlet/%61xis2/services/x",                     "/servlet/axis2/services/x", OK},
+    {"/%73%65%72%76%6c%65%74/%61%78%69%73%32/%73%65%72%76%69%63%65%73/x", "/servlet/axis2/services/x", OK},
+    {"/%77%65%62%73%65%72%76%69%63%65%73/y",            "/webservices/y", OK},
+    {"/webservice%73/y",                                "/webservices/y", OK},
+    {"/web+services",                                   "/web services", OK},          // G-decode: '+' is a space
+    {"/web%2Bservices",                                 "/web+services", OK},
+    {"/Servlet/axis2/services/x",                       "/Servlet/axis2/services/x", OK},  // G-map: case-sensitive
+    {"/WEBSERVICES/y",                                  "/WEBSERVICES/y", OK},
+    {"/webservicesfoo",                                 "/webservicesfoo", OK},
+    {"/webservices./y",                                 "/webservices./y", OK},
+    {"/servlet/axis2/services../x",                     "/servlet/axis2/services../x", OK},
+    {"/webservices/%e2%82%ac",                          "/webservices/\xe2\x82\xac", OK},
+    {"/servlet%EF%BC%8Faxis2/services/x",               "/servlet\xef\xbc\x8f" "axis2/services/x", OK},
+
+    // --- refused: encoded slash (Grizzly in OX's layout splits there: stricter) ----------------
+    {"/servlet%2Faxis2%2Fservices/x",                   nullptr, PathStatus::encoded_slash},
+    {"/x/..%2Fwebservices/y",                           nullptr, PathStatus::encoded_slash},
+    {"/webservices;%2F/y",                              nullptr, PathStatus::encoded_slash},
+    // --- refused: NUL, backslash (G-norm), malformed escapes (G-decode throws) ---------------
+    {"/webservices%00/y",                               nullptr, PathStatus::nul},
+    {"/servlet\\axis2\\services\\x",                    nullptr, PathStatus::backslash},
+    {"/servlet%5Caxis2/services/x",                     nullptr, PathStatus::backslash},
+    {"/x\\..\\webservices/y",                           nullptr, PathStatus::backslash},
+    {"/webservices%/y",                                 nullptr, PathStatus::bad_escape},
+    {"/web%zzservices/y",                               nullptr, PathStatus::bad_escape},
+    // --- refused: ".." above the root (G-norm) ---------------------------------------------------
+    {"/../webservices/y",                               nullptr, PathStatus::above_root},
+    {"/x/../../webservices/y",                          nullptr, PathStatus::above_root},
+    {"/%2e%2e/webservices/y",                           nullptr, PathStatus::above_root},
+    // --- refused: malformed UTF-8 (G-utf8 reports errors) --------------------------------------
+    {"/%c0%ae%c0%ae/webservices/y",                     nullptr, PathStatus::bad_utf8},
+    {"/servlet%c0%afaxis2/services/x",                  nullptr, PathStatus::bad_utf8},
+    {"/webservices/%ff",                                nullptr, PathStatus::bad_utf8},
+    {"/webservices/%ed%a0%80",                          nullptr, PathStatus::bad_utf8},
+    {"/%ff/../webservices/y",                           nullptr, PathStatus::bad_utf8},   // stricter: removed by ".."
+    {"/a;%ff/b",                                        nullptr, PathStatus::bad_utf8},   // Tomcat drops it with the parameter
+    // --- refused: not a path ----------------------------------------------------------------------
+    {"",                                                nullptr, PathStatus::empty},
+    {"webservices",                                     nullptr, PathStatus::not_absolute},
+    {"\\webservices",                                   nullptr, PathStatus::backslash},
+};
+// clang-format on
+
 std::string printable(const std::string& s)
 {
     std::string o;
@@ -299,6 +432,46 @@ START_TEST(path_buffer_bounds)
     ck_assert(normalize_path(plain, exact.data(), exact.size(), n) == OK);
     ck_assert_uint_eq(n, plain.size());
     ck_assert_str_eq(exact.data(), "/abc/def");
+}
+END_TEST
+
+START_TEST(grizzly_path_table)
+{
+    ck_assert_uint_ge(sizeof kGrizzlyPaths / sizeof kGrizzlyPaths[0], 90);
+    for (const PathCase& c : kGrizzlyPaths) {
+        std::string out;
+        PathStatus st = normalize_path_grizzly(c.raw, out);
+        std::string raw = printable(c.raw);
+        if (c.canonical) {
+            ck_assert_msg(st == OK, "'%s': refused (%s), expected '%s'", raw.c_str(), path_status_text(st),
+                          printable(c.canonical).c_str());
+            ck_assert_msg(out == c.canonical, "'%s': got '%s', expected '%s'", raw.c_str(), printable(out).c_str(),
+                          printable(c.canonical).c_str());
+        } else {
+            ck_assert_msg(st == c.status, "'%s': got %s ('%s'), expected %s", raw.c_str(),
+                          st == OK ? "accepted" : path_status_text(st), printable(out).c_str(),
+                          path_status_text(c.status));
+        }
+    }
+}
+END_TEST
+
+// The Grizzly model's buffer contract, as normalize_path's.
+START_TEST(grizzly_buffer_bounds)
+{
+    std::string raw = "/a/./b/../c/x;jsessionid=1";
+    std::vector<char> buf(normalized_capacity(raw) + 8, '#');
+    std::size_t n = 99;
+    ck_assert(normalize_path_grizzly(raw, buf.data(), normalized_capacity(raw), n) == OK);
+    ck_assert_str_eq(buf.data(), "/a/c/x");
+    ck_assert_uint_eq(n, 6);
+    for (std::size_t i = normalized_capacity(raw); i < buf.size(); ++i) ck_assert_int_eq(buf[i], '#');
+    ck_assert(normalize_path_grizzly(raw, buf.data(), raw.size(), n) == PathStatus::too_long);
+    ck_assert_uint_eq(n, 0);
+    std::string plain = "/abc/d+f";
+    std::vector<char> exact(normalized_capacity(plain));
+    ck_assert(normalize_path_grizzly(plain, exact.data(), exact.size(), n) == OK);
+    ck_assert_str_eq(exact.data(), "/abc/d f");
 }
 END_TEST
 
@@ -816,16 +989,22 @@ namespace {
 int write_corpus(const char* dir)
 {
     int n = 0;
-    for (const PathCase& c : kPaths) {
-        char name[32];
-        std::snprintf(name, sizeof name, "/table-%03d", n++);
-        std::ofstream f(std::string(dir) + name, std::ios::binary);
-        f << c.raw;
-        if (!f) {
-            std::fprintf(stderr, "cannot write %s%s\n", dir, name);
-            return 1;
+    auto write = [&](const char* table, const PathCase* rows, std::size_t count) {
+        for (std::size_t i = 0; i < count; ++i) {
+            char name[32];
+            std::snprintf(name, sizeof name, "/%s-%03zu", table, i);
+            std::ofstream f(std::string(dir) + name, std::ios::binary);
+            f << rows[i].raw;
+            if (!f) {
+                std::fprintf(stderr, "cannot write %s%s\n", dir, name);
+                return false;
+            }
+            ++n;
         }
-    }
+        return true;
+    };
+    if (!write("table", kPaths, sizeof kPaths / sizeof kPaths[0])) return 1;
+    if (!write("grizzly", kGrizzlyPaths, sizeof kGrizzlyPaths / sizeof kGrizzlyPaths[0])) return 1;
     std::printf("%d seeds written to %s\n", n, dir);
     return 0;
 }
@@ -841,6 +1020,8 @@ int main(int argc, char** argv)
     tcase_add_test(paths, path_table);
     tcase_add_test(paths, path_every_letter_encoded);
     tcase_add_test(paths, path_buffer_bounds);
+    tcase_add_test(paths, grizzly_path_table);
+    tcase_add_test(paths, grizzly_buffer_bounds);
     tcase_add_test(paths, path_status_texts);
     suite_add_tcase(s, paths);
 

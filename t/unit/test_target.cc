@@ -5,12 +5,16 @@
 // The property every row holds: the path the access check sees
 // (`canonical`, and `backend_canonical` under a backend prefix) is exactly
 // what the backend resolves from the bytes forwarded (normalize_path of
-// forward_path), and no spelling changes which rule applies.
+// forward_path), and no spelling changes which rule applies. kTargets' rules
+// go to ajp:// balancers (Tomcat's model); kHttpTargets' to balancers with
+// http:// members, where Grizzly's resolution (normalize_path_grizzly of
+// forward_path) is checked too.
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "acl/grizzly_normalizer.h"
 #include "acl/path_normalizer.h"
 #include "proxy/forwarded.h"
 #include "proxy/hop_by_hop.h"
@@ -22,12 +26,14 @@ using namespace ox::proxy;
 
 namespace {
 
-PassRule rule(const char* prefix, const char* balancer, const char* backend = nullptr)
+PassRule rule(const char* prefix, const char* balancer, const char* backend = nullptr,
+              std::uint8_t models = kModelTomcat)
 {
     PassRule r;
     std::string err = parse_pass_rule(prefix, balancer, backend, r);
     ck_assert_msg(err.empty(), "%s: %s", prefix, err.c_str());
     if (!r.excluded) r.balancer = balancer;
+    r.models = models;
     return r;
 }
 
@@ -93,6 +99,9 @@ const TargetCase kTargets[] = {
     {"GET", "/x/../ajax/y",                       OK, "oxcluster", "/x/../ajax/y", "/ajax/y"},
     {"GET", "/ajax/%252e%252e/webservices/A",     OK, "oxcluster", "/ajax/%252e%252e/webservices/A", "/ajax/%2e%2e/webservices/A"},
     {"GET", "/ajax/%2e%2e/webservices/A",         OK, "oxcluster", "/ajax/%2e%2e/webservices/A", "/webservices/A"},
+    // what only Grizzly's model refuses: fine for ajp:// members
+    {"GET", "/ajax/x/././y",                      OK, "oxcluster", "/ajax/x/././y", "/ajax/x/y"},
+    {"GET", "/ajax;x/y",                          OK, "oxcluster", "/ajax;x/y", "/ajax/y"},
     // exclusions hold for every spelling
     {"GET", "/ajax/excluded/x",                   OK, nullptr, nullptr, nullptr},
     {"GET", "/ajax;a/excluded/x",                 OK, nullptr, nullptr, nullptr},
@@ -170,6 +179,135 @@ START_TEST(target_table)
     // What is checked is what the backend resolves from what is forwarded.
     ck_assert_str_eq(resolved.c_str(), c.canonical);
     if (!t.rule->has_backend_prefix) ck_assert(t.canonical == t.backend_canonical);
+}
+END_TEST
+
+// Balancers with http:// members ("http": Grizzly only, "mixed": both).
+const PassTable& http_table()
+{
+    static const PassTable t = [] {
+        PassTable p;
+        for (PassRule r : {rule("/ajax", "http", nullptr, kModelGrizzly), rule("/ajax/excluded", "!"),
+                           rule("/appsuite/api", "http", "/ajax", kModelGrizzly),
+                           rule("/webservices", "http", nullptr, kModelGrizzly), rule("/tc", "http", "/", kModelGrizzly),
+                           rule("/mixed", "mixed", nullptr, kModelsAll)}) {
+            ck_assert(p.add(std::move(r)).empty());
+        }
+        p.sort();
+        return p;
+    }();
+    return t;
+}
+
+struct HttpCase {
+    const char* raw;
+    TargetStatus status;
+    const char* balancer;  // nullptr: not forwarded
+    const char* forwarded;
+    const char* tomcat;    // backend_canonical
+    const char* grizzly;   // grizzly_backend_canonical
+};
+
+// clang-format off
+const HttpCase kHttpTargets[] = {
+    {"/ajax/login",                   OK, "http", "/ajax/login", "/ajax/login", "/ajax/login"},
+    {"/ajax/a+b",                     OK, "http", "/ajax/a+b", "/ajax/a+b", "/ajax/a b"},           // '+' is a space to Grizzly
+    {"/ajax/x;jsessionid=1.OX1",      OK, "http", "/ajax/x;jsessionid=1.OX1", "/ajax/x", "/ajax/x"},
+    {"/ajax/a/b/..",                  OK, "http", "/ajax/a/b/..", "/ajax/a", "/ajax/a/"},
+    {"/ajax/x/..;/y",                 OK, "http", "/ajax/x/..;/y", "/ajax/y", "/ajax/x/..;/y"},     // both checked
+    // Grizzly's model refuses: 400 for an http:// member (fine for ajp://, see kTargets)
+    {"/ajax;jsessionid=1.OX1/x",      TargetStatus::bad_path_http, nullptr, nullptr, nullptr, nullptr},  // Grizzly: "/ajax"
+    {"/ajax/x/././y",                 TargetStatus::bad_path_http, nullptr, nullptr, nullptr, nullptr},  // Grizzly: "/ajax/y"
+    {"/ajax/.../webservices",         TargetStatus::bad_path_http, nullptr, nullptr, nullptr, nullptr},  // Grizzly: "/webservices"
+    // Grizzly's path falls under another rule than Tomcat's: 400
+    {"/ajax;x/y",                     TargetStatus::ambiguous, nullptr, nullptr, nullptr, nullptr},      // Grizzly: no rule
+    {"/ajax/excluded/..;/y",          TargetStatus::ambiguous, nullptr, nullptr, nullptr, nullptr},      // Grizzly: the exclusion
+    {"/webservices;x/y",              TargetStatus::ambiguous, nullptr, nullptr, nullptr, nullptr},
+    // Tomcat decides what is not forwarded at all: never reaches Grizzly
+    {"/ajax/x/..;/excluded/y",        OK, nullptr, nullptr, nullptr, nullptr},
+    // backend prefixes: Grizzly's view of the forwarded bytes stays below it
+    {"/appsuite/api/login",           OK, "http", "/ajax/login", "/ajax/login", "/ajax/login"},
+    {"/appsuite/api/a/..;/b",         OK, "http", "/ajax/a/..;/b", "/ajax/b", "/ajax/a/..;/b"},
+    {"/appsuite/api;x/login",         TargetStatus::ambiguous, nullptr, nullptr, nullptr, nullptr},
+    {"/tc/webservices/y",             OK, "http", "/webservices/y", "/webservices/y", "/webservices/y"},
+    {"/tc/a+b",                       OK, "http", "/a+b", "/a+b", "/a b"},
+    // a mixed balancer: both models
+    {"/mixed/a/b/..",                 OK, "mixed", "/mixed/a/b/..", "/mixed/a", "/mixed/a/"},
+    {"/mixed/a/.../b",                TargetStatus::bad_path_http, nullptr, nullptr, nullptr, nullptr},
+    {"/mixed/%2F",                    TargetStatus::bad_path, nullptr, nullptr, nullptr, nullptr},
+};
+// clang-format on
+
+START_TEST(target_http_table)
+{
+    const HttpCase& c = kHttpTargets[_i];
+    std::size_t cap = target_buffer_size(c.raw, http_table());
+    std::unique_ptr<char[]> buf(new char[cap]);
+    RequestTarget t;
+    parse_target("GET", c.raw, http_table(), buf.get(), cap, t);
+    ck_assert_msg(t.status == c.status, "%s: status %d (%s), expected %d", c.raw, static_cast<int>(t.status),
+                  target_status_text(t.status, t.path_status), static_cast<int>(c.status));
+    if (!c.balancer) {
+        ck_assert_msg(!t.forwarded(), "%s: forwarded, expected not", c.raw);
+        CheckedPath paths[4];
+        if (!t.ok()) ck_assert_uint_eq(checked_paths(t, paths), 0);
+        return;
+    }
+    ck_assert_msg(t.forwarded() && t.grizzly(), "%s: not forwarded to http:// members", c.raw);
+    ck_assert_str_eq(t.rule->balancer.c_str(), c.balancer);
+    std::string forwarded(t.forward_path), tomcat(t.backend_canonical), grizzly(t.grizzly_backend_canonical);
+    ck_assert_str_eq(forwarded.c_str(), c.forwarded);
+    ck_assert_str_eq(tomcat.c_str(), c.tomcat);
+    ck_assert_str_eq(grizzly.c_str(), c.grizzly);
+    // What is checked is what each kind of backend resolves from what is forwarded.
+    std::string resolved = backend_view(t);
+    ck_assert_str_eq(resolved.c_str(), c.tomcat);
+    std::string g;
+    ck_assert(ox::acl::normalize_path_grizzly(t.forward_path, g) == ox::acl::PathStatus::ok);
+    ck_assert_str_eq(g.c_str(), c.grizzly);
+    // Every one of them is among the paths the access check decides on.
+    CheckedPath paths[4];
+    std::size_t n = checked_paths(t, paths);
+    auto has = [&](std::string_view p) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (paths[i].path == p) return true;
+        }
+        return false;
+    };
+    ck_assert_msg(has(t.canonical) && has(t.backend_canonical) && has(t.grizzly_canonical) &&
+                      has(t.grizzly_backend_canonical),
+                  "%s: a resolution is not checked", c.raw);
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = i + 1; j < n; ++j) ck_assert(paths[i].path != paths[j].path);
+    }
+}
+END_TEST
+
+// ajp:// only: one path (or two under a backend prefix), Tomcat's; a rule
+// whose balancers are not known yet gets both models.
+START_TEST(target_checked_paths_by_kind)
+{
+    Parsed p = parse("GET", "/ajax/a/b/..");
+    CheckedPath paths[4];
+    ck_assert_uint_eq(checked_paths(p.t, paths), 1);
+    ck_assert(paths[0].path == "/ajax/a");
+    ck_assert(!p.t.grizzly());
+    Parsed q = parse("GET", "/appsuite/api/x");
+    ck_assert_uint_eq(checked_paths(q.t, paths), 2);
+    ck_assert(paths[1].path == "/ajax/x");
+
+    PassTable fresh;
+    PassRule r;
+    ck_assert(parse_pass_rule("/", "b", nullptr, r).empty());
+    r.balancer = "b";
+    ck_assert(r.models == kModelsAll);
+    ck_assert(fresh.add(std::move(r)).empty());
+    fresh.sort();
+    std::string raw = "/x/.../webservices";
+    std::vector<char> buf(target_buffer_size(raw, fresh));
+    RequestTarget t;
+    ck_assert(parse_target("GET", raw, fresh, buf.data(), buf.size(), t) == TargetStatus::bad_path_http);
+    ck_assert(t.path_status == ox::acl::PathStatus::dot_quirk);
 }
 END_TEST
 
@@ -349,6 +487,8 @@ int main()
     Suite* s = suite_create("target");
     TCase* t = tcase_create("target");
     tcase_add_loop_test(t, target_table, 0, static_cast<int>(sizeof kTargets / sizeof kTargets[0]));
+    tcase_add_loop_test(t, target_http_table, 0, static_cast<int>(sizeof kHttpTargets / sizeof kHttpTargets[0]));
+    tcase_add_test(t, target_checked_paths_by_kind);
     tcase_add_test(t, target_absolute_form_parts);
     tcase_add_test(t, target_rule_follows_canonical_path);
     tcase_add_test(t, target_buffer_bound);
