@@ -324,9 +324,15 @@ module_description() { # module_description SO
 
 # The member parameters of the seed (OX's "Session load balancing" guide).
 seed_params="timeout=100 smax=0 ttl=60 retry=60 loadfactor=50"
+# http:// members are probed with GET /health (OX 7.10.1+) by default, as the
+# AJP ones with CPing; the test webapp has no /health (404: the nodes would go
+# down), so the probes ask for /stats, which its request counters leave out.
+# shellcheck disable=SC2034 # used by the scripts that source this
+oxhttp_params="hcuri=/stats"
 
 # conf_ox NAME PORT SO MEMBER1 MEMBER2 [EXTRA-PARAMS]: mod_oxbalance.
-# MEMBERn: ajp://127.0.0.1:P (or http://... for the placeholder variant).
+# MEMBERn: ajp://127.0.0.1:P, or http://127.0.0.1:P (Tomcat's HTTP connector:
+# the oxhttp variant, libox/http; the AJP-only parameters are not given).
 conf_ox() {
     local name=$1 port=$2 so=$3 m1=$4 m2=$5 extra=${6:-} f=$RUN/$1/conf/httpd.conf
     httpd_prepare "$name"
@@ -345,8 +351,11 @@ EOC
 }
 
 # conf_proxy NAME PORT MEMBER1 MEMBER2 [IOBUFFERSIZE]: the seed's
-# mod_proxy + mod_proxy_ajp (or _http) + mod_proxy_balancer. The seed's
-# <Proxy /ajax> ProxyPass form answers 404 on 2.4: server-level ProxyPass.
+# mod_proxy + mod_proxy_ajp + mod_proxy_balancer, or with http:// members
+# mod_proxy_http instead (the proxyhttp variant: OX's own App Suite layout).
+# Backend connections are kept alive and reused by both (mod_proxy's default,
+# disablereuse=Off; smax=0 ttl=60 as for AJP). The seed's <Proxy /ajax>
+# ProxyPass form answers 404 on 2.4: server-level ProxyPass.
 conf_proxy() {
     local name=$1 port=$2 m1=$3 m2=$4 iobuf=${5:-} f=$RUN/$1/conf/httpd.conf scheme
     scheme=${m1%%://*}
