@@ -3,7 +3,7 @@
 # loadfactor fetch the page for its nonce and post its form, and the page's
 # JSON shows the change; members by route or URL; refusals keep the page's
 # words and the documented exit codes (3: unknown member or balancer, bad
-# value; 2: a page that refuses this client, a dead port, a server that never
+# value; 2: a page that refuses this client (403), a dead port, a server that never
 # answers; 1: usage). Works on its own balancer `ctl`, left as configured.
 use strict;
 use warnings;
@@ -20,7 +20,9 @@ my $ctl = $ENV{OXB_OXBALANCECTL} // '';
 plan tests => 50, sub { -x $ctl };
 
 my $url = status_url();
-my $denied = status_url($ENV{OXB_STATUS_DENIED_PORT});  # OXStatus for 10.99.0.0/16 only
+# OXStatus for 10.99.0.0/16 only, as on OXB_STATUS_DENIED_PORT, but at a path
+# of its own: actions.t counts its denials in the error log.
+my $denied = "http://127.0.0.1:$ENV{OXB_CTL_DENIED_PORT}/ctl-status";
 my $short = status_url($ENV{OXB_STATUS_SHORT_PORT});    # noncewindow=1s
 my $dead = "http://127.0.0.1:$ENV{OXB_DEAD_PORT}/oxbalance-status";
 my $json = JSON::PP->new->utf8;
