@@ -179,4 +179,101 @@ std::string change_json(const Change& c)
     return out + "}\n";
 }
 
+namespace {
+
+std::string json_or_null(const std::optional<std::string>& s) { return s ? json(*s) : "null"; }
+
+}  // namespace
+
+std::string page_list_text(const page::Snapshot& s)
+{
+    if (s.members.empty()) return "the status page lists no member\n";
+    std::vector<std::vector<std::string>> t{
+        {"BALANCER", "ROUTE", "STATE", "CONFIGURED", "HEALTH", "LOADFACTOR", "SESSIONS", "MEMBER"}};
+    for (const page::Member& m : s.members) {
+        t.push_back({m.balancer, m.route ? *m.route : "-", m.admin, m.config_admin, m.health,
+                     std::to_string(m.loadfactor), std::to_string(m.sessions_recent), m.url});
+    }
+    return table(t);
+}
+
+std::string page_list_json(const page::Snapshot& s, const std::string& served_by)
+{
+    std::string out = "{\"served_by\":" + json(served_by) + ",\"server\":" + json(s.server) +
+                      ",\"generated\":" + json(s.generated) + ",\"members\":[";
+    for (std::size_t i = 0; i < s.members.size(); ++i) {
+        const page::Member& m = s.members[i];
+        if (i) out += ',';
+        out += "{\"balancer\":" + json(m.balancer) + ",\"route\":" + json_or_null(m.route) +
+               ",\"url\":" + json(m.url) + ",\"admin_state\":" + json(m.admin) +
+               ",\"config_admin_state\":" + json(m.config_admin) + ",\"health\":" + json(m.health) +
+               ",\"loadfactor\":" + std::to_string(m.loadfactor) + ",\"in_flight\":" + std::to_string(m.in_flight) +
+               ",\"sessions_recent\":" + std::to_string(m.sessions_recent) + "}";
+    }
+    return out + "]}\n";
+}
+
+namespace {
+
+const char* actions_word(PageStatus::Actions a)
+{
+    switch (a) {
+    case PageStatus::Actions::on: return "on";
+    case PageStatus::Actions::off: return "off";
+    default: return "unknown";
+    }
+}
+
+}  // namespace
+
+std::string page_status_text(const PageStatus& st)
+{
+    std::string out = "status page " + st.url + ": ";
+    if (!st.reachable) return out + "UNREACHABLE: " + st.error + "\n";
+    const page::Snapshot& s = st.snapshot;
+    out += "reachable (server " + s.server + ", mod_oxbalance " + s.version + ", JSON schema " +
+           std::to_string(s.schema) + "), " + std::to_string(s.balancers) + " balancers, " +
+           std::to_string(s.members.size()) + " members, actions ";
+    switch (st.actions) {
+    case PageStatus::Actions::on: out += "on"; break;
+    case PageStatus::Actions::off: out += "OFF (the page has no forms: see OXB00085 in its error log)"; break;
+    default: out += "unknown (no member to act on)"; break;
+    }
+    out += "\n";
+    if (s.configdb) {
+        out += "configdb on that front end: " + s.configdb_state + " (read host " + s.configdb_read_host +
+               ", write host " + s.configdb_write_host + ")\n";
+    }
+    return out;
+}
+
+std::string page_status_json(const PageStatus& st)
+{
+    std::string out = "{\"url\":" + json(st.url) + ",\"reachable\":" + (st.reachable ? "true" : "false");
+    if (!st.reachable) return out + ",\"error\":" + json(st.error) + "}\n";
+    const page::Snapshot& s = st.snapshot;
+    out += ",\"server\":" + json(s.server) + ",\"version\":" + json(s.version) +
+           ",\"schema\":" + std::to_string(s.schema) + ",\"balancers\":" + std::to_string(s.balancers) +
+           ",\"members\":" + std::to_string(s.members.size()) + ",\"actions\":" + json(actions_word(st.actions)) +
+           ",\"configdb\":";
+    if (s.configdb) {
+        out += "{\"state\":" + json(s.configdb_state) + ",\"read_host\":" + json(s.configdb_read_host) +
+               ",\"write_host\":" + json(s.configdb_write_host) + "}";
+    } else {
+        out += "null";
+    }
+    return out + ",\"error\":\"\"}\n";
+}
+
+std::string page_change_text(const PageChange& c) { return c.notice + "\n"; }
+
+std::string page_change_json(const PageChange& c)
+{
+    std::string out = "{\"ok\":true,\"balancer\":" + json(c.balancer) + ",\"member\":" + json(c.member) +
+                      ",\"action\":" + json(c.action);
+    if (c.admin) out += ",\"admin_state\":" + json_admin(c.admin);
+    if (c.loadfactor) out += ",\"loadfactor\":" + std::to_string(c.loadfactor);
+    return out + ",\"changed\":" + (c.changed ? "true" : "false") + ",\"notice\":" + json(c.notice) + "}\n";
+}
+
 }  // namespace oxctl

@@ -4,11 +4,13 @@
 #define OXB_TOOLS_CTL_FORMAT_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "configdb/mysql_store.h"
 #include "configdb/store.h"
+#include "ctl_status_page.h"
 
 namespace oxctl {
 
@@ -36,6 +38,36 @@ std::string status_json(const std::vector<HostStatus>& hosts);
 // A change done: "oxcluster OX1: admin state draining".
 std::string change_text(const ox::configdb::Change& c);
 std::string change_json(const ox::configdb::Change& c);
+
+// ---- the status page mode (--status-url) --------------------------------
+
+// Every member on the page: the state in force, the configuration's, health,
+// load factor, recent sessions.
+std::string page_list_text(const page::Snapshot& s);
+std::string page_list_json(const page::Snapshot& s, const std::string& served_by);
+
+// `status` against a page: reachable or not (`error`), what it serves, and
+// whether it takes actions (`actions`: no form seen when it lists no member).
+struct PageStatus {
+    std::string url;
+    bool reachable = false;
+    std::string error;
+    page::Snapshot snapshot;
+    enum class Actions { on, off, unknown } actions = Actions::unknown;
+};
+std::string page_status_text(const PageStatus& st);
+std::string page_status_json(const PageStatus& st);
+
+// An action the page took: the page's own words, and (JSON) what was asked.
+struct PageChange {
+    std::string balancer, member, action;
+    std::optional<ox::AdminState> admin;
+    unsigned loadfactor = 0;  // with action "loadfactor"
+    bool changed = false;     // false: the member was so already
+    std::string notice;
+};
+std::string page_change_text(const PageChange& c);
+std::string page_change_json(const PageChange& c);
 
 }  // namespace oxctl
 

@@ -1,5 +1,6 @@
 // oxbalancectl: shows and sets the admin states and load factors that every
-// mod_oxbalance front end takes from OX's configdb. docs/oxbalancectl.md.
+// mod_oxbalance front end takes from OX's configdb, or (--status-url) those
+// of one front end through its status page. docs/oxbalancectl.md.
 #include <pwd.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "configdb/properties.h"
 #include "core/text.h"
 #include "ctl_format.h"
+#include "ctl_status_mode.h"
 
 namespace {
 
@@ -33,6 +35,9 @@ const char kUsageText[] =
     "  --read HOST[:PORT]/DB      the read host (default: the write host)\n"
     "  --user USER\n"
     "  --password-file FILE       its first line is the password\n"
+    "  --status-url http://HOST[:PORT]/PATH\n"
+    "                             no configdb: one front end's status page (OXStatus);\n"
+    "                             ROUTE may be the member's URL too; no history\n"
     "\n"
     "COMMANDS:\n"
     "  list                                 members whose state was set, and by whom\n"
@@ -46,12 +51,14 @@ const char kUsageText[] =
     "  init-schema                          create our tables on the write host (idempotent)\n"
     "\n"
     "Exit codes: 0 ok, 1 usage, 2 database unreachable or failing (login, missing\n"
-    "tables, rights), 3 not found or invalid (properties file, names, values).\n"
-    "Front ends see a change within their poll interval.\n";
+    "tables, rights) or status page unreachable or refusing, 3 not found or invalid\n"
+    "(properties file, names, values). Front ends see a configdb change within their\n"
+    "poll interval; a status page change is in force on that front end at once.\n";
 
 struct Options {
     std::string properties;
     std::string read, write, user, password_file;
+    std::string status_url;
     bool json = false;
     unsigned timeout = 0;
     unsigned limit = 20;
@@ -106,6 +113,7 @@ int parse_options(int argc, char** argv, Options& o)
         else if (name == "--write") target = &o.write;
         else if (name == "--user") target = &o.user;
         else if (name == "--password-file") target = &o.password_file;
+        else if (name == "--status-url") target = &o.status_url;
         else if (name != "--limit" && name != "--timeout") return usage_error("unknown option " + name);
         if (!inline_value) {
             if (i + 1 >= argc) return usage_error(name + " needs a value");
@@ -211,6 +219,31 @@ std::string served_by(const MysqlStore& store, const Settings& s)
     return "write host " + s.write.where();
 }
 
+// --status-url: the page instead of the configdb.
+int run_status_page(const Options& o)
+{
+    if (!o.properties.empty() || !o.read.empty() || !o.write.empty() || !o.user.empty() ||
+        !o.password_file.empty()) {
+        return usage_error("give --status-url or a configdb (--properties, --write ...), not both");
+    }
+    const std::string& cmd = o.words[0];
+    if (cmd == "history" || cmd == "init-schema") {
+        std::cerr << "oxbalancectl: " << cmd << " needs the configdb (--properties or --write): "
+                  << (cmd == "history" ? "a status page keeps no history (its error log has OXB00080 for every change)"
+                                       : "it creates the configdb's tables")
+                  << "\n";
+        return kUsage;
+    }
+    oxctl::PageOptions p;
+    if (std::string err = oxctl::parse_http_url(o.status_url, p.url); !err.empty()) {
+        return usage_error("--status-url: " + err);
+    }
+    p.json = o.json;
+    if (o.timeout) p.timeout_seconds = o.timeout;
+    p.words = o.words;
+    return oxctl::run_status_page(p);
+}
+
 int run(const Options& o)
 {
     if (o.words.empty()) return usage_error("no command given");
@@ -231,6 +264,8 @@ int run(const Options& o)
     } else {
         return usage_error("unknown command '" + cmd + "'");
     }
+
+    if (!o.status_url.empty()) return run_status_page(o);
 
     Settings s;
     int rc = load_settings(o, s);
