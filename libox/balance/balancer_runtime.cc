@@ -385,6 +385,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
 
         proxy::Outcome o;
         bool reused = false;
+        TimePoint started = clock.now();
         {
             BusyGuard busy(in_flight_[choice.member]);
             m.slot().requests.fetch_add(1, std::memory_order_relaxed);
@@ -414,7 +415,7 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
                 if (m.mark_failed(clock.now())) observer.member_failed(m.spec());
                 return res;
             }
-            m.mark_ok();
+            m.mark_ok(started);
             return res;
         }
         if (request_fault(o.failure)) return res;

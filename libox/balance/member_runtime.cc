@@ -170,9 +170,13 @@ bool MemberRuntime::mark_failed(TimePoint now) noexcept
     return false;
 }
 
-void MemberRuntime::mark_ok() noexcept
+void MemberRuntime::mark_ok(TimePoint started) noexcept
 {
-    if (node_.error_until_ms.load(std::memory_order_relaxed) != 0) node_.error_until_ms.store(0, std::memory_order_relaxed);
+    std::int64_t until = node_.error_until_ms.load(std::memory_order_relaxed);
+    if (until == 0) return;
+    std::int64_t opened = until - spec_.retry.count();
+    if (to_ms(started) < opened) return;
+    node_.error_until_ms.compare_exchange_strong(until, 0, std::memory_order_relaxed);
 }
 
 }  // namespace ox

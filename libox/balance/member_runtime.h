@@ -69,7 +69,10 @@ public:
     // that the transition is logged once); with retry=0 it never enters it.
     // A window still open is left as it is: it ends `retry` after it began.
     bool mark_failed(TimePoint now) noexcept;
-    void mark_ok() noexcept;
+    // A request that began at `started` succeeded: the error window ends,
+    // unless it opened after that request began (a response that was on its
+    // way when the node failed proves nothing about the node now).
+    void mark_ok(TimePoint started) noexcept;
 
     // Connects to the member: a new connection, not counted against max=
     // (get and reopen count what they hand out).

@@ -315,6 +315,28 @@ START_TEST(sticky_sessions_noted)
 }
 END_TEST
 
+// A response that was on its way when its node failed does not end the
+// error window another request opened meanwhile: only a request that began
+// after the window opened proves the node is back.
+START_TEST(success_from_before_the_failure_keeps_the_window)
+{
+    ReservedPort down;
+    Balancer bal;
+    bal.add(down.url(), "retry=60");
+    bal.start();
+    ox::MemberRuntime& m = bal.rt->member(0);
+    bal.clock.advance(Millis(1000));
+    ox::TimePoint before = bal.clock.now();
+    bal.clock.advance(Millis(500));
+    ck_assert(m.mark_failed(bal.clock.now()));
+    m.mark_ok(before);
+    ck_assert(m.in_error(bal.clock.now()));
+    bal.clock.advance(Millis(10));
+    m.mark_ok(bal.clock.now());
+    ck_assert(!m.in_error(bal.clock.now()));
+}
+END_TEST
+
 // A member whose port refuses connections is skipped: the request is served
 // by the other member; the observer hears of the failed attempt (retrying)
 // and of the member entering the error state, once.
@@ -1227,6 +1249,7 @@ int main()
     tcase_add_test(retry, post_after_refusal_body_sent_once);
     tcase_add_test(retry, client_body_error_before_any_attempt);
     tcase_add_test(retry, request_too_large_not_retried);
+    tcase_add_test(retry, success_from_before_the_failure_keeps_the_window);
     tcase_add_test(retry, request_too_large_takes_no_connection);
     suite_add_tcase(s, retry);
 
