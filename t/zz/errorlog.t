@@ -14,10 +14,13 @@ plan tests => 3;
 # (OXB00030 denied, OXB00031 ambiguous; AH10244 is httpd refusing a path
 # with '..' above the root before any module runs), t/ajp/limits.t
 # (OXB00049), t/status/*.t (OXB00083 a client not on the OXStatus list;
-# OXB00081 a corrupt OXStateFile, OXB00082 one that cannot be written).
+# OXB00081 a corrupt OXStateFile, OXB00082 one that cannot be written),
+# t/configdb/outage.t and replica.t (OXB00101 the configdb cannot be read,
+# OXB00103 rows for unknown members, OXB00105 a status page change not
+# written).
 my %expected = map { $_ => 1 }
     qw(OXB00010 OXB00011 OXB00012 OXB00014 OXB00016 OXB00030 OXB00031 OXB00043 OXB00049 OXB00081 OXB00082 OXB00083
-       AH10244);
+       OXB00101 OXB00103 OXB00105 AH10244);
 
 my $log = Apache::Test::config()->{vars}{t_logs} . '/error_log';
 open my $fh, '<', $log or die "cannot read $log: $!";
