@@ -16,7 +16,7 @@ use LWP::UserAgent ();
 use Time::HiRes ();
 use OXB::Test qw(error_log_mark wait_for_log server_pid);
 
-our @EXPORT_OK = qw(start_db stop_db restart_db db_sql ctl configdb_line use_configdb no_configdb
+our @EXPORT_OK = qw(start_db stop_db restart_db db_sql db_query ctl configdb_line use_configdb no_configdb
                     start_frontend stop_frontend frontend_json main_json until_true cdb_balancer new_backends
                     backend_of file_since);
 
@@ -69,6 +69,17 @@ sub db_sql {
     return $? >> 8;
 }
 
+# Runs SQL as root on the server's socket (database configdb); returns its
+# output, tab-separated, without column names.
+sub db_query {
+    my ($db, $sql) = @_;
+    open my $fh, '-|', $mariadb, 'sql', $db->{dir}, '-N', '-B', 'configdb', '-e', $sql or die "db_query: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh or die "db_query failed ($?): $sql\n";
+    return $out;
+}
+
 # oxbalancectl against the test's server; returns (exit code, output).
 sub ctl {
     my ($db, @args) = @_;
@@ -97,10 +108,11 @@ sub _graceful {
 
 # OXConfigDB on the Apache::Test server (a graceful restart); waits until
 # its status page no longer says "starting" (or 10 s). Returns the error
-# log's mark from before the restart.
+# log's mark from before the restart. `line` gives the whole OXConfigDB
+# line instead (e.g. read= and write= on two servers, or a properties file).
 sub use_configdb {
     my ($db, %o) = @_;
-    my $mark = _graceful(configdb_line($db, %o));
+    my $mark = _graceful($o{line} // configdb_line($db, %o));
     until_true(10, sub { my $c = main_json()->{configdb}; $c && $c->{polls} > 0 && $c->{last_attempt_ms} });
     return $mark;
 }
