@@ -170,6 +170,26 @@ private:
         }
     }
 
+    // A read the write host served because the read host failed is no
+    // outage, but the operator must hear of it: once when it starts (and
+    // on the status page as the last error), once when it ends.
+    void note_read_host(const ox::configdb::MysqlStore& mysql) noexcept
+    {
+        if (mysql.last_read_fell_back()) {
+            if (read_host_down_) return;
+            read_host_down_ = true;
+            const std::string& why = mysql.read_host_error();
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s_,
+                         OXBLOGNO(00110) "configdb: the read host fails (%s); reading from the write host meanwhile",
+                         why.c_str());
+            ox::configdb::set_text(block_.last_error, "read host: " + why);
+            block_.last_error_ms.store(wall_ms());
+        } else if (read_host_down_) {
+            read_host_down_ = false;
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s_, OXBLOGNO(00111) "configdb: the read host answers again");
+        }
+    }
+
     void run() noexcept
     {
         try {
@@ -191,6 +211,8 @@ private:
                     block_.poll_failures.fetch_add(1);
                     ox::configdb::set_text(block_.last_error, store.last_error);
                     block_.last_error_ms.store(wall_ms());
+                } else {
+                    note_read_host(mysql);
                 }
                 if (repoll_) delay = std::min(delay, ox::Millis(200));
                 ox::configdb::reclaim(block_, wall_ms());
@@ -315,6 +337,7 @@ private:
     std::condition_variable cv_;
     bool stop_ = false;
     bool repoll_ = false;             // the poller's thread only
+    bool read_host_down_ = false;     // the poller's thread only: OXB00110 said, OXB00111 not yet
     std::string last_write_failure_;  // the poller's thread only
 };
 

@@ -16,10 +16,10 @@ plan tests => 3;
 # (OXB00049), t/status/*.t (OXB00083 a client not on the OXStatus list;
 # OXB00081 a corrupt OXStateFile, OXB00082 one that cannot be written),
 # t/configdb/outage.t (OXB00101 the configdb down or refusing us, OXB00103
-# rows for members we do not have, OXB00105 a page change not written).
+# rows for members we do not have, OXB00105 a page change not written), t/configdb/replica.t (OXB00110 the read host down).
 my %expected = map { $_ => 1 }
     qw(OXB00010 OXB00011 OXB00012 OXB00014 OXB00016 OXB00030 OXB00031 OXB00043 OXB00049 OXB00081 OXB00082 OXB00083
-       OXB00101 OXB00103 OXB00105 AH10244);
+       OXB00101 OXB00103 OXB00105 OXB00110 AH10244);
 
 my $log = Apache::Test::config()->{vars}{t_logs} . '/error_log';
 open my $fh, '<', $log or die "cannot read $log: $!";
