@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/text.h"
+
 namespace oxctl::json {
 
 namespace {
@@ -148,25 +150,6 @@ private:
         return true;
     }
 
-    static void put_utf8(std::string& out, std::uint32_t cp)
-    {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-
     bool hex4(std::uint32_t& out)
     {
         if (s_.size() - pos_ < 4) return fail("short \\u escape");
@@ -194,12 +177,12 @@ private:
             std::uint32_t low = 0;
             if (!hex4(low)) return false;
             if (low >= 0xDC00 && low <= 0xDFFF) {
-                put_utf8(out, 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00));
+                ox::append_utf8(out, 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00));
                 return true;
             }
             pos_ = back;  // not a pair: the next escape stands on its own
         }
-        put_utf8(out, cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp);
+        ox::append_utf8(out, cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp);
         return true;
     }
 

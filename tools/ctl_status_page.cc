@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "core/text.h"
 #include "ctl_json.h"
 
 namespace oxctl::page {
@@ -9,26 +10,6 @@ namespace oxctl::page {
 namespace {
 
 bool is_lower_hex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-
-void put_utf8(std::string& out, unsigned long cp)
-{
-    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 // A string field, or "" when it is missing or not a string.
 std::string string_of(const json::Value& obj, std::string_view key)
@@ -107,7 +88,7 @@ std::string html_text(std::string_view html)
                 out += html[i];
                 continue;
             }
-            put_utf8(out, cp);
+            ox::append_utf8(out, static_cast<std::uint32_t>(cp == 0 ? 0xFFFD : cp));
         } else {
             out += html[i];
             continue;

@@ -30,25 +30,6 @@ std::string shown(std::string_view s)
     return q + "'";
 }
 
-void append_utf8(std::string& out, unsigned long cp)
-{
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 // The four hex digits after "\u" at `s[i]`, or -1.
 long read_u4(std::string_view s, std::size_t i) noexcept
 {
@@ -94,7 +75,7 @@ std::string unescape(std::string_view s, std::string& out)
             } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                 return "\\u escape holds half of a surrogate pair";
             }
-            append_utf8(out, static_cast<unsigned long>(cp));
+            append_utf8(out, static_cast<std::uint32_t>(cp));
             break;
         }
         default: out += c; break;
