@@ -238,6 +238,35 @@ START_TEST(table_sticky)
 }
 END_TEST
 
+// docs/directives.md: only requests without a route move the rotation.
+// Two identical balancers get the same new sessions; one of them also gets
+// bursts of sticky requests for OX2 between them.
+// Both place every new session alike, and end in the same position.
+START_TEST(sticky_does_not_move_rotation)
+{
+    Rig plain, busy;
+    SessionRef s2 = busy.session("42.OX2");
+    std::string want, got;
+    for (int i = 0; i < 30; ++i) {
+        for (int j = 0; j < 1 + i % 4; ++j) {
+            Choice c = busy.pick(s2);
+            ck_assert_uint_eq(c.member, 1);
+            ck_assert(c.reason == Reason::sticky);
+        }
+        Choice a = plain.pick(SessionRef{});
+        Choice b = busy.pick(SessionRef{});
+        ck_assert(a.reason == Reason::new_session && b.reason == Reason::new_session);
+        want += static_cast<char>('0' + a.member);
+        got += static_cast<char>('0' + b.member);
+    }
+    ck_assert_str_eq(got.c_str(), want.c_str());
+    ck_assert_str_eq(want.substr(0, 6).c_str(), "012012");  // equal weights: strict rotation
+    for (std::size_t i = 0; i < 3; ++i) {
+        ck_assert_int_eq(busy.rt->member(i).slot().wrr_current.load(), plain.rt->member(i).slot().wrr_current.load());
+    }
+}
+END_TEST
+
 // The error window (passive detection) counts as down; once it is over the
 // member takes its sessions back.
 START_TEST(table_error_window)
@@ -623,6 +652,7 @@ int main()
     tcase_add_test(tc, route_parsing_hostile);
     tcase_add_test(tc, route_parsing_custom_names);
     tcase_add_test(tc, table_sticky);
+    tcase_add_test(tc, sticky_does_not_move_rotation);
     tcase_add_test(tc, table_error_window);
     tcase_add_test(tc, table_new_sessions);
     tcase_add_test(tc, table_hot_standby);
