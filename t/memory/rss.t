@@ -1,6 +1,8 @@
 # A 1 GiB upload and a 1 GiB download through the module: the httpd child's
-# peak resident memory grows by less than 32 MiB. Bodies stream; nothing
-# holds a whole body.
+# peak resident memory grows by less than 1 MiB, as README.md says
+# (measured: 0 to 0.1 MiB in a child that has served requests before, up to
+# 0.7 MiB when this file runs alone on fresh children: the first requests'
+# setup, not the body). Bodies stream; nothing holds a whole body.
 use strict;
 use warnings;
 use Apache::Test qw(plan ok need);
@@ -11,7 +13,7 @@ plan tests => 6, need { 'ASan keeps freed memory in quarantine: RSS says nothing
 
 my $GiB = 1024 * 1024 * 1024;
 my $measured = 0;   # children whose memory was watched
-my $limit = 32 * 1024 * 1024;
+my $limit = 1024 * 1024;   # README.md's claim
 my $base = base_url();
 my $pattern = pattern_program();
 my $tmp = Apache::Test::config()->{vars}{t_dir} . '/tmp';
@@ -58,15 +60,15 @@ my $up = peak_growth(sub {
 unlink $file;
 ok t_cmp($d->{'body-length'}, $GiB, '1 GiB upload arrived whole');
 ok t_cmp($d->{'body-sha256'}, $sha, '1 GiB upload intact');
-printf "# 1 GiB upload: peak RSS growth %.1f MiB\n", $up / 1048576;
-ok $up < $limit;
+printf STDERR "# 1 GiB upload: peak RSS growth %d KiB\n", $up / 1024;
+ok $up < $limit or printf "# %d KiB: not under 1 MiB\n", $up / 1024;
 
 my $ok;
 my $down = peak_growth(sub {
     $ok = system("curl --silent --show-error '$base/ajp/stream?bytes=$GiB' | $pattern check $GiB") == 0;
 });
 ok $ok;
-printf "# 1 GiB download: peak RSS growth %.1f MiB\n", $down / 1048576;
-ok $down < $limit;
+printf STDERR "# 1 GiB download: peak RSS growth %d KiB\n", $down / 1024;
+ok $down < $limit or printf "# %d KiB: not under 1 MiB\n", $down / 1024;
 # The growth checks mean something only if children were watched.
 ok $measured >= 1;

@@ -31,8 +31,13 @@ sub whoami {
     return ($r, \%w);
 }
 
-# 1,000 new sessions from four clients at once: 50:50 within 5%, and more
-# than one httpd child did the choosing (the split is shared, not per child).
+# 1,000 new sessions from four clients at once: 500/500 but for races, and
+# more than one httpd child did the choosing (the split is shared, not per
+# child). One after another, smooth weighted round robin is exact over each
+# cycle (50/50: A B A B ...); choices made in several children at the same
+# instant may each take the same member (docs/directives.md), one session
+# off per other client at most, which the next choices make good: 500 +- 3.
+# Measured: 500/500.
 my (%split, @ox1, @ox2);
 {
     my $dir = File::Temp->newdir;
@@ -62,9 +67,9 @@ my (%split, @ox1, @ox2);
             push @ox2, $id if $route eq 'OX2';
         }
     }
-    print "# 1000 new sessions: OX1 ", $split{OX1} // 0, ", OX2 ", $split{OX2} // 0, "\n";
+    print STDERR "# 1000 new sessions from 4 clients at once: OX1 ", $split{OX1} // 0, ", OX2 ", $split{OX2} // 0, "\n";
     ok t_cmp(($split{OX1} // 0) + ($split{OX2} // 0), 1000, 'every login made a routed session');
-    ok abs(($split{OX1} // 0) - 500) <= 50;
+    ok abs(($split{OX1} // 0) - 500) <= 3 or print "# OX1: ", $split{OX1} // 0, ", want 500 +- 3\n";
     ok t_cmp($new, 1000, 'every login was a new session');
     # The access log says which child chose.
     my $log = Apache::Test::config()->{vars}{t_logs} . '/access_log';
@@ -75,21 +80,24 @@ my (%split, @ox1, @ox2);
     ok keys(%pids) >= 2;
 }
 
-# Load factors 25/75: within 5%.
+# Load factors 25/75, one client: 400 is 100 whole cycles (B A B B), so
+# exactly 100/300.
 {
     my $ua = LWP::UserAgent->new(keep_alive => 1);
     my %w;
     $w{ (login($ua, '/tcw'))[0] }++ for 1 .. 400;
-    print "# 400 sessions at 25/75: OX1 ", $w{OX1} // 0, ", OX2 ", $w{OX2} // 0, "\n";
-    ok abs(($w{OX1} // 0) - 100) <= 20;
+    print STDERR "# 400 sessions at 25/75: OX1 ", $w{OX1} // 0, ", OX2 ", $w{OX2} // 0, "\n";
+    ok t_cmp($w{OX1} // 0, 100, '25/75, one client: exactly 100 of 400 on OX1');
 }
 
-# bybusyness with nothing in flight: ties go by weight, so both are used.
+# bybusyness with nothing in flight but the request itself: every choice is
+# a tie, and ties go by the round robin at equal weights: 10/10.
 {
     my $ua = LWP::UserAgent->new(keep_alive => 1);
     my %b;
     $b{ (login($ua, '/tcbusy'))[0] }++ for 1 .. 20;
-    ok(($b{OX1} // 0) >= 5 && ($b{OX2} // 0) >= 5);
+    print STDERR "# bybusyness, 20 sessions one after another: OX1 ", $b{OX1} // 0, ", OX2 ", $b{OX2} // 0, "\n";
+    ok t_cmp($b{OX1} // 0, 10, 'bybusyness, nothing in flight, equal weights: 10 of 20 on OX1');
 }
 
 # Every request with OX2's cookie, and with OX2's ;jsessionid=, reaches OX2,

@@ -238,6 +238,35 @@ START_TEST(table_sticky)
 }
 END_TEST
 
+// docs/directives.md: only requests without a route move the rotation.
+// Two identical balancers get the same new sessions; one of them also gets
+// bursts of sticky requests for OX2 between them.
+// Both place every new session alike, and end in the same position.
+START_TEST(sticky_does_not_move_rotation)
+{
+    Rig plain, busy;
+    SessionRef s2 = busy.session("42.OX2");
+    std::string want, got;
+    for (int i = 0; i < 30; ++i) {
+        for (int j = 0; j < 1 + i % 4; ++j) {
+            Choice c = busy.pick(s2);
+            ck_assert_uint_eq(c.member, 1);
+            ck_assert(c.reason == Reason::sticky);
+        }
+        Choice a = plain.pick(SessionRef{});
+        Choice b = busy.pick(SessionRef{});
+        ck_assert(a.reason == Reason::new_session && b.reason == Reason::new_session);
+        want += static_cast<char>('0' + a.member);
+        got += static_cast<char>('0' + b.member);
+    }
+    ck_assert_str_eq(got.c_str(), want.c_str());
+    ck_assert_str_eq(want.substr(0, 6).c_str(), "012012");  // equal weights: strict rotation
+    for (std::size_t i = 0; i < 3; ++i) {
+        ck_assert_int_eq(busy.rt->member(i).slot().wrr_current.load(), plain.rt->member(i).slot().wrr_current.load());
+    }
+}
+END_TEST
+
 // The error window (passive detection) counts as down; once it is over the
 // member takes its sessions back.
 START_TEST(table_error_window)
@@ -457,6 +486,134 @@ START_TEST(node_shared_by_balancers)
 }
 END_TEST
 
+// Every field docs/operations.md ("Restarts") and INTERNALS.md promise
+// across a graceful restart, each given a distinct value in the old block:
+// a member's admin state, load factor, balancing position (wrr_current)
+// and every counter; a node's health, error window, probe schedule and
+// results. What belongs to the old generation of children (requests in
+// flight, process rows) starts at zero.
+START_TEST(table_reload_every_field)
+{
+    std::vector<st::SlotKey> keys = {{"b", "ajp://a:1", AdminState::active, 10},
+                                     {"b", "ajp://b:1", AdminState::active, 30}};
+    st::LocalTable old(keys, 2);
+    const st::Table& t = old.table();
+    st::MemberSlot& m = t.slot(1);
+    ck_assert(st::set_admin(t, "b", "ajp://b:1", AdminState::draining));
+    m.loadfactor = 77;
+    m.wrr_current = -23;
+    m.busy = 5;
+    m.requests = 101;
+    m.new_sessions = 102;
+    m.sticky = 103;
+    m.failovers = 104;
+    m.failures = 105;
+    m.bytes_in = 106;
+    m.bytes_out = 107;
+    m.last_sticky_ms = 108;
+    t.row_owner(0) = 4242;
+    t.row_busy(0, 1) = 5;
+    st::NodeSlot& nd = t.node_of(1);
+    nd.health = static_cast<std::uint8_t>(ox::Health::down);
+    nd.error_until_ms = 201;
+    nd.failed_in_row = 202;
+    nd.passed_in_row = 203;
+    nd.probe_wall_ms = 204;
+    nd.probe_latency_us = 205;
+    nd.probe_status = 503;
+    nd.probe_ok = 1;
+    nd.probes = 207;
+    nd.probe_failures = 208;
+    st::set_probe_detail(nd, "HTTP 503");
+
+    // The member moves to position 0: state follows the (balancer, URL).
+    std::vector<st::SlotKey> again = {keys[1], keys[0]};
+    std::size_t bytes = st::Table::bytes_for(again.size(), 2);
+    void* mem = ::operator new(bytes, std::align_val_t{64});
+    st::Table n = st::Table::format(mem, again, &t, 2);
+    const st::MemberSlot& k = n.slot(0);
+    ck_assert_int_eq(k.admin.load(), static_cast<int>(AdminState::draining));
+    ck_assert_int_eq(k.config_admin.load(), static_cast<int>(AdminState::active));
+    ck_assert_int_eq(k.loadfactor.load(), 77);
+    ck_assert_int_eq(k.config_loadfactor.load(), 30);
+    ck_assert_int_eq(k.wrr_current.load(), -23);
+    ck_assert_int_eq(k.busy.load(), 0);  // in flight on the old block, finished there
+    ck_assert_uint_eq(k.requests.load(), 101);
+    ck_assert_uint_eq(k.new_sessions.load(), 102);
+    ck_assert_uint_eq(k.sticky.load(), 103);
+    ck_assert_uint_eq(k.failovers.load(), 104);
+    ck_assert_uint_eq(k.failures.load(), 105);
+    ck_assert_uint_eq(k.bytes_in.load(), 106);
+    ck_assert_uint_eq(k.bytes_out.load(), 107);
+    ck_assert_int_eq(k.last_sticky_ms.load(), 108);
+    const st::NodeSlot& kn = n.node_of(0);
+    ck_assert_str_eq(kn.address, "ajp://b:1");
+    ck_assert_int_eq(kn.health.load(), static_cast<int>(ox::Health::down));
+    ck_assert_int_eq(kn.error_until_ms.load(), 201);
+    ck_assert_uint_eq(kn.failed_in_row.load(), 202);
+    ck_assert_uint_eq(kn.passed_in_row.load(), 203);
+    ck_assert_int_eq(kn.probe_wall_ms.load(), 204);
+    ck_assert_int_eq(kn.probe_latency_us.load(), 205);
+    ck_assert_int_eq(kn.probe_status.load(), 503);
+    ck_assert_uint_eq(kn.probe_ok.load(), 1);
+    ck_assert_uint_eq(kn.probes.load(), 207);
+    ck_assert_uint_eq(kn.probe_failures.load(), 208);
+    char detail[sizeof(st::NodeSlot::detail)];
+    st::probe_detail(kn, detail);
+    ck_assert_str_eq(detail, "HTTP 503");
+    for (std::size_t r = 0; r < 2; ++r) {
+        ck_assert_int_eq(n.row_owner(r).load(), 0);
+        for (std::size_t i = 0; i < 2; ++i) ck_assert_int_eq(n.row_busy(r, i).load(), 0);
+    }
+    // The untouched member is still as configured and fresh.
+    ck_assert_int_eq(n.slot(1).loadfactor.load(), 10);
+    ck_assert_int_eq(n.slot(1).wrr_current.load(), 0);
+    ck_assert_int_eq(n.node_of(1).probe_latency_us.load(), -1);
+    ::operator delete(mem, std::align_val_t{64});
+}
+END_TEST
+
+// The balancing position in use: new sessions at 1:2 go on across a reload
+// exactly where they were (B A B, B A B, ...), as without one. A reload that
+// restarted the rotation would begin the cycle again.
+START_TEST(table_reload_keeps_rotation)
+{
+    ox::BalancerSpec spec;
+    spec.name = "b";
+    for (int i = 0; i < 2; ++i) {
+        ox::MemberSpec m;
+        ox::parse_member("ajp://127.0.0.1:" + std::to_string(9100 + i), {}, m);
+        m.route = i == 0 ? "OX1" : "OX2";
+        m.loadfactor = i == 0 ? 1 : 2;
+        spec.members.push_back(m);
+    }
+    std::vector<st::SlotKey> keys;
+    for (const auto& m : spec.members) keys.push_back({spec.name, m.url, m.status, m.loadfactor});
+    ox::ManualTimeSource clock;
+    auto picks = [&](ox::BalancerRuntime& rt, int count) {
+        std::string seq;
+        for (int i = 0; i < count; ++i) seq += rt.pick(SessionRef{}, 0, clock.now()).member == 0 ? 'A' : 'B';
+        return seq;
+    };
+    st::LocalTable straight(keys);
+    ox::BalancerRuntime rs(spec, straight.table(), 0, ox::Millis(1000), 4);
+    std::string want = picks(rs, 12);
+
+    st::LocalTable before(keys);
+    ox::BalancerRuntime rb(spec, before.table(), 0, ox::Millis(1000), 4);
+    std::string got = picks(rb, 4);  // mid-cycle: B A B B | A B ...
+    std::size_t bytes = st::Table::bytes_for(keys.size());
+    void* mem = ::operator new(bytes, std::align_val_t{64});
+    st::Table after = st::Table::format(mem, keys, &before.table());
+    {
+        ox::BalancerRuntime ra(spec, after, 0, ox::Millis(1000), 4);
+        got += picks(ra, 8);
+    }
+    ck_assert_str_eq(got.c_str(), want.c_str());
+    ::operator delete(mem, std::align_val_t{64});
+}
+END_TEST
+
 // The error window is in the shared slot: a member marked failed by one
 // process is avoided by another.
 START_TEST(error_window_shared_across_processes)
@@ -495,6 +652,7 @@ int main()
     tcase_add_test(tc, route_parsing_hostile);
     tcase_add_test(tc, route_parsing_custom_names);
     tcase_add_test(tc, table_sticky);
+    tcase_add_test(tc, sticky_does_not_move_rotation);
     tcase_add_test(tc, table_error_window);
     tcase_add_test(tc, table_new_sessions);
     tcase_add_test(tc, table_hot_standby);
@@ -503,6 +661,8 @@ int main()
     tcase_add_test(tc, table_tried);
     tcase_add_test(tc, table_no_failover);
     tcase_add_test(tc, table_reload);
+    tcase_add_test(tc, table_reload_every_field);
+    tcase_add_test(tc, table_reload_keeps_rotation);
     tcase_add_test(tc, error_window_shared_across_processes);
     suite_add_tcase(s, tc);
     return unit::run_suite(s);
