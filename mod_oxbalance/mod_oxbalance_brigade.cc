@@ -194,14 +194,16 @@ ox::proxy::TunnelEnd BrigadeResponseSink::tunnel(ox::net::Socket& backend, std::
                                                  ox::proxy::TunnelStats& stats) noexcept
 {
     if (r_->status != HTTP_SWITCHING_PROTOCOLS || !upgrade_) return ox::proxy::TunnelEnd::error;
+    // The client connection first: if it cannot be polled, nothing was
+    // announced yet and the client gets a plain 502.
     ConnTunnelClient client(r_);
+    if (!client.prepare()) return ox::proxy::TunnelEnd::error;
     // The switch is hop-by-hop: ours to announce, with the protocol the
     // backend agreed to.
     apr_table_setn(r_->headers_out, "Connection", "Upgrade");
     apr_table_setn(r_->headers_out, "Upgrade", upgrade_);
     ap_send_interim_response(r_, 1);
     delivered_ = true;
-    if (!client.prepare()) return ox::proxy::TunnelEnd::error;
     return ox::proxy::run_tunnel(client, backend, backend_early, params, stop, stats);
 }
 
