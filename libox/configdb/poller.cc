@@ -25,7 +25,7 @@ Poller::Poller(Store& store, Publisher& publisher, const TimeSource& clock, Poll
 
 Millis Poller::backoff(unsigned failures) const noexcept
 {
-    Millis cap = std::max<Millis>(poll_ * 4, kMaxRetry);
+    Millis cap = std::min<Millis>(poll_ * 4, kMaxRetry);
     Millis d = kFirstRetry;
     for (unsigned i = 1; i < failures && d < cap; ++i) d *= 2;
     return std::min(d, cap);
