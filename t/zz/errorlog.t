@@ -47,7 +47,7 @@ my %count_tomcat = (
     OXB00049 => [3, 3],
     OXB00081 => [1, 1],
     OXB00082 => [1, 1],
-    OXB00083 => [4, 4],
+    OXB00083 => [4, 8],   # see the run without Tomcat (measured: 4)
     OXB00101 => [4, 4],   # outage.t 3, replica.t 1 (both hosts down)
     OXB00103 => [4, 4],
     OXB00105 => [1, 1],
@@ -62,7 +62,10 @@ my %count_no_tomcat = (
     OXB00049 => [3, 3],
     OXB00081 => [1, 1],
     OXB00082 => [1, 1],
-    OXB00083 => [4, 4],   # status.t and ctl.t: clients not on an OXStatus list
+    # clients not on an OXStatus list (t/status/*.t, ctl.t): once per client
+    # and path per minute and process, so a run that crosses a minute
+    # boundary writes more (measured: 3 and 4)
+    OXB00083 => [3, 6],
     OXB00101 => [4, 4],   # outage.t 3, replica.t 1 (both hosts down)
     OXB00103 => [4, 4],
     OXB00105 => [1, 1],
