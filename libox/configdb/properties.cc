@@ -129,24 +129,6 @@ bool continues(std::string_view line) noexcept
 
 std::string at_line(std::size_t line, const std::string& what) { return "line " + std::to_string(line) + ": " + what; }
 
-// "%41" -> "A" in URL parameters; false on a malformed escape.
-bool percent_decode(std::string_view in, std::string& out)
-{
-    out.clear();
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out += in[i];
-            continue;
-        }
-        if (in.size() - i < 3) return false;
-        int hi = hex_digit(in[i + 1]), lo = hex_digit(in[i + 2]);
-        if (hi < 0 || lo < 0) return false;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return true;
-}
-
 bool has_prefix_ignore_case(std::string_view s, std::string_view lower_prefix) noexcept
 {
     return s.size() >= lower_prefix.size() && equals_lowercase(s.substr(0, lower_prefix.size()), lower_prefix);

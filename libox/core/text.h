@@ -114,6 +114,29 @@ inline int hex_digit(char c) noexcept
     return -1;
 }
 
+// %XX-decodes `in` into `out` (with `plus_is_space`, '+' is a space, as in
+// form fields). False on a malformed escape.
+inline bool percent_decode(std::string_view in, std::string& out, bool plus_is_space = false)
+{
+    out.clear();
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        if (c == '+' && plus_is_space) {
+            out += ' ';
+        } else if (c == '%') {
+            if (in.size() - i < 3) return false;
+            int hi = hex_digit(in[i + 1]), lo = hex_digit(in[i + 2]);
+            if (hi < 0 || lo < 0) return false;
+            out += static_cast<char>(hi * 16 + lo);
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    return true;
+}
+
 // A whole decimal number: digits only (no sign, no space), nothing after
 // them, no overflow.
 inline bool parse_decimal(std::string_view s, unsigned long long& out) noexcept

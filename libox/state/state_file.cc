@@ -34,22 +34,7 @@ void append_name(std::string& out, std::string_view name)
     }
 }
 
-bool decode_name(std::string_view in, std::string& out)
-{
-    out.clear();
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out += in[i];
-            continue;
-        }
-        if (in.size() - i < 3) return false;
-        int hi = hex_digit(in[i + 1]), lo = hex_digit(in[i + 2]);
-        if (hi < 0 || lo < 0) return false;
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
-    return !out.empty();
-}
+bool decode_name(std::string_view in, std::string& out) { return percent_decode(in, out) && !out.empty(); }
 
 bool parse_uint(std::string_view s, unsigned max, unsigned& out) noexcept
 {

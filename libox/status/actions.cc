@@ -53,27 +53,7 @@ bool admin_state_of(ActionKind a, AdminState& out) noexcept
 namespace {
 
 // %-decodes one name or value ('+' is a space). False on a malformed escape.
-bool form_decode(std::string_view in, std::string& out)
-{
-    out.clear();
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        char c = in[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%') {
-            if (in.size() - i < 3) return false;
-            int hi = hex_digit(in[i + 1]);
-            int lo = hex_digit(in[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return true;
-}
+bool form_decode(std::string_view in, std::string& out) { return percent_decode(in, out, true); }
 
 bool has_control(std::string_view s) noexcept
 {
