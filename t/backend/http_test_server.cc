@@ -36,6 +36,7 @@
 
 #include "../tools/oxb_pattern.h"
 #include "http_session.h"
+#include "listener.h"
 
 namespace {
 
@@ -105,58 +106,6 @@ Options parse_args(int argc, char** argv) {
     return o;
 }
 
-// Binds and listens on host:port; returns the socket and the bound port.
-int listen_on(const Options& o, unsigned& bound_port) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    addrinfo* res = nullptr;
-    std::string port = std::to_string(o.port);
-    if (int rc = getaddrinfo(o.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-        std::fprintf(stderr, "http_test_server: %s: %s\n", o.host.c_str(), gai_strerror(rc));
-        std::exit(1);
-    }
-    int fd = -1;
-    int err = 0;
-    for (addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
-        fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) continue;
-        int one = 1;
-        (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
-            err = errno;
-            ::close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        std::fprintf(stderr, "http_test_server: cannot listen on %s:%ld: %s\n", o.host.c_str(), o.port,
-                     std::strerror(err));
-        std::exit(1);
-    }
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-    bound_port = ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
-                                          : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-    return fd;
-}
-
-// Temp file + rename, so a reader polling for the file never sees it partial.
-void write_port_file(const std::string& path, unsigned port) {
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    FILE* f = std::fopen(tmp.c_str(), "w");
-    bool ok = f != nullptr && std::fprintf(f, "%u\n", port) > 0;
-    if (f != nullptr && std::fclose(f) != 0) ok = false;
-    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::fprintf(stderr, "http_test_server: cannot write port file %s: %s\n", path.c_str(), std::strerror(errno));
-        std::remove(tmp.c_str());
-        std::exit(1);
-    }
-}
-
 // --mode close and garbage: one read of what the proxy sends (bounded, so a
 // proxy that sends nothing cannot hold the thread), no answer or one that is
 // no HTTP, and the connection closed (after a FIN and a short drain, so the
@@ -222,8 +171,8 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
 
     unsigned port = 0;
-    int lfd = listen_on(o, port);
-    if (!o.port_file.empty()) write_port_file(o.port_file, port);
+    int lfd = testsrv::listen_on("http_test_server", o.host, o.port, port);
+    if (!o.port_file.empty()) testsrv::write_port_file("http_test_server", o.port_file, port);
     bool v6 = o.host.find(':') != std::string::npos;
     std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", o.host.c_str(), v6 ? "]" : "", port);
     std::fflush(stdout);
