@@ -1,12 +1,14 @@
 #include "mod_oxbalance_handler.h"
 
 #include <cstring>
+#include <stdexcept>
 
 #include "balance/balancer_runtime.h"
 #include "proxy/hop_by_hop.h"
 #include "mod_oxbalance_acl.h"
 #include "mod_oxbalance_brigade.h"
 #include "mod_oxbalance_config.h"
+#include "mod_oxbalance_fault.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_request.h"
 #include "mod_oxbalance_request_state.h"
@@ -281,6 +283,7 @@ int handler(request_rec* r)
     const RequestState* st = forwarded_state(r);
     if (!st) return DECLINED;
     try {
+        if (injected_fault("request")) throw std::runtime_error("injected fault (OXB_INJECT_FAULT=request)");
         return forward(r, *st);
     } catch (const std::exception& e) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, OXBLOGNO(00015) "internal error: %s", e.what());

@@ -1,5 +1,8 @@
 #include "mod_oxbalance_runtime.h"
 
+#include <new>
+
+#include "mod_oxbalance_fault.h"
 #include "mod_oxbalance_inflight.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
@@ -69,6 +72,7 @@ void child_init(apr_pool_t* pchild, server_rec* s)
         int threads = 0;
         if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) threads = 1;
         auto timeout = std::chrono::duration_cast<ox::Millis>(std::chrono::microseconds(s->timeout));
+        if (injected_fault("child_init")) throw std::bad_alloc();
         std::size_t row = mc->table.valid() ? claim_process_row(s, mc->table) : ox::state::kNoRow;
         mc->runtime = pool_new<ChildRuntime>(pchild, *mc, timeout, static_cast<std::size_t>(threads), row);
     } catch (const std::exception& e) {

@@ -6,9 +6,9 @@
 # balancer, gets past the module's start.
 #
 # OXB00020 (a child that cannot build its runtime) and OXB00015 (an
-# exception contained in a request) have no test: neither is reachable from
-# outside without a fault-injection hook (a failed allocation in
-# child_init, an exception from libox on a request).
+# exception contained in a request) are not reachable from outside: the
+# fault-injection hooks of the test build provoke them
+# (t/config/fault_injection.t).
 use strict;
 use warnings;
 use Apache::Test qw(plan ok need);
