@@ -98,6 +98,10 @@ ox::status::MemberStatus member_status(const ModuleConfig& mc, std::size_t slot_
     m.failovers = s.failovers.load(std::memory_order_relaxed);
     m.bytes_sent = s.bytes_in.load(std::memory_order_relaxed);
     m.bytes_received = s.bytes_out.load(std::memory_order_relaxed);
+    m.reuse_pings = s.reuse_pings.load(std::memory_order_relaxed);
+    m.stale_dropped = s.stale_dropped.load(std::memory_order_relaxed);
+    m.idle_replaced = s.idle_replaced.load(std::memory_order_relaxed);
+    m.resent = s.resent.load(std::memory_order_relaxed);
     // The error window is kept on the steady clock (immune to clock
     // changes); the page shows wall time.
     std::int64_t until = n.error_until_ms.load(std::memory_order_relaxed);

@@ -428,14 +428,17 @@ proxy::Outcome exchange(Connection& conn, const proxy::Request& req, const Excha
     return Exchange(conn, req, params, body, sink).run();
 }
 
-bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept
+bool cping(Connection& conn, Millis timeout, const char*& detail, bool* timed_out) noexcept
 {
+    if (timed_out) *timed_out = false;
     std::uint8_t* buf = conn.out_buffer();
     std::size_t len = encode_cping(buf);
     std::size_t written = 0;
     int err = 0;
-    if (conn.socket().write_all(buf, len, timeout, written, err) != net::IoStatus::ok) {
+    net::IoStatus wst = conn.socket().write_all(buf, len, timeout, written, err);
+    if (wst != net::IoStatus::ok) {
         detail = "writing CPING";
+        if (timed_out) *timed_out = wst == net::IoStatus::timeout;
         return false;
     }
     for (;;) {
@@ -455,6 +458,7 @@ bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept
         net::IoStatus st = conn.fill(timeout, err);
         if (st != net::IoStatus::ok) {
             detail = st == net::IoStatus::timeout ? "no CPONG within the timeout" : "connection closed while waiting for CPONG";
+            if (timed_out) *timed_out = st == net::IoStatus::timeout;
             return false;
         }
     }

@@ -47,8 +47,10 @@ proxy::Outcome exchange(Connection& conn, const proxy::Request& req, const Excha
                         proxy::BodySource& body, proxy::ResponseSink& sink) noexcept;
 
 // CPing/CPong: true when the backend answered CPONG within `timeout` and
-// sent nothing behind it. `detail` names the problem otherwise.
-bool cping(Connection& conn, Millis timeout, const char*& detail) noexcept;
+// sent nothing behind it. `detail` names the problem otherwise;
+// `timed_out` (when given) tells a backend that did not answer in time
+// from one that closed the connection or answered wrongly.
+bool cping(Connection& conn, Millis timeout, const char*& detail, bool* timed_out = nullptr) noexcept;
 
 }  // namespace ox::ajp
 

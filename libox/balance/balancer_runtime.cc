@@ -26,6 +26,18 @@ bool stale_connection(const proxy::Outcome& o) noexcept
            !o.body_started;
 }
 
+// Whether a request that failed so on a pooled connection is sent again on
+// a fresh one to the same member: when not one byte of it was written (the
+// connection was found closed by the write itself: provably unprocessed,
+// whatever the method), or when the client cannot tell it went twice (an
+// idempotent method). A POST whose bytes went out may have been processed:
+// the backend may have read it and died before answering, and nothing on
+// the wire tells that from a connection closed idle just as we wrote.
+bool resend_on_fresh(const proxy::Outcome& o, const proxy::Request& req) noexcept
+{
+    return stale_connection(o) && (!o.request_sent || proxy::is_idempotent(req.method));
+}
+
 // The backend broke the exchange (closed it, or sent what is not AJP)
 // rather than being slow.
 bool broke_exchange(Failure f) noexcept
@@ -48,6 +60,18 @@ bool counts_against_member(const proxy::Outcome& o, const MemberSpec& m, bool re
     case Failure::read_timeout: return m.fail_on_timeout;
     default: return broke_exchange(o.failure) && !reused && !o.head_sent;
     }
+}
+
+// Whether the request could be sent again on a fresh connection, should a
+// pooled one turn out to be dead under it (resend_on_fresh): an idempotent
+// method, and no client body read beyond the first chunk kept for a retry.
+// An AJP backend asks for the body beyond the first chunk, which a dead
+// connection never does; an HTTP one is sent it at once.
+bool replayable(const proxy::Request& req, const MemberSpec& m, std::string_view first_chunk) noexcept
+{
+    if (!proxy::is_idempotent(req.method)) return false;
+    if (m.scheme == Scheme::ajp || req.body == proxy::BodyKind::none) return true;
+    return req.body == proxy::BodyKind::length && static_cast<std::uint64_t>(req.content_length) <= first_chunk.size();
 }
 
 // Whether another member may be tried. Always when nothing was sent. When
@@ -389,15 +413,19 @@ ForwardResult BalancerRuntime::forward(const proxy::Request& req, proxy::BodySou
         {
             BusyGuard busy(in_flight_[choice.member]);
             m.slot().requests.fetch_add(1, std::memory_order_relaxed);
-            std::unique_ptr<net::BackendConnection> conn = m.get(clock.now(), reused, o);
+            std::unique_ptr<net::BackendConnection> conn =
+                m.get(clock.now(), reused, o, replayable(req, m.spec(), first_chunk));
             if (conn) {
                 o = exchange(m, *conn, req, head, first_chunk, body, sink, observer, clock);
-                if (!o.ok() && reused && stale_connection(o) && proxy::is_idempotent(req.method)) {
+                if (!o.ok() && reused && resend_on_fresh(o, req)) {
                     // The idle connection had died under us: a fresh one to
-                    // the same member. Only for methods the client may see twice.
+                    // the same member.
                     reused = false;
                     conn = m.reopen(std::move(conn), clock.now(), o);
-                    if (conn) o = exchange(m, *conn, req, head, first_chunk, body, sink, observer, clock);
+                    if (conn) {
+                        m.slot().resent.fetch_add(1, std::memory_order_relaxed);
+                        o = exchange(m, *conn, req, head, first_chunk, body, sink, observer, clock);
+                    }
                 }
                 m.finish(std::move(conn), o.reusable, clock.now());
             }

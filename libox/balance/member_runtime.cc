@@ -10,6 +10,10 @@ namespace ox {
 namespace {
 
 constexpr Millis kDefaultConnectTimeout{5000};
+// The most a CPing before reuse waits when ping= is not set: a connection
+// that something between us and the node dropped silently costs the request
+// this much before it goes to a new one.
+constexpr Millis kMaxReusePingTimeout{2000};
 
 std::int64_t to_ms(TimePoint t) noexcept
 {
@@ -37,6 +41,7 @@ MemberRuntime::MemberRuntime(const MemberSpec& spec, state::MemberSlot& slot, st
       timeout_(spec.timeout.count() > 0 ? spec.timeout : default_timeout),
       connect_timeout_(spec.connect_timeout.count() > 0 ? spec.connect_timeout
                                                         : std::min(timeout_, kDefaultConnectTimeout)),
+      reuse_ping_timeout_(spec.ping.count() > 0 ? spec.ping : std::min(connect_timeout_, kMaxReusePingTimeout)),
       pool_(limits_for(spec, threads)),
       addrs_(spec.endpoint, spec.address_ttl, std::move(resolver)),
       slot_(slot),
@@ -63,7 +68,7 @@ std::unique_ptr<net::BackendConnection> MemberRuntime::open(TimePoint now, proxy
             try {
                 if (spec_.scheme == Scheme::http) return std::make_unique<http::Connection>(std::move(s));
                 auto c = std::make_unique<ajp::Connection>(std::move(s), spec_.packet_size);
-                if (spec_.ping.count() > 0 && !ping(*c, failure)) return nullptr;
+                if (spec_.ping.count() > 0 && !ping(*c, spec_.ping, failure)) return nullptr;
                 return std::unique_ptr<net::BackendConnection>(std::move(c));
             } catch (...) {
                 failure.failure = proxy::Failure::connect_error;
@@ -86,29 +91,61 @@ std::unique_ptr<net::BackendConnection> MemberRuntime::open(TimePoint now, proxy
     return nullptr;
 }
 
-bool MemberRuntime::ping(ajp::Connection& c, proxy::Outcome& failure) noexcept
+bool MemberRuntime::ping(ajp::Connection& c, Millis timeout, proxy::Outcome& failure, bool* timed_out) noexcept
 {
     const char* detail = nullptr;
-    if (ajp::cping(c, spec_.ping, detail)) return true;
+    if (ajp::cping(c, timeout, detail, timed_out)) return true;
     failure.failure = proxy::Failure::connect_error;
     failure.detail = detail ? detail : "CPing failed";
     return false;
 }
 
-std::unique_ptr<net::BackendConnection> MemberRuntime::get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept
+MemberRuntime::Check MemberRuntime::check_pooled(net::BackendConnection& c, TimePoint now, bool replayable,
+                                                 proxy::Outcome& failure) noexcept
+{
+    // ping=: every pooled connection; pingidle=: those idle that long.
+    bool idle_long = spec_.ping_idle.count() > 0 && now - c.last_used >= spec_.ping_idle;
+    if (spec_.scheme == Scheme::http) {
+        if (!idle_long || replayable) return Check::use;
+        // No CPing in HTTP: a request that must not go twice does not go
+        // into a connection the backend may be closing at this moment.
+        slot_.idle_replaced.fetch_add(1, std::memory_order_relaxed);
+        return Check::replace;
+    }
+    if (spec_.ping.count() == 0 && !idle_long) return Check::use;
+    slot_.reuse_pings.fetch_add(1, std::memory_order_relaxed);
+    bool timed_out = false;
+    if (ping(static_cast<ajp::Connection&>(c), reuse_ping_timeout_, failure, &timed_out)) return Check::use;
+    failure = proxy::Outcome{};
+    slot_.stale_dropped.fetch_add(1, std::memory_order_relaxed);
+    return timed_out ? Check::replace : Check::drop;
+}
+
+std::unique_ptr<net::BackendConnection> MemberRuntime::get(TimePoint now, bool& reused, proxy::Outcome& failure,
+                                                           bool replayable) noexcept
 {
     for (;;) {
         std::unique_ptr<net::BackendConnection> c;
-        switch (pool_.take(now, c)) {
+        std::size_t dropped = 0;
+        ConnectionPool<net::BackendConnection>::Take took = pool_.take(now, c, &dropped);
+        if (dropped > 0) slot_.stale_dropped.fetch_add(dropped, std::memory_order_relaxed);
+        switch (took) {
         case ConnectionPool<net::BackendConnection>::Take::pooled:
-            // With ping=, a pooled connection proves it is alive before it
-            // carries a request; a dead one is dropped and the next one tried.
-            if (spec_.ping.count() == 0 || ping(static_cast<ajp::Connection&>(*c), failure)) {
+            switch (check_pooled(*c, now, replayable, failure)) {
+            case Check::use:
                 reused = true;
                 return c;
+            case Check::drop:
+                // Closed or out of step: the next idle one, if any.
+                c->socket().abort();
+                c.reset();
+                pool_.forget();
+                continue;
+            case Check::replace:
+                // Its place goes to a new connection.
+                reused = false;
+                return reopen(std::move(c), now, failure);
             }
-            c.reset();
-            pool_.forget();
             continue;
         case ConnectionPool<net::BackendConnection>::Take::open_new:
             reused = false;

@@ -43,7 +43,19 @@ public:
     // A connection ready for a request: from the pool (`reused`) or new.
     // Null when none could be had; `failure` says why (member_busy when
     // `max` connections exist and none came free within `acquire`).
-    std::unique_ptr<net::BackendConnection> get(TimePoint now, bool& reused, proxy::Outcome& failure) noexcept;
+    //
+    // A pooled connection is used only when it is still open. One idle for
+    // at least `pingidle` is checked first: an AJP one answers a CPing (a
+    // connection that fails it is dropped, not counted against the member,
+    // and the next one is tried; after a CPing that timed out, a new
+    // connection is opened instead: the older idle ones would keep the
+    // request waiting just as long). An HTTP one has no such check: a
+    // request that is not `replayable` (could not be sent again, should the
+    // connection turn out to be dead under it) gets a new connection
+    // instead, a replayable one takes it (BalancerRuntime::forward sends it
+    // again on a fresh connection if it was).
+    std::unique_ptr<net::BackendConnection> get(TimePoint now, bool& reused, proxy::Outcome& failure,
+                                                bool replayable) noexcept;
     // A new connection in place of `dead` (a pooled one the backend had
     // closed), never a pooled one. Null when it cannot be opened.
     std::unique_ptr<net::BackendConnection> reopen(std::unique_ptr<net::BackendConnection> dead, TimePoint now,
@@ -78,12 +90,21 @@ public:
     // (get and reopen count what they hand out).
     std::unique_ptr<net::BackendConnection> open(TimePoint now, proxy::Outcome& failure) noexcept;
 
+    // How long a CPing before reuse waits for its CPong: ping= when set,
+    // else the connect timeout, at most 2 s.
+    Millis reuse_ping_timeout() const noexcept { return reuse_ping_timeout_; }
+
 private:
-    bool ping(ajp::Connection& c, proxy::Outcome& failure) noexcept;
+    bool ping(ajp::Connection& c, Millis timeout, proxy::Outcome& failure, bool* timed_out = nullptr) noexcept;
+    // What get() does with a pooled connection before a request is written
+    // to it.
+    enum class Check { use, drop, replace };
+    Check check_pooled(net::BackendConnection& c, TimePoint now, bool replayable, proxy::Outcome& failure) noexcept;
 
     const MemberSpec& spec_;
     Millis timeout_;
     Millis connect_timeout_;
+    Millis reuse_ping_timeout_;
     ConnectionPool<net::BackendConnection> pool_;
     net::AddressCache addrs_;  // looked up on first use, then every address_ttl
     state::MemberSlot& slot_;

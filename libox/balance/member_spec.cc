@@ -140,6 +140,12 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             err = parse_duration(value, out.retry);
         } else if (key == "ping") {
             err = parse_duration(value, out.ping);
+        } else if (key == "pingidle") {
+            if (equals_lowercase(value, "off")) {
+                out.ping_idle = Millis(0);
+            } else {
+                err = parse_duration(value, out.ping_idle);
+            }
         } else if (key == "failontimeout") {
             err = parse_on_off(key, value, out.fail_on_timeout);
         } else if (key == "smax") {
@@ -180,6 +186,7 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         } else {
             err = "unknown member parameter '" + std::string(key) +
                   "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
+                  "pingidle, "
                   "smax, max, acquire, failonstatus, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
                   "hchost, hcauth)";
         }

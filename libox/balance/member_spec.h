@@ -18,6 +18,11 @@ namespace ox {
 
 enum class Scheme { ajp, http };
 
+// pingidle='s default: below the idle timeouts that close backend
+// connections in practice (httpd's KeepAliveTimeout 5 s, Tomcat's HTTP
+// connector 20-60 s, Grizzly's 30 s); docs/directives.md says why.
+constexpr Millis kDefaultPingIdle{2000};
+
 struct MemberSpec {
     std::string url;  // normalised: "ajp://host:port"
     Scheme scheme = Scheme::ajp;
@@ -30,6 +35,10 @@ struct MemberSpec {
     Millis address_ttl{60000};   // how long a host name lookup is used; 0 = before every new connection
     Millis retry{60000};         // how long a failed member is avoided
     Millis ping{0};              // CPing a connection before each request; 0 = off
+    // A pooled connection idle at least this long is checked before use
+    // (AJP: CPing; http://, for a request that cannot be sent twice: a fresh
+    // connection instead); 0 = off. See MemberRuntime::get.
+    Millis ping_idle{kDefaultPingIdle};
     bool fail_on_timeout = false;  // a read timeout puts the member into its error window
     std::size_t smax = 0;        // idle connections kept regardless of ttl
     std::size_t max = 0;         // connections per process, in use plus idle; 0 = ThreadsPerChild

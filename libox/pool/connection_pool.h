@@ -41,8 +41,8 @@ public:
 
     // A connection for one request: an idle one that is still open, or the
     // right to open one, or, when `max` exist, whichever comes first within
-    // `acquire`.
-    Take take(TimePoint now, std::unique_ptr<Conn>& out) noexcept
+    // `acquire`. `dropped` (when given) counts the idle ones found closed.
+    Take take(TimePoint now, std::unique_ptr<Conn>& out, std::size_t* dropped = nullptr) noexcept
     {
         auto deadline = Clock::now() + limits_.acquire;
         std::unique_lock<std::mutex> lock(mu_);
@@ -55,6 +55,7 @@ public:
                 // The backend may have closed it while it sat idle; such a
                 // connection is dropped here, before a request is written to it.
                 if (out->socket().idle_and_open()) return Take::pooled;
+                if (dropped) ++*dropped;
                 out.reset();
                 lock.lock();
                 forget_locked();

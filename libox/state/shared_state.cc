@@ -45,6 +45,10 @@ void carry_over(MemberSlot& to, const MemberSlot& from, const SlotKey& key) noex
     copy_atomic(to.bytes_in, from.bytes_in);
     copy_atomic(to.bytes_out, from.bytes_out);
     copy_atomic(to.last_sticky_ms, from.last_sticky_ms);
+    copy_atomic(to.reuse_pings, from.reuse_pings);
+    copy_atomic(to.stale_dropped, from.stale_dropped);
+    copy_atomic(to.idle_replaced, from.idle_replaced);
+    copy_atomic(to.resent, from.resent);
     // busy is not carried: requests in flight belong to the old generation
     // of children, which finish them on the old block.
 }

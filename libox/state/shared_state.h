@@ -73,7 +73,17 @@ struct alignas(64) MemberSlot {
     std::atomic<std::uint64_t> bytes_in;      // request body bytes forwarded
     std::atomic<std::uint64_t> bytes_out;     // response body bytes received
     std::atomic<std::int64_t> last_sticky_ms; // when a session of this member was last seen (wall clock)
+    // Pooled connections before reuse (MemberRuntime::get), and requests
+    // sent again on a fresh connection after a pooled one failed under them.
+    std::atomic<std::uint64_t> reuse_pings;    // CPings on pooled connections (pingidle=, ping=)
+    std::atomic<std::uint64_t> stale_dropped;  // found closed or unanswering before use, dropped
+    std::atomic<std::uint64_t> idle_replaced;  // http://: idle >= pingidle, a fresh one used instead
+    std::atomic<std::uint64_t> resent;         // sent again on a fresh connection (stale pooled one)
 };
+// The four counters above took what was padding at the end of the slot (a
+// slot is value-initialised, so it reads 0 in a block of an earlier module):
+// the size, and so the block's version, stayed the same.
+static_assert(sizeof(MemberSlot) == 384, "MemberSlot changed size: bump Table::kVersion");
 
 struct SlotKey {
     std::string balancer;

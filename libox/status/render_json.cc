@@ -141,6 +141,14 @@ void member(Writer& w, const MemberStatus& m, std::int64_t now_ms)
     w.number(m.bytes_sent);
     w.key("bytes_received");
     w.number(m.bytes_received);
+    w.key("reuse_pings");
+    w.number(m.reuse_pings);
+    w.key("stale_dropped");
+    w.number(m.stale_dropped);
+    w.key("idle_replaced");
+    w.number(m.idle_replaced);
+    w.key("resent");
+    w.number(m.resent);
     w.close('}');
     w.close('}');
 }

@@ -213,6 +213,21 @@ std::string render_metrics(const StatusModel& m)
     e.members([](const MemberStatus& s, Value& v) { return plain(s.bytes_sent, v); });
     e.family("oxbalance_member_bytes_received_total", Type::counter, "Response body bytes received from the member.");
     e.members([](const MemberStatus& s, Value& v) { return plain(s.bytes_received, v); });
+    e.family("oxbalance_member_reuse_pings_total", Type::counter,
+             "AJP CPings sent on pooled connections before reuse (pingidle=, ping=).");
+    e.members([](const MemberStatus& s, Value& v) { return plain(s.reuse_pings, v); });
+    e.family("oxbalance_member_stale_dropped_total", Type::counter,
+             "Pooled connections found closed by the backend, or not answering a CPing, before use: dropped, "
+             "and not counted as failures.");
+    e.members([](const MemberStatus& s, Value& v) { return plain(s.stale_dropped, v); });
+    e.family("oxbalance_member_idle_replaced_total", Type::counter,
+             "http:// members: pooled connections idle for pingidle= or longer that a request which must not be "
+             "sent twice did not use (a new connection carried it).");
+    e.members([](const MemberStatus& s, Value& v) { return plain(s.idle_replaced, v); });
+    e.family("oxbalance_member_resent_total", Type::counter,
+             "Requests sent again on a fresh connection to the member because the pooled one failed before any "
+             "response byte (idempotent methods, or nothing was written).");
+    e.members([](const MemberStatus& s, Value& v) { return plain(s.resent, v); });
 
     e.family("oxbalance_member_probe_latency_seconds", Type::gauge,
              "How long the member's last health probe took. Only for probed members after their first probe.");

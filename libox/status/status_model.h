@@ -53,6 +53,11 @@ struct MemberStatus {
     std::uint64_t failovers = 0;       // sessions of a gone member sent here as successor
     std::uint64_t bytes_sent = 0;      // request body bytes sent to the member (slot: bytes_in)
     std::uint64_t bytes_received = 0;  // response body bytes received from it (slot: bytes_out)
+    // Pooled connections before reuse (state::MemberSlot).
+    std::uint64_t reuse_pings = 0;     // CPings on pooled connections (pingidle=, ping=)
+    std::uint64_t stale_dropped = 0;   // found closed or unanswering before use, dropped
+    std::uint64_t idle_replaced = 0;   // http://: idle >= pingidle, a fresh one used for a request that must not go twice
+    std::uint64_t resent = 0;          // requests sent again on a fresh connection after a pooled one failed
 
     std::int64_t error_until_ms = 0;   // end of the passive error (retry=) window, wall ms; 0: none
     std::int64_t last_session_ms = 0;  // when a request of one of its sessions was last seen, wall ms; 0: never

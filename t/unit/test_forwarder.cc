@@ -2,9 +2,14 @@
 // 127.0.0.1: member choice (round robin, skipping and avoiding failed
 // members), which failures are retried where, and pooled connections that
 // died while idle or under a request.
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -125,6 +130,92 @@ void assert_attempt(const unit::RecordingObserver& obs, std::size_t i, const std
     ck_assert_msg(a.retrying == retrying, "attempt %zu: retrying %d", i, a.retrying);
 }
 
+
+// ---- idle connections (pingidle=) -----------------------------------------
+
+// Holds the first answers until `n` connections are in: `n` requests at
+// once then leave `n` connections in the pool.
+class Gate {
+public:
+    explicit Gate(int n) : n_(n) {}
+    void arrive()
+    {
+        ++in_;
+        for (int i = 0; i < 5000 && in_.load() < n_; ++i) std::this_thread::sleep_for(Millis(1));
+    }
+
+private:
+    int n_;
+    std::atomic<int> in_{0};
+};
+
+// `n` GETs at once, each with an observer of its own; every one succeeds,
+// and the member has `n` idle connections after.
+void fill_pool(Balancer& bal, int n)
+{
+    std::atomic<int> ok{0};
+    std::vector<std::thread> ts;
+    for (int i = 0; i < n; ++i) {
+        ts.emplace_back([&] {
+            unit::RecordingObserver obs;
+            StringBody none;
+            RecordingSink sink;
+            Request req = get_request();
+            std::vector<char> scratch(bal.rt->scratch_size(req));
+            if (bal.rt->forward(req, none, sink, scratch.data(), obs, bal.clock).outcome.ok()) ++ok;
+        });
+    }
+    for (auto& t : ts) t.join();
+    ck_assert_int_eq(ok.load(), n);
+    ck_assert_uint_eq(bal.rt->member(0).idle_connections(), static_cast<std::size_t>(n));
+}
+
+// The backend side of an HTTP/1.1 connection: answers every request with
+// 200 "ok" and notes "METHOD conn_no" for each, until the proxy closes.
+void serve_http(BackendPeer& p, int no, std::mutex& mu, std::vector<std::string>& seen)
+{
+    std::string buf;
+    char tmp[16384];
+    for (;;) {
+        std::size_t end;
+        while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+            ssize_t n = ::recv(p.fd(), tmp, sizeof tmp, 0);
+            if (n <= 0) return;
+            buf.append(tmp, static_cast<std::size_t>(n));
+        }
+        std::string head = buf.substr(0, end + 4);
+        std::string lower = head;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::size_t length = 0;
+        std::size_t cl = lower.find("\r\ncontent-length: ");
+        if (cl != std::string::npos) length = std::strtoul(head.c_str() + cl + 18, nullptr, 10);
+        while (buf.size() < head.size() + length) {
+            ssize_t n = ::recv(p.fd(), tmp, sizeof tmp, 0);
+            if (n <= 0) return;
+            buf.append(tmp, static_cast<std::size_t>(n));
+        }
+        buf.erase(0, head.size() + length);
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            seen.push_back(head.substr(0, head.find(' ')) + " " + std::to_string(no));
+        }
+        if (!p.send(unit::bytes_of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))) return;
+    }
+}
+
+std::string http_url(const FakeAjpServer& s) { return "http://127.0.0.1:" + std::to_string(s.port()); }
+
+// A request with a Content-Length body of `length` bytes and `method`.
+ox::ForwardResult send_body(Balancer& bal, const char* method, std::size_t length)
+{
+    std::string cl;
+    Header h[2];
+    Request req = post_request(length, cl, h);
+    req.method = method;
+    StringBody data(std::string(length, 'x'));
+    RecordingSink sink;
+    return bal.forward(req, data, sink);
+}
 }  // namespace
 
 // ============================================================================
@@ -1098,6 +1189,8 @@ START_TEST(idle_pooled_connection_closed)
     ck_assert(!res.reused);
     ck_assert_int_eq(res.attempts, 1);
     ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_uint_eq(bal.rt->member(0).slot().stale_dropped.load(), 1);
+    ck_assert_uint_eq(bal.rt->member(0).slot().resent.load(), 0);
     ck_assert_int_eq(a.accepted(), 2);
     auto reqs = log.all();
     ck_assert_uint_eq(reqs.size(), 2);
@@ -1132,6 +1225,7 @@ START_TEST(pooled_dies_under_get_retried)
     ck_assert(!res.reused);
     ck_assert_int_eq(res.attempts, 1);
     ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_uint_eq(bal.rt->member(0).slot().resent.load(), 1);
     ck_assert_int_eq(a.accepted(), 2);
     auto reqs = log.all();
     ck_assert_uint_eq(reqs.size(), 3);
@@ -1166,6 +1260,7 @@ START_TEST(pooled_dies_under_post_not_retried)
     // A pooled connection closed under a request may have been closed while
     // idle: no sign of a broken member.
     ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    ck_assert_uint_eq(bal.rt->member(0).slot().resent.load(), 0);
 
     bal.stop();
     a.stop();
@@ -1216,6 +1311,226 @@ START_TEST(pooled_then_fresh_closed_get_fails_over)
 }
 END_TEST
 
+
+// ============================================================================
+// Idle pooled connections (pingidle=)
+// ============================================================================
+
+// A pooled AJP connection idle for pingidle or longer answers a CPing before
+// it carries a request; one used more recently does not, nor does any with
+// pingidle=off.
+START_TEST(pingidle_pings_only_long_idle)
+{
+    for (const char* param : {"pingidle=1s", "pingidle=off"}) {
+        bool on = std::string(param) == "pingidle=1s";
+        RequestLog log;
+        FakeAjpServer a(serve_all(log, "A"));
+        Balancer bal;
+        bal.add(a.url(), param);
+        bal.start();
+        ck_assert(get(bal).outcome.ok());  // a new connection
+        bal.clock.advance(Millis(999));
+        ck_assert(get(bal).outcome.ok());  // idle 999 ms
+        bal.clock.advance(Millis(1000));
+        ox::ForwardResult res = post(bal, "p");  // idle 1 s
+        CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+        ck_assert(res.reused);
+        bal.clock.advance(Millis(3600 * 1000));
+        ck_assert(get(bal).outcome.ok());  // idle an hour
+        ck_assert(get(bal).outcome.ok());  // right after
+        const ox::state::MemberSlot& slot = bal.rt->member(0).slot();
+        ck_assert_uint_eq(slot.reuse_pings.load(), on ? 2 : 0);
+        ck_assert_uint_eq(slot.stale_dropped.load(), 0);
+        bal.stop();
+        a.stop();
+        ck_assert_int_eq(a.accepted(), 1);
+        std::string pings;
+        for (const auto& r : log.all()) pings += std::to_string(r.pings_before);
+        ck_assert_str_eq(pings.c_str(), on ? "00110" : "00000");
+        ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    }
+}
+END_TEST
+
+// The backend closes idle connections as the CPing reaches them: each is
+// dropped and the next idle one is tried, then a new one carries the
+// request. The member is not failed, the request not failed.
+START_TEST(pingidle_closed_connections_dropped)
+{
+    RequestLog log;
+    Gate gate(2);
+    std::atomic<int> pings{0};
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (no >= 2) {
+            unit::serve_all(p, log, no, "fresh");
+            return;
+        }
+        gate.arrive();
+        unit::serve_one(p, log, no, "first");
+        if (p.read_packet() == unit::hex("12 34 00 01 0a")) ++pings;  // and close
+    });
+    Balancer bal;
+    bal.add(a.url(), "pingidle=1s");
+    bal.start();
+    fill_pool(bal, 2);
+    bal.clock.advance(Millis(1000));
+
+    std::string body;
+    ox::ForwardResult res = post(bal, "data", &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "fresh");
+    ck_assert(!res.reused);
+    ck_assert_int_eq(res.attempts, 1);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    const ox::state::MemberSlot& slot = bal.rt->member(0).slot();
+    ck_assert_uint_eq(slot.reuse_pings.load(), 2);
+    ck_assert_uint_eq(slot.stale_dropped.load(), 2);
+    ck_assert_uint_eq(slot.failures.load(), 0);
+    ck_assert_uint_eq(bal.rt->member(0).live_connections(), 1);
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(pings.load(), 2);
+    ck_assert_int_eq(a.accepted(), 3);
+    auto reqs = log.all();
+    ck_assert_uint_eq(reqs.size(), 3);
+    ck_assert_int_eq(reqs[2].conn_no, 2);
+    ck_assert_str_eq(reqs[2].body_packets.at(0).c_str(), "data");
+}
+END_TEST
+
+// A CPing nobody answers within its timeout (here the connect timeout,
+// 100 ms: ping= is not set): the connection is reset and a new one carries
+// the request. The older idle connection is not tried: it would keep the
+// request waiting as long (a firewall that drops idle connections silently
+// drops them all).
+START_TEST(pingidle_unanswered_cping_opens_new)
+{
+    RequestLog log;
+    Gate gate(2);
+    std::atomic<int> pings{0};
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (no >= 2) {
+            unit::serve_all(p, log, no, "fresh");
+            return;
+        }
+        gate.arrive();
+        unit::serve_one(p, log, no, "first");
+        Bytes pkt = p.read_packet();
+        if (pkt.empty()) return;
+        if (pkt == unit::hex("12 34 00 01 0a")) ++pings;
+        p.read_to_eof();  // never answered
+    });
+    Balancer bal;
+    bal.add(a.url(), "pingidle=1s connecttimeout=100ms");
+    bal.start();
+    ck_assert_int_eq(bal.rt->member(0).reuse_ping_timeout().count(), 100);
+    fill_pool(bal, 2);
+    bal.clock.advance(Millis(5000));
+
+    std::string body;
+    ox::ForwardResult res = get(bal, &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_str_eq(body.c_str(), "fresh");
+    ck_assert(!res.reused);
+    ck_assert_uint_eq(bal.obs.attempts.size(), 0);
+    ck_assert_uint_eq(bal.obs.failed_members.size(), 0);
+    const ox::state::MemberSlot& slot = bal.rt->member(0).slot();
+    ck_assert_uint_eq(slot.reuse_pings.load(), 1);
+    ck_assert_uint_eq(slot.stale_dropped.load(), 1);
+    // The older one is still pooled, beside the new one.
+    ck_assert_uint_eq(bal.rt->member(0).idle_connections(), 2);
+    ck_assert_uint_eq(bal.rt->member(0).live_connections(), 2);
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(pings.load(), 1);
+    ck_assert_int_eq(a.accepted(), 3);
+}
+END_TEST
+
+// How long a CPing before reuse waits: ping= when set, else the connect
+// timeout (by default the member's timeout, at most 5 s), at most 2 s.
+START_TEST(reuse_ping_timeouts)
+{
+    struct Case {
+        const char* params;
+        long ms;
+    } cases[] = {{"", 2000}, {"ping=3s", 3000}, {"connecttimeout=300ms", 300}, {"timeout=1", 1000},
+                 {"connecttimeout=4s", 2000}};
+    for (const auto& c : cases) {
+        Balancer bal;
+        bal.add("ajp://127.0.0.1:1", c.params);
+        bal.start();
+        ck_assert_msg(bal.rt->member(0).reuse_ping_timeout().count() == c.ms, "'%s': %ld", c.params,
+                      static_cast<long>(bal.rt->member(0).reuse_ping_timeout().count()));
+    }
+}
+END_TEST
+
+// http:// members have no CPing. A pooled connection idle for pingidle or
+// longer does not carry a request that could not be sent again should the
+// backend be closing it at this moment (a POST; a PUT whose body is sent
+// beyond the first chunk kept for a retry): a new connection does. Requests
+// that can be sent again use it (and are sent again if it was dead).
+START_TEST(http_pingidle_fresh_for_unrepeatable)
+{
+    std::mutex mu;
+    std::vector<std::string> seen;
+    FakeAjpServer a([&](BackendPeer& p, int no) { serve_http(p, no, mu, seen); });
+    Balancer bal;
+    bal.add(http_url(a), "pingidle=1s");
+    bal.start();
+    std::string steps;
+    auto step = [&](const ox::ForwardResult& r) {
+        CK_ASSERT_FAILURE(r.outcome.failure, Failure::none);
+        steps += r.reused ? 'r' : 'n';
+    };
+    step(get(bal));  // conn 0
+    bal.clock.advance(Millis(1000));
+    step(post(bal, "p1"));  // idle 1 s: conn 1
+    bal.clock.advance(Millis(1000));
+    step(get(bal));  // conn 1, idle 1 s: a GET may use it
+    bal.clock.advance(Millis(500));
+    step(post(bal, "p2"));  // conn 1, idle 500 ms
+    bal.clock.advance(Millis(1000));
+    step(send_body(bal, "PUT", 10000));  // beyond the first chunk: conn 2
+    bal.clock.advance(Millis(1000));
+    step(send_body(bal, "PUT", 100));  // all in the first chunk: conn 2
+    ck_assert_str_eq(steps.c_str(), "nnrrnr");
+    const ox::state::MemberSlot& slot = bal.rt->member(0).slot();
+    ck_assert_uint_eq(slot.idle_replaced.load(), 2);
+    ck_assert_uint_eq(slot.reuse_pings.load(), 0);
+    ck_assert_uint_eq(bal.rt->member(0).live_connections(), 1);
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 3);
+    std::string all;
+    for (const auto& s : seen) all += s + ",";
+    ck_assert_str_eq(all.c_str(), "GET 0,POST 1,GET 1,POST 1,PUT 2,PUT 2,");
+}
+END_TEST
+
+// pingidle=off: an http:// POST takes a pooled connection however long idle.
+START_TEST(http_pingidle_off)
+{
+    std::mutex mu;
+    std::vector<std::string> seen;
+    FakeAjpServer a([&](BackendPeer& p, int no) { serve_http(p, no, mu, seen); });
+    Balancer bal;
+    bal.add(http_url(a), "pingidle=off");
+    bal.start();
+    ck_assert(get(bal).outcome.ok());
+    bal.clock.advance(Millis(3600 * 1000));
+    ox::ForwardResult res = post(bal, "p");
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert(res.reused);
+    ck_assert_uint_eq(bal.rt->member(0).slot().idle_replaced.load(), 0);
+    bal.stop();
+    a.stop();
+    ck_assert_int_eq(a.accepted(), 1);
+}
+END_TEST
+
 int main()
 {
     Suite* s = suite_create("forwarder");
@@ -1262,6 +1577,16 @@ int main()
     tcase_add_test(pool, max_busy_member);
     tcase_add_test(pool, fail_on_status_marks_member);
     suite_add_tcase(s, pool);
+
+    TCase* idle = tcase_create("idle");
+    tcase_set_timeout(idle, 30);
+    tcase_add_test(idle, pingidle_pings_only_long_idle);
+    tcase_add_test(idle, pingidle_closed_connections_dropped);
+    tcase_add_test(idle, pingidle_unanswered_cping_opens_new);
+    tcase_add_test(idle, reuse_ping_timeouts);
+    tcase_add_test(idle, http_pingidle_fresh_for_unrepeatable);
+    tcase_add_test(idle, http_pingidle_off);
+    suite_add_tcase(s, idle);
 
     return unit::run_suite(s);
 }

@@ -199,9 +199,11 @@ END_TEST
 START_TEST(http_member_parameters)
 {
     MemberSpec m;
-    ck_assert(parse("http://ox1:8009", "route=OX1 timeout=100 ttl=60 retry=60 smax=0 loadfactor=50 max=8 acquire=200",
+    ck_assert(parse("http://ox1:8009", "route=OX1 timeout=100 ttl=60 retry=60 smax=0 loadfactor=50 max=8 acquire=200 "
+                    "pingidle=5s",
                     m).empty());
     ck_assert_str_eq(m.route.c_str(), "OX1");
+    ck_assert_int_eq(m.ping_idle.count(), 5000);  // no CPing, but the same idle rule (MemberRuntime::get)
     for (const char* p : {"packetsize=65536", "sendahead=0", "secret=x", "ping=1s"}) {
         MemberSpec h;
         std::string err = parse("http://ox1:8009", p, h);
@@ -225,6 +227,7 @@ START_TEST(member_defaults)
     ck_assert_int_eq(m.address_ttl.count(), 60000);
     ck_assert_int_eq(m.retry.count(), 60000);
     ck_assert_int_eq(m.ping.count(), 0);
+    ck_assert_int_eq(m.ping_idle.count(), 2000);
     ck_assert(!m.fail_on_timeout);
     ck_assert_uint_eq(m.smax, 0);
     ck_assert_uint_eq(m.max, 0);
@@ -241,7 +244,8 @@ START_TEST(member_all_parameters)
     MemberSpec m;
     std::string err = parse("ajp://ox1:8010",
                             "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m addressttl=5m retry=30s "
-                            "ping=500ms failontimeout=on smax=4 max=32 packetsize=65536 sendahead=131072 secret=s3cret",
+                            "ping=500ms pingidle=750ms failontimeout=on smax=4 max=32 packetsize=65536 sendahead=131072 "
+                            "secret=s3cret",
                             m);
     ck_assert_msg(err.empty(), "%s", err.c_str());
     ck_assert_str_eq(m.route.c_str(), "ox1.node-a_b");
@@ -252,6 +256,7 @@ START_TEST(member_all_parameters)
     ck_assert_int_eq(m.address_ttl.count(), 300000);
     ck_assert_int_eq(m.retry.count(), 30000);
     ck_assert_int_eq(m.ping.count(), 500);
+    ck_assert_int_eq(m.ping_idle.count(), 750);
     ck_assert(m.fail_on_timeout);
     ck_assert_uint_eq(m.smax, 4);
     ck_assert_uint_eq(m.max, 32);
@@ -286,6 +291,9 @@ START_TEST(member_parameter_bounds)
         {"addressttl=0", true, nullptr},          {"addressttl=-1", false, "'-1'"},
         {"retry=0", true, nullptr},               {"retry=-5", false, "'-5'"},
         {"ping=0", true, nullptr},                {"ping=5x", false, "'5x'"},
+        {"pingidle=0", true, nullptr},            {"pingidle=off", true, nullptr},
+        {"pingidle=OFF", true, nullptr},          {"pingidle=1ms", true, nullptr},
+        {"pingidle=on", false, "'on'"},           {"pingidle=", false, "''"},
         {"failontimeout=on", true, nullptr},      {"failontimeout=Off", true, nullptr},
         {"failontimeout=ON", true, nullptr},      {"failontimeout=yes", false, "failontimeout=yes: expected on or off"},
         {"failontimeout=", false, "expected on or off"},
@@ -306,6 +314,9 @@ START_TEST(member_parameter_bounds)
         {"route=ox,1", false, "route"},           {"route=ox=1", false, "route"},
         {"route=ox/1", false, "route"},           {"route=\xc3\xa9", false, "route"},
     };
+    MemberSpec off;
+    ck_assert(parse("ajp://ox1", "pingidle=off", off).empty());
+    ck_assert_int_eq(off.ping_idle.count(), 0);
     for (const auto& c : cases) {
         MemberSpec m;
         // Not split at spaces: one parameter word.

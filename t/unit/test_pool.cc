@@ -309,6 +309,29 @@ START_TEST(unexpected_bytes_dropped_on_acquire)
 }
 END_TEST
 
+// take() says how many idle connections it found closed and dropped (the
+// status page's stale_dropped counts them).
+START_TEST(dropped_ones_counted)
+{
+    Conns conns;
+    ManualTimeSource clock;
+    Pool pool(limits(0, Millis(0), 10));
+    for (int i = 0; i < 3; ++i) add_idle(pool, conns, clock);
+    conns.close_peer(2);
+    conns.send_from_peer(1);
+    std::unique_ptr<Connection> c;
+    std::size_t dropped = 0;
+    ck_assert(pool.take(clock.now(), c, &dropped) == Pool::Take::pooled);
+    ck_assert_uint_eq(c->requests, 0);
+    ck_assert_uint_eq(dropped, 2);
+    ck_assert_uint_eq(pool.live_count(), 1);
+    pool.release(std::move(c), clock.now(), true);
+    dropped = 0;
+    ck_assert(pool.take(clock.now(), c, &dropped) == Pool::Take::pooled);
+    ck_assert_uint_eq(dropped, 0);
+}
+END_TEST
+
 int main()
 {
     Suite* s = suite_create("pool");
@@ -324,6 +347,7 @@ int main()
     tcase_add_test(tc, ttl_zero_never_expires);
     tcase_add_test(tc, peer_closed_dropped_on_acquire);
     tcase_add_test(tc, unexpected_bytes_dropped_on_acquire);
+    tcase_add_test(tc, dropped_ones_counted);
     suite_add_tcase(s, tc);
     return unit::run_suite(s);
 }

@@ -512,6 +512,10 @@ START_TEST(table_reload_every_field)
     m.bytes_in = 106;
     m.bytes_out = 107;
     m.last_sticky_ms = 108;
+    m.reuse_pings = 109;
+    m.stale_dropped = 110;
+    m.idle_replaced = 111;
+    m.resent = 112;
     t.row_owner(0) = 4242;
     t.row_busy(0, 1) = 5;
     st::NodeSlot& nd = t.node_of(1);
@@ -547,6 +551,10 @@ START_TEST(table_reload_every_field)
     ck_assert_uint_eq(k.bytes_in.load(), 106);
     ck_assert_uint_eq(k.bytes_out.load(), 107);
     ck_assert_int_eq(k.last_sticky_ms.load(), 108);
+    ck_assert_uint_eq(k.reuse_pings.load(), 109);
+    ck_assert_uint_eq(k.stale_dropped.load(), 110);
+    ck_assert_uint_eq(k.idle_replaced.load(), 111);
+    ck_assert_uint_eq(k.resent.load(), 112);
     const st::NodeSlot& kn = n.node_of(0);
     ck_assert_str_eq(kn.address, "ajp://b:1");
     ck_assert_int_eq(kn.health.load(), static_cast<int>(ox::Health::down));

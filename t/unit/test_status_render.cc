@@ -73,6 +73,10 @@ st::StatusModel model()
     m1.failovers = 7;
     m1.bytes_sent = 2048;
     m1.bytes_received = 5368709120ull;  // 5 GiB
+    m1.reuse_pings = 41;
+    m1.stale_dropped = 42;
+    m1.idle_replaced = 43;
+    m1.resent = 44;
     m1.error_until_ms = kNow - 1;       // over: not shown
     m1.last_session_ms = kNow - 42000;
     m1.sessions_recent = 17;
@@ -1033,7 +1037,8 @@ START_TEST(json_schema_and_values)
     CK_JSON_NUM(p1["consecutive_passes"], "5");
     const Json& c1 = m1["counters"];
     ck_assert(c1.keys() == (std::set<std::string>{"requests", "failures", "new_sessions", "sticky", "failovers",
-                                                  "bytes_sent", "bytes_received"}));
+                                                  "bytes_sent", "bytes_received", "reuse_pings", "stale_dropped",
+                                                  "idle_replaced", "resent"}));
     CK_JSON_NUM(c1["requests"], "1234");
     CK_JSON_NUM(c1["failures"], "5");
     CK_JSON_NUM(c1["new_sessions"], "100");
@@ -1041,6 +1046,10 @@ START_TEST(json_schema_and_values)
     CK_JSON_NUM(c1["failovers"], "7");
     CK_JSON_NUM(c1["bytes_sent"], "2048");
     CK_JSON_NUM(c1["bytes_received"], "5368709120");
+    CK_JSON_NUM(c1["reuse_pings"], "41");
+    CK_JSON_NUM(c1["stale_dropped"], "42");
+    CK_JSON_NUM(c1["idle_replaced"], "43");
+    CK_JSON_NUM(c1["resent"], "44");
 
     const Json& m2 = b["members"].items[1];
     CK_JSON_STR(m2["health"], "down");
@@ -1240,6 +1249,10 @@ START_TEST(metrics_values)
     CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_failovers_total", b, m1), "7");
     CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_bytes_sent_total", b, m1), "2048");
     CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_bytes_received_total", b, m1), "5368709120");
+    CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_reuse_pings_total", b, m1), "41");
+    CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_stale_dropped_total", b, m1), "42");
+    CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_idle_replaced_total", b, m1), "43");
+    CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_resent_total", b, m1), "44");
     CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_in_flight", b, m1), "3");
     CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_loadfactor", b, m1), "50");
     CK_ASSERT_STRING_EQ(metric_value(fs, "oxbalance_member_up", b, m1), "1");

@@ -688,6 +688,12 @@ namespace {
 bool read_request(BackendPeer& p, ServedRequest& r, bool whole_body)
 {
     Bytes fwd = p.read_packet();
+    // A CPING between requests is answered, as Tomcat does.
+    while (fwd == hex("12 34 00 01 0a")) {
+        ++r.pings_before;
+        if (!p.send(pkt_cpong())) return false;
+        fwd = p.read_packet();
+    }
     if (fwd.empty()) return false;
     if (!decode_forward(fwd, r.fwd)) {
         p.error = "bad forward request: " + r.fwd.error;

@@ -267,6 +267,7 @@ private:
 // What a fake server saw of one request.
 struct ServedRequest {
     int conn_no = 0;
+    int pings_before = 0;  // CPINGs answered on the connection just before this request
     ForwardRequest fwd;
     std::vector<std::string> body_packets;  // data of each body packet, in order
 };
@@ -282,7 +283,8 @@ private:
     std::vector<ServedRequest> reqs_;
 };
 
-// Reads one request as Tomcat does (forward request; a Content-Length body's
+// Reads one request as Tomcat does (CPINGs before it answered with CPONG;
+// forward request; a Content-Length body's
 // first chunk unasked, the rest by GET_BODY_CHUNK), logs it and answers 200
 // with `answer` as the body and END_RESPONSE(reuse). False when the proxy
 // closed instead of sending a request.
