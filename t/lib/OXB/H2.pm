@@ -6,7 +6,7 @@ package OXB::H2;
 # whether the stream ended (END_STREAM) or was reset (RST_STREAM and its
 # code); per connection, a GOAWAY and whether the server closed it.
 #
-#   my $h2 = OXB::H2->new(mode => 'h2c' | 'upgrade' | 'tls', port => N);
+#   my $h2 = OXB::H2->new(mode => 'h2c' | 'upgrade' | 'tls', port => N [, window => bytes]);
 #   my $id = $h2->request(path => '/ajp/echo', method => 'POST', body => $bytes,
 #                         length => 0, headers => [cookie => 'JSESSIONID=1.OX1']);
 #   $h2->wait_done([$id], 30);
@@ -38,8 +38,8 @@ use constant {
 
 my $PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 # What the server may send on each stream, and on the connection, before
-# it waits for our WINDOW_UPDATE: large, so that flow control never paces a
-# test; replenished as data arrives.
+# it waits for our WINDOW_UPDATE (replenished as data arrives when half of
+# it is used); the option window => N sets another.
 my $RECV_WINDOW = 1 << 24;
 my $FRAME = 16384;   # the largest frame we send (the protocol's minimum maximum)
 
@@ -57,7 +57,7 @@ sub new {
         authority => $o{authority} // 'localhost:' . $o{port},
         streams => {}, next_id => 1, out => '',
         send_window => 65535, peer_initial => 65535, peer_max_frame => 16384,
-        recv_unacked => 0, goaway => undef, closed => 0, settings_acked => 0, frames_in => [],
+        recv_unacked => 0, window => $o{window} // $RECV_WINDOW, goaway => undef, closed => 0, settings_acked => 0, frames_in => [],
         hpack => Protocol::HTTP2::Connection->new(CLIENT),
     }, $class;
     $self->{hpack}{preface} = 1;
@@ -80,7 +80,7 @@ sub new {
     $self->{sock} = $sock;
     $self->{sel} = IO::Select->new($sock);
     $self->{scheme} = $mode eq 'tls' ? 'https' : 'http';
-    my $settings = pack('nN', S_ENABLE_PUSH, 0) . pack('nN', S_INITIAL_WINDOW_SIZE, $RECV_WINDOW);
+    my $settings = pack('nN', S_ENABLE_PUSH, 0) . pack('nN', S_INITIAL_WINDOW_SIZE, $self->{window});
     if ($mode eq 'upgrade') {
         my $u = $o{upgrade} // {};
         my $path = $u->{path} // '/';
@@ -109,7 +109,7 @@ sub new {
         $self->{next_id} = 3;
     }
     $self->{out} .= $PREFACE . _frame(SETTINGS, 0, 0, $settings)
-        . _frame(WINDOW_UPDATE, 0, 0, pack('N', $RECV_WINDOW - 65535));
+        . _frame(WINDOW_UPDATE, 0, 0, pack('N', $self->{window} - 65535));
     $self->_flush;
     return $self;
 }
@@ -299,13 +299,13 @@ sub _frame_in {
             $s->{body} .= $data;
             if ($flags & END_STREAM) { $s->{ended} = 1; $s->{t_end} = $now }
             $s->{recv_unacked} += $len;
-            if (!$s->{ended} && $s->{recv_unacked} > $RECV_WINDOW / 2) {
+            if (!$s->{ended} && $s->{recv_unacked} > $self->{window} / 2) {
                 $self->{out} .= _frame(WINDOW_UPDATE, 0, $id, pack('N', $s->{recv_unacked}));
                 $s->{recv_unacked} = 0;
             }
         }
         $self->{recv_unacked} += $len;
-        if ($self->{recv_unacked} > $RECV_WINDOW / 2) {
+        if ($self->{recv_unacked} > $self->{window} / 2) {
             $self->{out} .= _frame(WINDOW_UPDATE, 0, 0, pack('N', $self->{recv_unacked}));
             $self->{recv_unacked} = 0;
         }
