@@ -28,10 +28,11 @@ my $reached = qr/PROTECTED RESOURCE REACHED/;
 
 sub shown { my $p = shift; $p =~ s/([^\x21-\x7e])/sprintf('\\x%02x', ord $1)/ge; return $p }
 
-# The HTTP/1.1 answer to the same bytes, for comparison.
+# The HTTP/1.1 answer to the same bytes on the same (h2c) port, for
+# comparison.
 my %h1;
 for my $row (@spellings) {
-    my ($status) = raw_request($cfg->{vars}{port}, "GET $row->[0] HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    my ($status) = raw_request($ENV{OXB_H2C_PORT}, "GET $row->[0] HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     $h1{ $row->[0] } = $status;
 }
 

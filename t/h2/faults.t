@@ -4,7 +4,8 @@
 # connection, sent at the same time, completes byte-exact; the connection
 # itself goes on serving. A stream whose session's member is down fails
 # over to the successor with its request body intact. Each fault is logged
-# once (OXB00010), as over HTTP/1.1.
+# once (OXB00010), as over HTTP/1.1. A stream the client cancels is
+# noticed and blames no member.
 use strict;
 use warnings;
 use Apache::Test qw(plan ok);
@@ -26,7 +27,7 @@ my @either = ('/hone/bad?kind=shorter', '/hone/bad?kind=bad-chunk');
 my @before = ('/one/garbage?kind=magic', '/one/garbage?kind=bad-status', '/one/longer', '/one/shorter',
               '/hone/bad?kind=status-line', '/hone/bad?kind=two-cl');
 my $faults = @mid + @either + @before;
-plan tests => (1 + 2 * @mid + @either + @before + 10 + 2 + 1 + 12) * @modes;
+plan tests => (1 + 2 * @mid + @either + @before + 10 + 2 + 1 + 12 + 4) * @modes;
 
 my $n = 2 << 20;
 my $down = pattern_bytes($n);
@@ -34,14 +35,16 @@ my $up = pattern_bytes(1 << 20);
 my $up_sha = sha256_hex($up);
 
 # The lines after $mark that match $re, once there are $want of them (httpd
-# writes them around the response) or 10 s passed.
+# writes them around the response) or 10 s passed. With $h2, its connection
+# is read meanwhile, as a client does (one that stops reading holds up the
+# server's whole connection, its RST_STREAMs included).
 sub log_lines {
-    my ($mark, $re, $want) = @_;
+    my ($mark, $re, $want, $h2) = @_;
     my @lines;
     for (1 .. 100) {
         @lines = grep { $_ =~ $re } error_log_since($mark);
         last if @lines >= $want;
-        select undef, undef, undef, 0.1;
+        if ($h2) { $h2->pump(0.1) } else { select undef, undef, undef, 0.1 }
     }
     return @lines;
 }
@@ -138,6 +141,26 @@ for my $mode (@modes) {
         ok(!$h2->goaway) or print "# $mode: GOAWAY\n";
         ok t_cmp(scalar(grep { /OXB00011/ } error_log_since($fmark)), 0,
                  "$mode: retry=0: no error window opened");
+    }
+    # The client cancels two downloads mid-way (RST_STREAM CANCEL): the
+    # module notices (OXB00014 at debug, once each), blames no member, and
+    # the connection and the members go on serving.
+    {
+        my $cmark = error_log_mark();
+        my $big = 64 << 20;
+        my @ids = ($h2->request(path => "/ajp/stream?bytes=$big"), $h2->request(path => "/h/stream?bytes=$big&te=chunked"));
+        my $raw = $h2->{streams};
+        $h2->pump(30, sub { !grep { length($raw->{$_}{body}) < (1 << 20) } @ids });
+        my @partial = grep { my $s = $h2->stream($_); !$s->ended && !defined $s->reset && length($s->body) >= (1 << 20) } @ids;
+        ok t_cmp(scalar @partial, 2, "$mode: two downloads under way");
+        $h2->cancel($_) for @ids;
+        my @gone = log_lines($cmark, qr/OXB00014/, 2, $h2);
+        ok t_cmp(scalar @gone, 2, "$mode: each cancelled stream noticed once (OXB00014)");
+        my @after = map { $h2->request(path => $_) } ('/ajp/echo/after-cancel', '/h/echo/after-cancel');
+        $h2->wait_done(\@after, 30);
+        ok(!grep { ($h2->stream($_)->status // 0) != 200 } @after) or print "# $mode: after the cancel: ",
+            join('; ', map { $h2->stream($_)->describe } @after), "\n";
+        ok t_cmp(scalar(grep { /OXB0001[01]/ } error_log_since($cmark)), 0, "$mode: a cancel blames no member");
     }
     $h2->close;
 }

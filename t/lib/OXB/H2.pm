@@ -114,12 +114,11 @@ sub new {
     return $self;
 }
 
-# A connection to the test server: 'tls' on the h2 TLS port
-# (OXB_H2TLS_PORT), the others on the main port.
+# A connection to the test server: 'tls' on its h2 TLS port
+# (OXB_H2TLS_PORT), the others on its h2c port (OXB_H2C_PORT).
 sub connect_to {
     my ($class, $mode, %o) = @_;
-    require Apache::Test;
-    my $port = $mode eq 'tls' ? $ENV{OXB_H2TLS_PORT} : Apache::Test::config()->{vars}{port};
+    my $port = $mode eq 'tls' ? $ENV{OXB_H2TLS_PORT} : $ENV{OXB_H2C_PORT};
     return $class->new(mode => $mode, port => $port, %o);
 }
 
