@@ -174,14 +174,20 @@ SinkResult BrigadeResponseSink::finish() noexcept
 
 void BrigadeResponseSink::abort() noexcept
 {
-    // What arrived is passed on, then an error bucket: httpd closes the
-    // connection instead of ending the response, so the client sees a
-    // broken download rather than a complete-looking short one.
-    // If nothing was passed yet, httpd answers the error bucket with a 502.
+    // Once the response began, what arrived since is passed on, then an
+    // error bucket: httpd closes the connection (mod_http2: resets the
+    // stream) instead of ending the response, so the client sees a broken
+    // download rather than a complete-looking short one.
+    // If nothing was passed yet, the body held here is dropped and httpd
+    // answers the error bucket alone with a 502. HTTP/1.1's header filter
+    // would drop that body itself; mod_http2's response filter looks for an
+    // error bucket only before the first body bucket, and would send the
+    // backend's head and bytes and then reset the stream (t/h2/faults.t).
     conn_rec* c = r_->connection;
     c->keepalive = AP_CONN_CLOSE;
     r_->no_cache = 1;
     bool before = delivered_;
+    if (!delivered_) apr_brigade_cleanup(bb_);
     APR_BRIGADE_INSERT_TAIL(bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(c->bucket_alloc));
     pass();

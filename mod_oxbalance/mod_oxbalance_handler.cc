@@ -240,6 +240,15 @@ int forward(request_rec* r, const RequestState& st)
     ox::proxy::Request req;
     if (int rc = build_request(r, st, body, req); rc != OK) return rc;
     if (balancer.spec().tunnel.on) req.upgrade = websocket_upgrade(r);
+    // RFC 8441: mod_http2 (H2WebSockets on) hands a WebSocket over HTTP/2
+    // (an extended CONNECT) to handlers as this HTTP/1.1 handshake. The
+    // stream stays open for the tunnel, so the request looks as if it had a
+    // body of unknown length; its DATA are the tunnel's bytes, read by the
+    // tunnel after the 101. The handshake itself has no body.
+    if (!req.upgrade.empty() && r->proto_num >= HTTP_VERSION(2, 0)) {
+        req.body = ox::proxy::BodyKind::none;
+        req.content_length = 0;
+    }
     char* scratch = static_cast<char*>(apr_palloc(r->pool, balancer.scratch_size(req)));
     static const ox::SteadyTimeSource clock;
     BrigadeResponseSink sink(r);

@@ -51,6 +51,14 @@ long ConnTunnelClient::read_now(char* dst, std::size_t max) noexcept
     rv = apr_brigade_flatten(in_, dst, &len);
     apr_brigade_cleanup(in_);
     if (rv != APR_SUCCESS) return -1;
+    if (len == 0 && eos && c_->master && !request_eos_seen_) {
+        // An HTTP/2 stream (a WebSocket over HTTP/2, RFC 8441): mod_http2
+        // starts its input with an EOS that ends the handshake request's
+        // empty body; the client's bytes follow it. Only a later EOS, or
+        // APR_EOF, is the client's end.
+        request_eos_seen_ = true;
+        return read_now(dst, max);
+    }
     if (len == 0) return eos ? -1 : 0;
     return static_cast<long>(len);
 }

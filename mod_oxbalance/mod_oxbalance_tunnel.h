@@ -27,6 +27,8 @@ private:
     apr_bucket_brigade* in_;
     apr_bucket_brigade* out_;
     int fd_ = -1;
+    // An HTTP/2 stream's first EOS (mod_http2) has been taken: see read_now.
+    bool request_eos_seen_ = false;
 };
 
 }  // namespace oxb

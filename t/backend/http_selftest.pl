@@ -343,6 +343,21 @@ subtest 'slow-stream' => sub {
     ok($r->{body} eq pattern(0, 20), 'then the rest');
 };
 
+subtest 'pause-after-flush and open' => sub {
+    my $c = $new->();
+    $c->send("GET /pause-after-flush?gate=g1 HTTP/1.1\r\nHost: h\r\n\r\n");
+    my $head_and_first = sub { my $e = index($c->{buf}, "\r\n\r\n"); $e >= 0 && index($c->{buf}, "before the pause\n", $e) >= 0 };
+    $c->fill until $head_and_first->();
+    ok($head_and_first->(), 'head and first chunk before the gate opens');
+    ok(!IO::Select->new($c->{sock})->can_read(0.3), 'then nothing while the gate is shut');
+    is($new->()->request('/open?gate=g1')->{body}, "opened\n", '/open on another connection');
+    my $r = $c->response;
+    is($r->{body}, "before the pause\nafter the pause\n", 'then the rest');
+    is_deeply($r->{chunks}, [17, 16], 'two chunks');
+    is($c->request('/pause-after-flush?ms=10')->{body}, "before the pause\nafter the pause\n", 'ms= instead of a gate');
+    is($c->request('/open')->{status}, 400, '/open without a gate: 400');
+};
+
 subtest 'status, cookies, headers' => sub {
     my $c = $new->();
     for my $code (204, 304) {

@@ -17,6 +17,10 @@
 //                   (or N without reading the body), then the /echo dump
 //   /bad?kind=K[&then=close|drain]   a response a client must refuse
 //   /ws[?hello=1][&close-after=N][&fragment=K]   WebSocket echo
+//   /pause-after-flush?gate=G|ms=N   head and a first chunk ("before the
+//                   pause"), a pause, then the last one (chunked)
+//   /open?gate=G    ends the pauses that wait for gate G (in this server
+//                   process); a pause waits at most 30 s
 //
 // Every response carries X-Backend, X-Conn-Id and X-Conn-Requests. Unless a
 // handler says otherwise the whole request body is read (and hashed) first.
@@ -35,6 +39,7 @@
 #include <sys/socket.h>
 
 #include "../tools/oxb_pattern.h"
+#include "gates.h"
 #include "http_bad.h"
 #include "http_io.h"
 #include "http_request.h"
@@ -140,6 +145,8 @@ private:
     After expect_continue();
     After bad();
     After websocket();
+    After pause_after_flush();
+    After open_gate();
     After not_found();
 
     Socket sock_;
@@ -247,6 +254,7 @@ Session::Handler Session::route() const {
         {"/session", &Session::session},    {"/health", &Session::health},
         {"/health-set", &Session::health_set}, {"/continue", &Session::expect_continue},
         {"/bad", &Session::bad},            {"/ws", &Session::websocket},
+        {"/pause-after-flush", &Session::pause_after_flush}, {"/open", &Session::open_gate},
     };
     const std::string& p = req_.path;
     if (p == "/echo" || p.compare(0, 6, "/echo/") == 0) return &Session::echo;
@@ -434,6 +442,38 @@ After Session::early() {
     if (!body_->done()) closing_ = true;
     respond(200, "early\n");
     return closing_ ? After::linger : After::keep;
+}
+
+// A response whose head and first chunk are on the wire while the backend
+// goes on working (until gate G opens, or for N ms).
+After Session::pause_after_flush() {
+    std::optional<std::string> gate = query_.get("gate");
+    std::uint64_t ms = gate ? 0 : query_.number("ms", std::nullopt, 0, kMaxMs);
+    if (req_.version != "HTTP/1.1") throw BadParam("a chunked response needs an HTTP/1.1 request");
+    read_body();
+    head(200, {{"Content-Type", "text/plain"}, {"Transfer-Encoding", "chunked"}});
+    if (head_only()) {
+        flush();
+        return finish();
+    }
+    out_ += "11\r\nbefore the pause\n\r\n";
+    flush();
+    if (gate) {
+        testgates::gates().wait(*gate, std::chrono::seconds(30));
+    } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
+    out_ += "10\r\nafter the pause\n\r\n0\r\n\r\n";
+    flush();
+    return finish();
+}
+
+After Session::open_gate() {
+    std::optional<std::string> gate = query_.get("gate");
+    if (!gate) throw BadParam("missing parameter gate");
+    read_body();
+    testgates::gates().open(*gate);
+    return respond(200, "opened\n");
 }
 
 After Session::conn_info() {

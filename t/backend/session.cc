@@ -43,6 +43,7 @@
 #include "../tools/oxb_pattern.h"
 #include "ajp_codec.h"
 #include "ajp_request.h"
+#include "gates.h"
 #include "malformed.h"
 
 namespace ajpt {
@@ -201,32 +202,7 @@ private:
     std::map<std::string, std::string> params_;
 };
 
-// Gates that paused endpoints wait for, so that a test can look at what
-// reached the client while the backend is still busy, without timing.
-class Gates {
-public:
-    void open(const std::string& name) {
-        std::lock_guard<std::mutex> lock(mu_);
-        open_.insert(name);
-        cv_.notify_all();
-    }
-    // Waits until `name` is opened (and closes it again), at most `max`.
-    void wait(const std::string& name, std::chrono::milliseconds max) {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait_for(lock, max, [&] { return open_.count(name) > 0; });
-        open_.erase(name);
-    }
-
-private:
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::set<std::string> open_;
-};
-
-Gates& gates() {
-    static Gates g;
-    return g;
-}
+using testgates::gates;
 
 // How a paused endpoint pauses: until a gate opens, or for a time.
 struct Pause {
