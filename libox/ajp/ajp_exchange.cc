@@ -5,10 +5,11 @@
 #include <strings.h>
 
 #include <algorithm>
-#include <charconv>
+#include <cstdint>
 
 #include "ajp/ajp_message.h"
 #include "ajp/ajp_protocol.h"
+#include "core/text.h"
 
 namespace ox::ajp {
 
@@ -28,17 +29,17 @@ Failure io_failure(net::IoStatus st) noexcept
 constexpr std::size_t kMinTailRead = 16 * 1024;
 
 // The response's declared body length: -1 without Content-Length, -2 when
-// it cannot be trusted (not a number, or several that disagree).
+// it cannot be trusted (not 1*DIGIT as RFC 9110 8.6 has it, too large, or
+// several that disagree). "-0" is no length either (fuzz_ajp_response).
 std::int64_t content_length_of(const proxy::ResponseHead& head) noexcept
 {
     std::int64_t found = -1;
     for (std::size_t i = 0; i < head.header_count; ++i) {
         std::string_view n = head.headers[i].name;
         if (n.size() != 14 || strncasecmp(n.data(), "Content-Length", 14) != 0) continue;
-        std::string_view v = head.headers[i].value;
-        std::int64_t len = 0;
-        auto res = std::from_chars(v.data(), v.data() + v.size(), len);
-        if (res.ec != std::errc() || res.ptr != v.data() + v.size() || v.empty() || len < 0) return -2;
+        unsigned long long v = 0;
+        if (!parse_decimal(head.headers[i].value, v) || v > static_cast<unsigned long long>(INT64_MAX)) return -2;
+        auto len = static_cast<std::int64_t>(v);
         if (found >= 0 && found != len) return -2;
         found = len;
     }

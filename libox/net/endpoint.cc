@@ -5,6 +5,8 @@
 #include <cstring>
 #include <memory>
 
+#include "acl/ip_address.h"
+
 namespace ox::net {
 
 std::string Endpoint::to_string() const
@@ -40,6 +42,15 @@ std::string parse_endpoint(std::string_view text, std::uint16_t default_port, En
         auto close = text.find(']');
         if (close == std::string_view::npos) return "unterminated '[' in IPv6 address";
         host = text.substr(1, close - 1);
+        // Brackets hold an IPv6 address (with a zone id, "fe80::1%eth0", a
+        // name lookup takes): "[localhost]" or "[[]" would be a name that
+        // the normalised URL, "host:port", spells differently.
+        std::string_view addr = host.substr(0, host.find('%'));
+        acl::IpAddress ip;
+        if (!host.empty() && (addr.find(':') == std::string_view::npos || acl::parse_ip(addr, ip) != acl::IpParse::ok ||
+                              addr.size() + 1 == host.size())) {
+            return "'[...]' must hold an IPv6 address";
+        }
         auto rest = text.substr(close + 1);
         if (!rest.empty()) {
             if (rest.front() != ':') return "expected ':port' after ']'";

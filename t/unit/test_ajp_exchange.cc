@@ -784,6 +784,9 @@ const std::vector<Malformed>& malformed_cases()
         {"bad magic after body", cat({pkt_headers(200, "OK"), pkt_body("ok"), hex("58 42 00 01 05")}), "AB", true, "ok"},
         {"Content-Length not a number", pkt_headers(200, "OK", {{"Content-Length", "5x"}}), "Content-Length", false, ""},
         {"Content-Length with a sign", pkt_headers(200, "OK", {{"Content-Length", "+5"}}), "Content-Length", false, ""},
+        // 1*DIGIT only: "-0" was taken for 0 (fuzz_ajp_response).
+        {"Content-Length -0", pkt_headers(200, "OK", {{"Content-Length", "-0"}}), "Content-Length", false, ""},
+        {"Content-Length -5", pkt_headers(200, "OK", {{"Content-Length", "-5"}}), "Content-Length", false, ""},
         {"empty Content-Length", pkt_headers(200, "OK", {{"Content-Length", ""}}), "Content-Length", false, ""},
         {"two Content-Lengths that disagree", pkt_headers(200, "OK", {{"Content-Length", "5"}, {"content-length", "6"}}),
          "Content-Length", false, ""},

@@ -108,6 +108,12 @@ START_TEST(endpoints)
         {"user@ox1", nullptr, 0, "invalid character"},
         {"ox1?x", nullptr, 0, "invalid character"},
         {"ox1#x", nullptr, 0, "invalid character"},
+        // Brackets hold an IPv6 address, nothing else (fuzz_config_args:
+        // "[[]" was taken as the host "[", whose "[:8009" parses no more).
+        {"[[]", nullptr, 0, "IPv6 address"},
+        {"[localhost]:8009", nullptr, 0, "IPv6 address"},
+        {"[10.0.0.1]", nullptr, 0, "IPv6 address"},
+        {"[::1%]", nullptr, 0, "IPv6 address"},
     };
     for (const auto& c : cases) {
         Endpoint ep;
@@ -179,6 +185,8 @@ START_TEST(member_urls)
         {"ajp://", nullptr, "empty host"},
         {"ajp://ox1:0", nullptr, "1 to 65535"},
         {"ajp://::1", nullptr, "brackets"},
+        {"ajp://[[]", nullptr, "IPv6 address"},
+        {"ajp://[ox1]:8009", nullptr, "IPv6 address"},
     };
     for (const auto& c : cases) {
         MemberSpec m;
@@ -190,6 +198,11 @@ START_TEST(member_urls)
         }
         ck_assert_msg(err.empty(), "'%s': %s", c.url, err.c_str());
         ck_assert_str_eq(m.url.c_str(), c.normalised);
+        // The normalised URL names the member (logs, status page, state
+        // file): it parses to itself.
+        MemberSpec again;
+        ck_assert_msg(parse(m.url, "", again).empty(), "'%s' does not parse", m.url.c_str());
+        ck_assert_str_eq(again.url.c_str(), m.url.c_str());
         ck_assert(m.scheme == (std::string(c.url).rfind("http", 0) == 0 ? ox::Scheme::http : ox::Scheme::ajp));
     }
 }
