@@ -76,7 +76,7 @@ my $mark = error_log_mark();
 # Pauses from well below to well beyond the 1 s timeout (Tomcat closes an
 # idle connection between 1 and 2 s: it checks its timeouts once a second).
 my $n = 0;
-for my $pause (0.3, 0.8, 1.0, 1.2, 1.5, 2.2) {
+for my $pause (0.4, 1.0, 1.4, 2.2) {
     sleep $pause;
     $n++;
     my @reqs = (['/tcidle/small'], ['/tcidle/post-echo', "ajp-$n=" . ('a' x 1000)],
