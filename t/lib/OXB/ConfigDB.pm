@@ -14,7 +14,7 @@ use IO::Socket::INET ();
 use JSON::PP ();
 use LWP::UserAgent ();
 use Time::HiRes ();
-use OXB::Test qw(error_log_mark wait_for_log server_pid);
+use OXB::Test qw(error_log_mark wait_for_log server_pid mpm_load_module);
 
 our @EXPORT_OK = qw(start_db stop_db restart_db db_sql db_query ctl configdb_line use_configdb no_configdb
                     start_frontend stop_frontend frontend_json main_json until_true cdb_balancer new_backends
@@ -158,8 +158,8 @@ sub _free_port {
 }
 
 # A second front end: an httpd of its own on a free port with the balancer
-# cdb, a status page for 127.0.0.1 and `extra` (an OXConfigDB line).
-# Returns { port, dir, log, pidfile }.
+# cdb, a status page for 127.0.0.1 and `extra` (an OXConfigDB line), with
+# the suite's MPM. Returns { port, dir, log, pidfile }.
 sub start_frontend {
     my (%o) = @_;
     my $dir = File::Temp::tempdir("$top/t/tmp/fe.XXXXXX", CLEANUP => 1);
@@ -168,8 +168,7 @@ sub start_frontend {
     open my $fh, '>', $conf or die;
     print $fh <<"EOC", cdb_balancer(), $o{extra} // '';
 ServerRoot "$dir"
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+@{[ mpm_load_module() ]}LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule oxbalance_module "$ENV{OXB_MODULE}"
 ServerName localhost
 Listen 127.0.0.1:$port

@@ -16,11 +16,19 @@ use Time::HiRes ();
 our @EXPORT_OK = qw(base_url pattern_sha256 pattern_bytes parse_dump curl error_log_mark
                     error_log_since wait_for_log server_pid child_pids child_holding have_tomcat
                     sanitized pattern_program raw_request raw_connect raw_read whole_response two_requests
-                    arrives_before_backend_goes_on);
+                    arrives_before_backend_goes_on mpm mpm_load_module);
 
 sub have_tomcat { return !$ENV{OXB_NO_TOMCAT} }
 sub sanitized   { return $ENV{OXB_SANITIZED} ? 1 : 0 }
 sub pattern_program { return $ENV{OXB_PATTERN} }
+
+# The MPM the suite's httpd runs with (t/run-apache-tests --mpm), and the
+# LoadModule line for the httpds that tests start themselves.
+sub mpm { return $ENV{OXB_MPM} || 'event' }
+sub mpm_load_module {
+    my $m = mpm();
+    return "LoadModule mpm_${m}_module /usr/lib/apache2/modules/mod_mpm_$m.so\n";
+}
 
 sub base_url {
     my $cfg = Apache::Test::config();
