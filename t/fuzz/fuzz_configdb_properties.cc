@@ -29,9 +29,10 @@
 // database parses back to the same endpoint, and so does where() + "/" +
 // database through parse_host_database (the status page shows an endpoint
 // so, and OXConfigDB's read=/write= take that form); user and password are
-// left alone unless the URL has parameters. The same holds for the
-// endpoints of accepted properties, and (through parse_host_database) for
-// those of accepted arguments.
+// set by the URL's last user= and password= parameters (%-decoded, unless
+// empty) and left alone otherwise. The endpoints of accepted properties
+// round-trip the same way, those of accepted arguments through
+// parse_host_database.
 //
 // Arguments (2): a marker password= argument is added when none is given;
 // an error never contains the marker; on success without a properties
@@ -381,6 +382,27 @@ void properties(std::string_view text)
     }
 }
 
+// %XX-decodes; false on a malformed escape.
+bool unpercent(std::string_view in, std::string& out)
+{
+    out.clear();
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '%') {
+            out += in[i];
+            continue;
+        }
+        if (in.size() - i < 3) return false;
+        auto hex = [](char c) {
+            return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        };
+        int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+        if (hi < 0 || lo < 0) return false;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return true;
+}
+
 void jdbc_url(std::string_view url)
 {
     Endpoint e;
@@ -393,8 +415,25 @@ void jdbc_url(std::string_view url)
         return;
     }
     check_accepted_endpoint(e, true);
-    if (url.find('?') == std::string_view::npos && (e.user != "u0" || e.password != "p0")) {
-        fail("a URL without parameters changed user or password");
+    // The parameters: '&'-separated NAME=VALUE pairs, %-decoded; the last
+    // user= and password= set the login unless empty, others are ignored.
+    std::string user_param, password_param, name, value;
+    std::size_t q = url.find('?');
+    std::string_view params = q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
+    while (!params.empty()) {
+        std::size_t amp = params.find('&');
+        std::string_view pair = params.substr(0, amp);
+        params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
+        std::size_t eq = pair.find('=');
+        if (eq == std::string_view::npos) continue;
+        if (!unpercent(pair.substr(0, eq), name) || !unpercent(pair.substr(eq + 1), value)) {
+            fail("a URL with a malformed %-escape accepted");
+        }
+        if (name == "user") user_param = value;
+        if (name == "password") password_param = value;
+    }
+    if (e.user != (user_param.empty() ? "u0" : user_param) || e.password != (password_param.empty() ? "p0" : password_param)) {
+        fail("user or password is not the URL's");
     }
 }
 
