@@ -431,10 +431,10 @@ DETECT = {
     # mod_proxy logs no line of its own when it puts a worker into its error
     # state after a failed request (a 503 from the scheme handler does it):
     # the first failure that names the node is the detection. AH00957/
-    # AH00959: connect failed (worker disabled for retry=); AH00878/AH00876:
-    # read/send failed; AH03303: mod_proxy_hcheck DISABLING; AH02460/AH01174:
-    # forced into error state.
-    "proxy": re.compile(r"AH0(0957|0959|0878|0876|3303|2460|1174)\b"),
+    # AH00959: connect failed (worker disabled for retry=); AH00878/AH00876/
+    # AH00893: read/send/dialog failed; AH03303: mod_proxy_hcheck DISABLING;
+    # AH02460/AH01174: forced into error state.
+    "proxy": re.compile(r"AH0(0957|0959|0878|0876|0893|3303|2460|1174)\b"),
 }
 
 

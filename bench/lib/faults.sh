@@ -79,7 +79,8 @@ members() {
 errorlog_format='ErrorLogFormat "[%{cu}t] [%-m:%l] [pid %P:tid %T] %M"'
 
 # conf_fe FE NAME FAULT [alt] [EXTRA-OX-LINES]: writes $RUN/NAME/conf/httpd.conf
-# (or httpd-alt.conf) and prints its path. ox: the seed's member parameters,
+# (or httpd-alt.conf) and prints its path. ox: the seed's member parameters
+# (and $ox_member_params, if set),
 # OXHealthCheck cping with its defaults written out. proxy: the seed's
 # BalancerMember lines with mod_proxy_hcheck's CPING at the same interval,
 # fails and passes.
@@ -98,7 +99,7 @@ conf_fe() {
             echo "LoadModule oxbalance_module \"$so\""
             echo "<OXBalancer oxcluster>"
             while read -r url route; do
-                echo "    OXMember $url route=$route $seed_params"
+                echo "    OXMember $url route=$route $seed_params${ox_member_params:+ $ox_member_params}"
             done < <(members "$fault" "$alt")
             echo "    OXHealthCheck cping interval=5 timeout=2 fails=2 passes=2"
             echo "</OXBalancer>"
