@@ -4,7 +4,9 @@
 # Expects RUN (bench_init_run), A[1..3] and H[1..3] (the Tomcats' AJP and
 # HTTP ports), FEPORT[ox|proxy], and for the relay faults RELAY.
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # bench_dir, oxb_tomcat, moddir, seed_params: lib/common.sh; so: the caller
 
+# shellcheck disable=SC2034 # used by the scripts that source this
 faults_py=$bench_dir/lib/faults.py
 
 now() { date +%s.%N; }
@@ -44,8 +46,8 @@ tomcats_start_three() { # in parallel; dies if one does not come up
 # cookies_from_tomcats FILE: ten sessions of each node, straight from the
 # Tomcats' HTTP connectors.
 cookies_from_tomcats() {
-    local n i
-    for i in 1 2 3 4 5 6 7 8 9 10; do
+    local n _
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
         for n in 1 2 3; do login_cookie "http://127.0.0.1:${H[$n]}/login"; done
     done >"$1"
     [ "$(grep -c '^JSESSIONID=' "$1")" = 30 ] || die "no sessions from the Tomcats"
