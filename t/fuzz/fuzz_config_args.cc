@@ -158,7 +158,7 @@ bool ms_is(ox::Millis got, std::string_view text) { return duration_ms(text) == 
 const std::set<std::string_view> kMemberKeys = {
     "route",  "loadfactor", "status",      "timeout",     "connecttimeout", "connectiontimeout", "ttl",
     "addressttl", "retry",  "failontimeout", "ping",      "smax",           "max",               "acquire",
-    "failonstatus", "packetsize", "sendahead", "secret",   "hcmethod",       "hcinterval",        "hctimeout",
+    "failonstatus", "packetsize", "sendahead", "secret",   "pingidle",       "hcmethod",       "hcinterval",        "hctimeout",
     "hcfails", "hcpasses", "hcuri",        "hcexpect",    "hchost",         "hcauth"};
 
 // Checks one accepted parameter against its row in docs/directives.md.
@@ -182,6 +182,12 @@ void check_member_param(std::string_view key, std::string_view v, const ox::Memb
     } else if (key == "ttl" || key == "addressttl" || key == "retry" || key == "ping") {
         ox::Millis got = key == "ttl" ? m.ttl : key == "addressttl" ? m.address_ttl : key == "retry" ? m.retry : m.ping;
         if (!ms_is(got, v)) fail("a member duration that is not the one written");
+    } else if (key == "pingidle") {
+        // A duration, or off (0): never negative.
+        std::string low;
+        for (char c : v) low += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (low == "off" ? m.ping_idle.count() != 0 : !ms_is(m.ping_idle, v)) fail("pingidle= is not the one written");
+        if (m.ping_idle.count() < 0) fail("a negative pingidle=");
     } else if (key == "acquire") {
         // Milliseconds when no unit is written, as mod_proxy's acquire=.
         bool bare = !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
