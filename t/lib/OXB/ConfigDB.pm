@@ -16,13 +16,14 @@ use LWP::UserAgent ();
 use Time::HiRes ();
 use OXB::Test qw(error_log_mark wait_for_log server_pid mpm_load_module);
 
-our @EXPORT_OK = qw(start_db stop_db restart_db db_sql db_query ctl configdb_line use_configdb no_configdb
-                    start_frontend stop_frontend frontend_json main_json until_true cdb_balancer new_backends
-                    backend_of file_since);
+our @EXPORT_OK = qw(start_db stop_db restart_db freeze_db thaw_db db_sql db_query ctl configdb_line use_configdb
+                    no_configdb start_frontend stop_frontend restart_frontend frontend_json main_json until_true
+                    cdb_balancer new_backends backend_of file_since);
 
 my $top = $ENV{OXB_TOP};
 my $mariadb = "$top/t/configdb/mariadb";
 my %dbs;        # dir => 1 while running
+my %frozen;     # dir => mariadbd's pid while stopped with SIGSTOP
 my @frontends;  # started, to stop at the end
 
 sub _run {
@@ -51,6 +52,29 @@ sub stop_db {
     my ($db) = @_;
     _run($mariadb, 'stop', $db->{dir});
     delete $dbs{ $db->{dir} };
+}
+
+# A slow database: mariadbd frozen with SIGSTOP (connections are accepted
+# by the kernel, nothing answers), until thaw_db (SIGCONT).
+sub _mysqld_pid {
+    my ($db) = @_;
+    open my $fh, '<', "$db->{dir}/mysqld.pid" or die "no mysqld.pid in $db->{dir}";
+    chomp(my $pid = <$fh> // '');
+    die "empty mysqld.pid in $db->{dir}" unless $pid;
+    return $pid;
+}
+
+sub freeze_db {
+    my ($db) = @_;
+    my $pid = _mysqld_pid($db);
+    kill 'STOP', $pid or die "SIGSTOP $pid: $!";
+    $frozen{ $db->{dir} } = $pid;
+}
+
+sub thaw_db {
+    my ($db) = @_;
+    my $pid = delete $frozen{ $db->{dir} } // return;
+    kill 'CONT', $pid;
 }
 
 sub restart_db {
@@ -159,14 +183,23 @@ sub _free_port {
 
 # A second front end: an httpd of its own on a free port with the balancer
 # cdb, a status page for 127.0.0.1 and `extra` (an OXConfigDB line), with
-# the suite's MPM. Returns { port, dir, log, pidfile }.
+# the suite's MPM; `state_file => 1` adds OXStateFile (state/oxbalance.state
+# in its directory, which httpd's children can write). Returns { port, dir,
+# log, pidfile, conf, state_file }.
 sub start_frontend {
     my (%o) = @_;
     my $dir = File::Temp::tempdir("$top/t/tmp/fe.XXXXXX", CLEANUP => 1);
     my $port = _free_port();
     my $conf = "$dir/httpd.conf";
+    my $state = '';
+    if ($o{state_file}) {
+        chmod 0711, $dir;
+        mkdir "$dir/state" or die "mkdir $dir/state: $!";
+        chmod 0777, "$dir/state";
+        $state = "OXStateFile \"$dir/state/oxbalance.state\"\n";
+    }
     open my $fh, '>', $conf or die;
-    print $fh <<"EOC", cdb_balancer(), $o{extra} // '';
+    print $fh <<"EOC", cdb_balancer(), $state, $o{extra} // '';
 ServerRoot "$dir"
 @{[ mpm_load_module() ]}LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule oxbalance_module "$ENV{OXB_MODULE}"
@@ -179,14 +212,22 @@ LogLevel info oxbalance:debug
 OXStatus /oxbalance-status 127.0.0.1
 EOC
     close $fh;
-    my $httpd = $ENV{OXB_TEST_HTTPD} || $ENV{OXB_HTTPD};
-    my ($rc, $out) = _run($httpd, '-f', $conf);
-    die "the second front end did not start: $out" if $rc;
-    my $fe = { port => $port, dir => $dir, log => "$dir/error_log", pidfile => "$dir/httpd.pid" };
-    push @frontends, $fe;
-    until_true(10, sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 1) })
-        or die "the second front end does not listen on $port";
+    my $fe = { port => $port, dir => $dir, log => "$dir/error_log", pidfile => "$dir/httpd.pid", conf => $conf,
+               state_file => "$dir/state/oxbalance.state" };
+    restart_frontend($fe);
     return $fe;
+}
+
+# Starts a front end that start_frontend made (and stop_frontend stopped)
+# again: the same configuration, port and files.
+sub restart_frontend {
+    my ($fe) = @_;
+    my $httpd = $ENV{OXB_TEST_HTTPD} || $ENV{OXB_HTTPD};
+    my ($rc, $out) = _run($httpd, '-f', $fe->{conf});
+    die "the second front end did not start: $out" if $rc;
+    push @frontends, $fe;
+    until_true(10, sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $fe->{port}, Timeout => 1) })
+        or die "the second front end does not listen on $fe->{port}";
 }
 
 sub stop_frontend {
@@ -229,6 +270,8 @@ sub file_since {
 
 END {
     my $rc = $?;
+    # A frozen server cannot stop.
+    kill 'CONT', $_ for values %frozen;
     # A test that died half-way leaves no OXConfigDB behind for the others.
     no_configdb() if -s "$ENV{OXB_RUN_DIR}/configdb.conf";
     stop_frontend($_) for @frontends;

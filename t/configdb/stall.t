@@ -1,0 +1,169 @@
+# A slow database, and one poller per server. The Apache::Test httpd with
+# OXConfigDB (poll=1) on a private MariaDB:
+# - one poller per httpd server: with two or more children, at most one
+#   connection of the module's user on the server at any time, and the
+#   polls counter grows by about one per poll interval, not one per child;
+# - mariadbd frozen (SIGSTOP: the kernel accepts connections, nothing
+#   answers): proxied requests answer as usual (each within a bound far
+#   below the database timeouts, 2 s connect, 3 s read), probes go on (the
+#   probed server's CPing count grows), the status page shows the outage in
+#   ?json, a page action returns within its 2 s wait saying it is queued
+#   (or not written), a graceful restart while the poller's thread is stuck
+#   in a database call completes and httpd serves after it, and the outage
+#   is not logged again after the restart;
+# - thawed: an oxbalancectl change issued during the stall (which waited
+#   for the server) applies, the configdb's state wins over the page's
+#   unwritten change, and the end of the outage is logged once.
+use strict;
+use warnings;
+use Apache::Test qw(plan ok);
+use Apache::TestUtil qw(t_cmp);
+use Apache::TestRequest qw(GET);
+use POSIX qw(WNOHANG _exit);
+use Time::HiRes qw(time sleep);
+use OXB::Test qw(error_log_mark error_log_since wait_for_log server_pid child_pids);
+use OXB::Status qw(status_url page_nonce post_action ua);
+use OXB::ConfigDB qw(start_db freeze_db thaw_db db_query ctl use_configdb no_configdb main_json until_true
+                     backend_of);
+
+plan tests => 28;
+
+my $main = Apache::Test::config()->{vars}{port};
+my $db = start_db();
+my ($rc, $out) = ctl($db, 'init-schema');
+ok t_cmp($rc, 0, 'init-schema') or print "# $out";
+my $mark = use_configdb($db);
+
+sub configdb { main_json()->{configdb} }
+sub admin_of {
+    my ($route) = @_;
+    my ($b) = grep { $_->{name} eq 'cdb' } @{ main_json()->{balancers} };
+    my ($m) = grep { ($_->{route} // '') eq $route } @{ $b->{members} };
+    return $m->{admin};
+}
+sub count { my ($re, @lines) = @_; return scalar grep { $_ =~ $re } @lines }
+# The probed AJP server's CPing count (t/health/probe.t's balancer probed,
+# CPing every second), asked through its own session route.
+sub cpings {
+    my %s = GET('/probed/stats', Cookie => 'JSESSIONID=1.PR1')->content =~ /(\w+)=(\d+)/g;
+    return $s{cpings} // -1;
+}
+
+ok defined until_true(10, sub { configdb()->{state} eq 'up' }) or print "# never up\n";
+
+# ---- one poller per httpd server -------------------------------------------------------
+my @children = child_pids();
+ok @children >= 2 or print "# httpd children: @children\n";
+my ($most, $least) = (0, 99);
+for (1 .. 15) {
+    my $n = db_query($db, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '$db->{user}'");
+    chomp $n;
+    $most = $n if $n > $most;
+    $least = $n if $n < $least;
+    sleep 0.2;
+}
+ok t_cmp("$least..$most", '1..1', "the module's connections to MariaDB over 3 s (one, kept between polls)");
+my ($p0, $t0) = (configdb()->{polls}, time);
+sleep 5;
+my ($p1, $t1) = (configdb()->{polls}, time);
+# One poller: one poll a second at most (plus one for the edges); one per
+# child would be @children times that.
+ok $p1 - $p0 >= 2 && $p1 - $p0 <= ($t1 - $t0) + 1 or printf "# %d polls in %.1f s\n", $p1 - $p0, $t1 - $t0;
+
+# A state to keep through the stall.
+($rc, $out) = ctl($db, 'drain', 'cdb', 'OX1');
+ok defined until_true(5, sub { admin_of('OX1') eq 'draining' }) or print "# never draining\n";
+
+# ---- the database freezes ----------------------------------------------------------------------
+$mark = error_log_mark();
+my $cp0 = cpings();
+freeze_db($db);
+my $frozen_at = time;
+# An operator's change while it hangs: oxbalancectl waits for the server.
+my $ctl_out = "$db->{top}/ctl-during-stall.out";
+my $ctl_pid = fork // die "fork: $!";
+if (!$ctl_pid) {
+    { exec "$ENV{OXB_OXBALANCECTL} --write 127.0.0.1:$db->{port}/configdb --user $db->{user} "
+        . "--password-file $db->{pwfile} --timeout 120 drain cdb OX3 >$ctl_out 2>&1" };
+    _exit(127);  # no END blocks in a child
+}
+
+# Requests during at least two poll intervals: each answered at once.
+my (@bad, $slowest);
+$slowest = 0;
+for my $i (1 .. 25) {
+    my $t = time;
+    my $r = ua()->get("http://127.0.0.1:$main/cdb/echo");
+    my $took = time - $t;
+    $slowest = $took if $took > $slowest;
+    push @bad, sprintf('%d: %d in %.2f s', $i, $r->code, $took) if $r->code != 200 || $took > 1.0;
+    sleep 0.2;
+}
+ok t_cmp(join('; ', @bad), '', 'frozen: every request answered within 1 s') or printf "# slowest %.2f s\n", $slowest;
+ok t_cmp(backend_of($main, 'f1.OX1'), 'OX1', "frozen: OX1's sessions still reach it (draining, as read)");
+ok defined until_true(15, sub { configdb()->{state} eq 'outage' }) or print "# no outage shown\n";
+my $c = configdb();
+ok $c->{last_error} =~ /127\.0\.0\.1:$db->{port}/ or print "# last_error: ", $c->{last_error} // 'null', "\n";
+ok t_cmp(admin_of('OX1'), 'draining', 'the last state read stays in force');
+my $cp1 = cpings();
+ok $cp1 - $cp0 >= 3 or printf "# %d CPings in %.0f s of stall\n", $cp1 - $cp0, time - $frozen_at;
+
+# ---- a page action, and a graceful restart while the poller's thread is in a database call --------
+# The request that queues the change runs in a child; the poller's thread
+# takes the change up within 50 ms and then hangs in connect/read for at
+# least the 2 s connect timeout: the restart comes 0.5 s after the change.
+my $nonce = page_nonce(ua()->get(status_url())->content);
+my $page_out = "$db->{top}/page.out";
+my $polls_before = configdb()->{polls};
+my $page_pid = fork // die "fork: $!";
+if (!$page_pid) {
+    my $t = time;
+    my $r = post_action(nonce => $nonce, balancer => 'cdb', member => 'OX2', action => 'drain');
+    open my $fh, '>', $page_out or die;
+    printf $fh "%d %.2f\n%s", $r->code, time - $t, $r->content;
+    close $fh;
+    _exit(0);
+}
+sleep 0.5;
+my $restart_mark = error_log_mark();
+kill 'USR1', server_pid();
+my $t_restart = time;
+waitpid $page_pid, 0;
+my ($code, $took, $page) = do { open my $fh, '<', $page_out or die; local $/; <$fh> } =~ /^(\d+) ([\d.]+)\n(.*)/s;
+ok t_cmp($code, 200, 'the page action is answered');
+ok $took <= 3.5 or print "# the page took $took s\n";
+ok $page =~ /queued for the configdb, but not written within 2 s|NOT written to the configdb/
+    or print "# ", $page =~ /(<p id="notice".*?<\/p>)/s, "\n";
+ok scalar(grep { /resuming normal operations/ } wait_for_log($restart_mark, qr/resuming normal operations/))
+    or print "# the graceful restart did not complete\n";
+my $up = until_true(15, sub { ua()->get("http://127.0.0.1:$main/cdb/echo")->code == 200 && configdb() });
+ok defined $up or print "# httpd does not serve after the graceful restart\n";
+printf "# serving again %.1f s after the restart signal\n", time - $t_restart;
+ok t_cmp(admin_of('OX2'), 'draining', "the page's change is in force here (shared memory kept)");
+# The new generation's poller runs and still finds the database frozen.
+ok defined until_true(20, sub { configdb()->{polls} >= $polls_before + 2 })
+    or print "# polls: $polls_before -> ", configdb()->{polls}, "\n";
+ok t_cmp(configdb()->{state}, 'outage', 'still an outage after the restart');
+ok defined until_true(15, sub { configdb()->{write_failures} > 0 })
+    or print "# the page's change was never tried\n";
+my @log = error_log_since($mark);
+ok t_cmp(count(qr/OXB00101/, @log), 1, 'the outage is logged once, also across the graceful restart');
+
+# ---- thawed ------------------------------------------------------------------------------------------
+thaw_db($db);
+my $ctl_status;
+until_true(30, sub {
+    return 0 if waitpid($ctl_pid, WNOHANG) != $ctl_pid;
+    $ctl_status = $?;
+    return 1;
+});
+ok defined $ctl_status && $ctl_status == 0 or print "# oxbalancectl: ", do { open my $fh, '<', $ctl_out; local $/; <$fh> // '' };
+ok defined until_true(15, sub { configdb()->{state} eq 'up' && admin_of('OX3') eq 'draining' })
+    or print "# the change made during the stall does not apply\n";
+ok t_cmp(admin_of('OX1'), 'draining');
+ok t_cmp(admin_of('OX2'), 'active', "the configdb wins over the page's unwritten change");
+@log = error_log_since($mark);
+ok t_cmp(count(qr/OXB00102/, @log), 1, 'the end of the outage is logged once');
+ok t_cmp(count(qr/OXB00105/, @log), 1, 'the failed write is logged once');
+
+no_configdb();
