@@ -14,18 +14,15 @@
 # of OX1 are lost on the successor, which is what the shared store prevents.
 use strict;
 use warnings;
-use Apache::Test qw(plan ok need);
+use Apache::Test qw(ok);
 use Apache::TestUtil qw(t_cmp);
 use IO::Socket::INET ();
 use LWP::UserAgent ();
 use Time::HiRes qw(time sleep);
-use OXB::Test qw(have_tomcat base_url);
+use OXB::Test qw(base_url session_store_plan);
 use OXB::Status qw(status_url ua page_nonce post_action get_json member_of);
 
-plan tests => 28, need(
-    { 'the Tomcats need to run (no --no-tomcat)' => have_tomcat() },
-    { 'no session store for the Tomcats: ' . ($ENV{OXB_SESSION_DB_MISSING} // 'OXB_TOMCAT_SESSION_DB not set')
-          => !!$ENV{OXB_TOMCAT_SESSION_DB} });
+session_store_plan(28);
 
 my $t0 = time;
 my $base = base_url() . '/tcsurvive';

@@ -22,19 +22,16 @@
 # zz_failover.t; it restores what it changes all the same (END).
 use strict;
 use warnings;
-use Apache::Test qw(plan ok need);
+use Apache::Test qw(ok);
 use Apache::TestUtil qw(t_cmp);
 use IO::Socket::INET ();
 use LWP::UserAgent ();
 use Time::HiRes qw(time sleep);
-use OXB::Test qw(have_tomcat);
+use OXB::Test qw(session_store_plan);
 use OXB::ConfigDB qw(start_db ctl configdb_line use_configdb no_configdb start_frontend stop_frontend
                      frontend_json until_true file_since stop_db);
 
-plan tests => 38, need(
-    { 'the Tomcats need to run (no --no-tomcat)' => have_tomcat() },
-    { 'no session store for the Tomcats: ' . ($ENV{OXB_SESSION_DB_MISSING} // 'OXB_TOMCAT_SESSION_DB not set')
-          => !!$ENV{OXB_TOMCAT_SESSION_DB} });
+session_store_plan(38);
 
 my $t0 = time;
 my $limit = 2.0;  # poll + 1 s

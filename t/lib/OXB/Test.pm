@@ -16,9 +16,40 @@ use Time::HiRes ();
 our @EXPORT_OK = qw(base_url pattern_sha256 pattern_bytes parse_dump curl error_log_mark
                     error_log_since wait_for_log server_pid child_pids child_holding have_tomcat
                     sanitized pattern_program raw_request raw_connect raw_read whole_response two_requests
-                    arrives_before_backend_goes_on mpm mpm_load_module);
+                    arrives_before_backend_goes_on mpm mpm_load_module session_store_missing
+                    session_store_plan);
 
 sub have_tomcat { return !$ENV{OXB_NO_TOMCAT} }
+
+# The Tomcats' shared OX-style session store (t/run-apache-tests starts it
+# with the Tomcats): '' when it is configured and accepts connections,
+# else why not.
+sub session_store_missing {
+    my $spec = $ENV{OXB_TOMCAT_SESSION_DB}
+        or return $ENV{OXB_SESSION_DB_MISSING} // 'OXB_TOMCAT_SESSION_DB is not set';
+    my ($host, $port) = split /:/, $spec;
+    IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 5)
+        or return "the session store at $host:$port does not answer: $!";
+    return '';
+}
+
+# The plan of a test that needs the Tomcats and their session store: $n
+# tests; skipped without the Tomcats (--no-tomcat). With them,
+# t/run-apache-tests promises the store (OXB_SESSION_DB_REQUIRED): then a
+# missing store is one failed test, not a skip.
+sub session_store_plan {
+    my ($n) = @_;
+    my $missing = session_store_missing();
+    if (have_tomcat() && $ENV{OXB_SESSION_DB_REQUIRED} && $missing) {
+        Apache::Test::plan(tests => 1);
+        Apache::Test::ok(0);
+        print "# the Tomcats run, so their session store must: $missing\n";
+        exit 0;
+    }
+    Apache::Test::plan(tests => $n, Apache::Test::need(
+        { 'the Tomcats need to run (no --no-tomcat)' => have_tomcat() },
+        { "no session store for the Tomcats: $missing" => !$missing }));
+}
 sub sanitized   { return $ENV{OXB_SANITIZED} ? 1 : 0 }
 sub pattern_program { return $ENV{OXB_PATTERN} }
 
