@@ -215,13 +215,36 @@ private:
                     note_read_host(mysql);
                 }
                 if (repoll_) delay = std::min(delay, ox::Millis(200));
-                ox::configdb::reclaim(block_, wall_ms());
+                reclaim();
                 if (!wait_until(ox::Clock::now() + delay, store)) break;
             }
         } catch (const std::exception& e) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s_, OXBLOGNO(00108) "configdb: the poller stopped: %s", e.what());
         } catch (...) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s_, OXBLOGNO(00108) "configdb: the poller stopped");
+        }
+    }
+
+    // Frees what dead processes left in the queue. A change whose writer
+    // ended during the write (the poller of a generation that a graceful
+    // restart ended, a crash) counts as a failed write: its member is
+    // pending no more, and the configdb's state wins at the next read.
+    void reclaim() noexcept
+    {
+        std::vector<ox::configdb::AbandonedWrite> abandoned;
+        ox::configdb::reclaim(block_, wall_ms(), 60000, &abandoned);
+        for (const auto& a : abandoned) {
+            block_.write_failures.fetch_add(1);
+            char text[160];
+            apr_snprintf(text, sizeof text, "the process writing it (pid %d) ended during the write",
+                         static_cast<int>(a.writer));
+            ox::configdb::set_text(block_.last_write_error, text);
+            block_.last_write_error_ms.store(wall_ms());
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s_,
+                         OXBLOGNO(00130) "configdb: the process writing the status page's change of balancer %s "
+                         "route %s (pid %d) ended during the write; whether it reached the configdb is unknown, "
+                         "and the configdb's state is in force from the next read",
+                         a.member.balancer.c_str(), a.member.route.c_str(), static_cast<int>(a.writer));
         }
     }
 

@@ -1,7 +1,12 @@
 #include "configdb/shared_block.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <thread>
@@ -150,6 +155,9 @@ std::vector<int> ready_entries(const SharedBlock& b)
 bool begin_write(SharedBlock& b, int i, Change& out)
 {
     QueueEntry& e = b.entries[i];
+    // The pid first: reclaim() in another process must never see the
+    // entry writing with a stale one.
+    e.writer.store(static_cast<std::int32_t>(getpid()), std::memory_order_relaxed);
     if (!cas(e, Phase::ready, Phase::writing) && !cas(e, Phase::ready_orphan, Phase::writing_orphan)) return false;
     out = Change{};
     out.balancer = get(e.balancer);
@@ -172,11 +180,40 @@ void end_write(SharedBlock& b, int i, bool ok, std::string_view text, std::int64
     e.phase.store(u(Phase::free), std::memory_order_release);
 }
 
-void reclaim(SharedBlock& b, std::int64_t now_wall_ms, std::int64_t age_ms) noexcept
+static bool process_exists(std::int32_t pid) noexcept { return pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH; }
+
+void reclaim(SharedBlock& b, std::int64_t now_wall_ms, std::int64_t age_ms, std::vector<AbandonedWrite>* abandoned,
+             bool (*writer_alive)(std::int32_t)) noexcept
 {
+    if (!writer_alive) writer_alive = process_exists;
     for (std::size_t i = 0; i < kQueueEntries; ++i) {
         QueueEntry& e = b.entries[i];
         auto p = static_cast<Phase>(e.phase.load(std::memory_order_acquire));
+        if (p == Phase::writing || p == Phase::writing_orphan) {
+            std::int32_t pid = e.writer.load(std::memory_order_relaxed);
+            if (writer_alive(pid)) continue;
+            // Read the names before the entry can be reused.
+            MemberKey key;
+            try {
+                key = {get(e.balancer), get(e.route)};
+            } catch (...) {
+            }
+            char text[128];
+            std::snprintf(text, sizeof text,
+                          "the process writing it (pid %d) ended during the write: whether it reached the configdb "
+                          "is unknown",
+                          static_cast<int>(pid));
+            put(e.result, text);
+            e.stamp_ms.store(now_wall_ms, std::memory_order_relaxed);
+            bool ended = p == Phase::writing ? cas(e, p, Phase::done_failed) : cas(e, p, Phase::free);
+            if (ended && abandoned) {
+                try {
+                    abandoned->push_back({std::move(key), pid});
+                } catch (...) {
+                }
+            }
+            continue;
+        }
         bool stale = now_wall_ms - e.stamp_ms.load(std::memory_order_relaxed) > age_ms;
         if (!stale) continue;
         // A done entry nobody fetched, or one a producer died filling.

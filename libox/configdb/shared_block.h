@@ -19,7 +19,11 @@
 //   done_* -> free (the producer read the result)
 // A producer that stops waiting marks ready/writing as *_orphan; the
 // consumer frees an orphan itself when done. Entries left done by a process
-// that died are freed by reclaim() after a minute.
+// that died are freed by reclaim() after a minute; one left `writing` by a
+// poller process that ended during the write (a graceful restart of a
+// worker child, a crash) is ended by reclaim() at once, as failed with an
+// unknown outcome: else its member would stay "pending" for good and no
+// read would touch it.
 #ifndef LIBOX_CONFIGDB_SHARED_BLOCK_H
 #define LIBOX_CONFIGDB_SHARED_BLOCK_H
 
@@ -58,6 +62,7 @@ struct alignas(64) QueueEntry {
     std::atomic<std::uint32_t> phase;
     std::atomic<std::uint64_t> seq;       // order of the changes (set before ready)
     std::atomic<std::int64_t> stamp_ms;   // wall ms: when claimed, then when done
+    std::atomic<std::int32_t> writer;     // pid of the process that took it for writing
     // Written by the producer before `ready`, read by the consumer after;
     // the result by the consumer before `done_*`, read by the producer after.
     char balancer[kMaxBalancerChars + 1];
@@ -80,7 +85,7 @@ std::string get_text(const SharedText& t);
 
 struct alignas(64) SharedBlock {
     static constexpr std::uint32_t kMagic = 0x4f584344;  // "OXCD"
-    static constexpr std::uint32_t kVersion = 1;
+    static constexpr std::uint32_t kVersion = 2;
     std::uint32_t magic;
     std::uint32_t version;
 
@@ -134,8 +139,16 @@ bool begin_write(SharedBlock& b, int i, Change& out);
 // Records the result of entry `i` (taken by begin_write).
 void end_write(SharedBlock& b, int i, bool ok, std::string_view text, std::int64_t now_wall_ms) noexcept;
 // Frees entries whose producer never came back for the result (died):
-// done longer than `age` ago.
-void reclaim(SharedBlock& b, std::int64_t now_wall_ms, std::int64_t age_ms = 60000) noexcept;
+// done longer than `age` ago. Ends entries being written by a process that
+// no longer exists (`writer_alive` false for its pid; default: kill(pid, 0)):
+// failed, or freed if no producer waits; each such member is added to
+// `abandoned` (when given) so the caller can report it.
+struct AbandonedWrite {
+    MemberKey member;
+    std::int32_t writer = 0;
+};
+void reclaim(SharedBlock& b, std::int64_t now_wall_ms, std::int64_t age_ms = 60000,
+             std::vector<AbandonedWrite>* abandoned = nullptr, bool (*writer_alive)(std::int32_t) = nullptr) noexcept;
 
 // The members that have a change queued or being written (a snapshot read
 // now may not have it yet). `unsure` is set when an entry is being filled

@@ -1,7 +1,10 @@
 // The configdb shared block: the status page's write queue (enqueue, the
 // consumer's order, results handed back, a producer that stops waiting, a
-// full queue, entries left behind), the members with changes pending, and
-// the shared text.
+// full queue, entries left behind, a write whose process ended), the
+// members with changes pending, and the shared text.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -160,6 +163,59 @@ START_TEST(entries_left_behind_are_reclaimed)
 }
 END_TEST
 
+bool alive(std::int32_t) { return true; }
+bool dead(std::int32_t) { return false; }
+
+START_TEST(a_write_whose_process_ended_is_ended)
+{
+    Block blk;
+    SharedBlock& b = *blk.b;
+    Ticket t = enqueue(b, change("OX1", AdminState::draining), 1000);
+    Change c;
+    ck_assert(begin_write(b, t.entry, c));
+    ck_assert_int_eq(b.entries[t.entry].writer.load(), getpid());
+    std::vector<AbandonedWrite> abandoned;
+    std::set<MemberKey> pending;
+    bool unsure = false;
+    // Its writer lives: still being written, whatever its age.
+    reclaim(b, 500000, 60000, &abandoned, alive);
+    ck_assert_int_eq(b.entries[t.entry].phase.load(), static_cast<int>(EntryPhase::writing));
+    ck_assert(abandoned.empty());
+    pending_members(b, pending, unsure);
+    ck_assert_int_eq(pending.size(), 1);
+    // Its writer is gone: failed at once, the producer hears why, the
+    // member is pending no more.
+    reclaim(b, 2000, 60000, &abandoned, dead);
+    ck_assert_int_eq(b.entries[t.entry].phase.load(), static_cast<int>(EntryPhase::done_failed));
+    ck_assert_int_eq(abandoned.size(), 1);
+    ck_assert_str_eq(abandoned[0].member.route.c_str(), "OX1");
+    ck_assert_int_eq(abandoned[0].writer, getpid());
+    pending.clear();
+    pending_members(b, pending, unsure);
+    ck_assert(pending.empty());
+    std::string result;
+    ck_assert(await(b, t, Millis(10), result) == WriteOutcome::failed);
+    ck_assert(result.find("ended during the write") != std::string::npos);
+
+    // Orphaned (its producer stopped waiting) and its writer a process that
+    // really exited: freed by the default check (kill(pid, 0)).
+    t = enqueue(b, change("OX2", AdminState::disabled), 1000);
+    ck_assert(begin_write(b, t.entry, c));
+    ck_assert(await(b, t, Millis(1), result) == WriteOutcome::pending);
+    ck_assert_int_eq(b.entries[t.entry].phase.load(), static_cast<int>(EntryPhase::writing_orphan));
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    ck_assert_int_gt(child, 0);
+    waitpid(child, nullptr, 0);
+    b.entries[t.entry].writer.store(child);
+    abandoned.clear();
+    reclaim(b, 2000, 60000, &abandoned);
+    ck_assert_int_eq(b.entries[t.entry].phase.load(), static_cast<int>(EntryPhase::free));
+    ck_assert_int_eq(abandoned.size(), 1);
+    ck_assert_str_eq(abandoned[0].member.route.c_str(), "OX2");
+}
+END_TEST
+
 START_TEST(long_names_are_cut_not_overrun)
 {
     Block blk;
@@ -194,6 +250,7 @@ int main()
     tcase_add_test(tc, a_producer_that_stops_waiting_leaves_it_to_the_consumer);
     tcase_add_test(tc, a_full_queue_says_so);
     tcase_add_test(tc, entries_left_behind_are_reclaimed);
+    tcase_add_test(tc, a_write_whose_process_ended_is_ended);
     tcase_add_test(tc, long_names_are_cut_not_overrun);
     tcase_add_test(tc, shared_text);
     suite_add_tcase(s, tc);
