@@ -4,7 +4,7 @@ package OXB::Test;
 use strict;
 use warnings;
 use Exporter 'import';
-use Apache::Test ();
+use Apache::Test qw(!:DEFAULT);  # imports nothing, but lets session_store_plan call plan()
 use Apache::TestRequest ();
 use Apache::TestUtil ();
 use Digest::SHA ();
