@@ -103,10 +103,19 @@ const char* cmd_member(cmd_parms* cmd, void*, const char* args)
 }
 
 // The balancer a directive inside <OXBalancer> applies to, or an error.
+// Each of these directives is given once per balancer: a second one would
+// silently replace the first.
 const char* current_balancer(cmd_parms* cmd, ox::BalancerSpec*& out)
 {
     ModuleConfig* mc = module_config(cmd);
     if (!mc->current) return apr_psprintf(cmd->pool, "%s must be inside an <OXBalancer> section", cmd->cmd->name);
+    for (const auto& [name, place] : mc->current->given) {
+        if (strcasecmp(name, cmd->cmd->name) == 0) {
+            return apr_psprintf(cmd->pool, "%s is already given for balancer %s at %s:%d (one per balancer)",
+                                cmd->cmd->name, mc->current->spec.name.c_str(), place.file, place.line);
+        }
+    }
+    mc->current->given.emplace_back(cmd->cmd->name, place_of(cmd));
     out = &mc->current->spec;
     return nullptr;
 }
