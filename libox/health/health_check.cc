@@ -156,7 +156,21 @@ bool apply_member_parameter(std::string_view key, std::string_view value, Health
     if (key.substr(0, 2) != "hc") return false;
     std::string_view rest = key.substr(2);
     if (rest == "method") {
-        if (!parse_method(value, spec.method)) err = "hcmethod=" + std::string(value) + ": expected cping, http, tcp or off";
+        // Also mod_proxy_hcheck's values, in any case: TCP, CPING, and the
+        // HTTP methods GET, HEAD and OPTIONS, which mean http with that
+        // method (so a member can probe with another method than its
+        // balancer's).
+        std::string upper(value);
+        for (char& c : upper) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+        if (upper == "GET" || upper == "HEAD" || upper == "OPTIONS") {
+            spec.method = ProbeMethod::http;
+            spec.http_method = upper;
+        } else if (upper == "TCP" || upper == "CPING") {
+            spec.method = upper == "TCP" ? ProbeMethod::tcp : ProbeMethod::cping;
+        } else if (!parse_method(value, spec.method)) {
+            err = "hcmethod=" + std::string(value) + ": expected cping, http, tcp, off, or an HTTP method (GET, HEAD, "
+                  "OPTIONS)";
+        }
         return true;
     }
     if (!apply(rest, value, spec, err)) return false;
