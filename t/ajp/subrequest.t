@@ -10,9 +10,10 @@ use Apache::Test qw(plan ok);
 use Apache::TestUtil qw(t_cmp);
 use Apache::TestRequest qw(GET);
 use Digest::SHA qw(sha256_hex);
+use IO::Compress::Gzip qw(gzip $GzipError);
 use OXB::Test qw(parse_dump raw_request raw_connect);
 
-plan tests => 31;
+plan tests => 38;
 
 my $cfg = Apache::Test::config();
 my $host = $cfg->{vars}{servername};
@@ -103,4 +104,27 @@ for my $case (['protected', 'the protected path'], ['protected-spelled', 'anothe
     ok t_cmp($d->{'body-sha256'}, sha256_hex($body), 'byte for byte');
     ok t_cmp(join(',', $d->{headers_named}->('content-length')), length($body), 'and its Content-Length');
     ok t_cmp(parse_dump($resp[1] // '')->{uri}, '/echo/next', 'the next request on the connection is served');
+}
+
+# ... checked like a client's target: onto a protected path it is denied
+# and reaches no backend. Onto a path with SetInputFilter DEFLATE the body
+# goes as httpd's filters deliver it: mod_deflate inflates initial requests
+# only, so the backend gets the client's gzip bytes, still labelled gzip.
+{
+    my $before = seen();
+    my ($status) = raw("POST /rw/to-protected HTTP/1.1", 'Content-Type: text/plain', 'Content-Length: 5', \'hello');
+    ok t_cmp($status, 403, 'a POST rewritten onto a protected path is denied');
+    ok t_cmp(seen() - $before, 2, 'and reaches no backend');
+
+    my $noise = join('', map { chr(int(rand(256))) } 1 .. 1000);
+    gzip(\$noise => \my $zipped) or die $GzipError;
+    my $body;
+    ($status, $body) = raw("POST /rw/to-inflate HTTP/1.1", 'Content-Encoding: gzip',
+                           'Content-Type: application/octet-stream', 'Content-Length: ' . length($zipped), \$zipped);
+    ok t_cmp($status, 200, 'a gzip POST rewritten onto a path with SetInputFilter DEFLATE');
+    my $d = parse_dump($body);
+    ok t_cmp($d->{uri}, '/echo/inflate/rewritten', 'reaches the rewritten path');
+    ok t_cmp($d->{'body-length'}, length($zipped), 'with the body as the filters deliver it');
+    ok t_cmp($d->{'body-sha256'}, sha256_hex($zipped), 'byte for byte');
+    ok t_cmp(join(',', $d->{headers_named}->('content-encoding')), 'gzip', 'and the label that goes with it');
 }
