@@ -127,6 +127,12 @@ std::string parse_health_check(const std::vector<std::string_view>& words, Healt
         std::string_view w = words[i];
         std::size_t eq = w.find('=');
         if (eq == std::string_view::npos || eq == 0) return "'" + std::string(w) + "': parameters are written key=value";
+        for (std::size_t j = 1; j < i; ++j) {
+            if (words[j].substr(0, words[j].find('=')) == w.substr(0, eq)) {
+                return "OXHealthCheck: " + std::string(w.substr(0, eq)) + "= is given twice ('" + std::string(words[j]) +
+                       "' and '" + std::string(w) + "')";
+            }
+        }
         std::string err;
         if (!apply(w.substr(0, eq), w.substr(eq + 1), spec, err)) {
             return "unknown OXHealthCheck parameter '" + std::string(w.substr(0, eq)) +

@@ -119,6 +119,8 @@ START_TEST(config_errors_name_the_word)
         {words({"http", "method=get"}), "method=get"},
         {words({"http", "auth=user"}), "user:password"},
         {words({"cping", "interval=1", "timeout=2"}), "timeout must not be longer than its interval"},
+        {words({"http", "uri=/a", "interval=5", "uri=/b"}), "OXHealthCheck: uri= is given twice ('uri=/a' and 'uri=/b')"},
+        {words({"cping", "fails=2", "fails=3"}), "fails= is given twice"},
     };
     for (auto& b : bad) {
         HealthCheckSpec s;
