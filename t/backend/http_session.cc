@@ -545,9 +545,9 @@ After Session::bad() {
     if (r->late_ms > 0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(r->late_ms));
         sock_.send(r->late);
-        // Whatever request comes next on this connection is served, behind
-        // the bytes nobody asked for.
-        if (!query_.get("then")) return After::keep;
+        // Unless the kind closes, whatever request comes next on this
+        // connection is served, behind the bytes nobody asked for.
+        if (!query_.get("then")) return close ? After::close : After::keep;
     }
     return close ? After::close : After::drain;
 }
