@@ -103,10 +103,19 @@ const char* cmd_member(cmd_parms* cmd, void*, const char* args)
 }
 
 // The balancer a directive inside <OXBalancer> applies to, or an error.
+// Each of these directives is given once per balancer: a second one would
+// silently replace the first.
 const char* current_balancer(cmd_parms* cmd, ox::BalancerSpec*& out)
 {
     ModuleConfig* mc = module_config(cmd);
     if (!mc->current) return apr_psprintf(cmd->pool, "%s must be inside an <OXBalancer> section", cmd->cmd->name);
+    for (const auto& [name, place] : mc->current->given) {
+        if (strcasecmp(name, cmd->cmd->name) == 0) {
+            return apr_psprintf(cmd->pool, "%s is already given for balancer %s at %s:%d (one per balancer)",
+                                cmd->cmd->name, mc->current->spec.name.c_str(), place.file, place.line);
+        }
+    }
+    mc->current->given.emplace_back(cmd->cmd->name, place_of(cmd));
     out = &mc->current->spec;
     return nullptr;
 }
@@ -283,7 +292,8 @@ void warn_balancer(server_rec* s, const BalancerConfig& b)
 {
     bool any_active = false;
     for (const ox::MemberSpec& m : b.spec.members) {
-        any_active = any_active || m.status == ox::AdminState::active;
+        // A standby takes new sessions while no active member is up.
+        any_active = any_active || m.status == ox::AdminState::active || m.status == ox::AdminState::standby;
         if (m.route.empty()) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
                          OXBLOGNO(00040) "%s:%d: <OXBalancer %s>: member %s has no route=, so its sessions cannot "
@@ -293,13 +303,13 @@ void warn_balancer(server_rec* s, const BalancerConfig& b)
     }
     if (!any_active && !b.spec.members.empty()) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, s,
-                     OXBLOGNO(00041) "%s:%d: <OXBalancer %s>: no member is active: new sessions get 503 until "
-                     "one is enabled", b.place.file, b.place.line, b.spec.name.c_str());
+                     OXBLOGNO(00041) "%s:%d: <OXBalancer %s>: no member is active or standby: new sessions get 503 "
+                     "until one is enabled", b.place.file, b.place.line, b.spec.name.c_str());
     }
 }
 
-// `ProxyPass /path url` lines anywhere in the configuration (server level
-// and virtual hosts; the one-argument form inside <Location> is skipped).
+// `ProxyPass /path url` lines anywhere in the configuration (server level,
+// virtual hosts, and the one-argument form inside <Location /path>).
 void find_proxy_passes(const ap_directive_t* d, std::vector<const ap_directive_t*>& out)
 {
     for (; d; d = d->next) {
@@ -317,7 +327,18 @@ void warn_proxy_pass_overlap(apr_pool_t* p, server_rec* s, const ox::proxy::Pass
     for (const ap_directive_t* d : proxy_passes) {
         const char* args = d->args;
         const char* path = ap_getword_conf(p, &args);
-        if (!*path || path[0] != '/' || !*ap_getword_conf(p, &args)) continue;
+        const char* url = ap_getword_conf(p, &args);
+        if (*path && path[0] != '/' && d->parent && d->parent->directive &&
+            strcasecmp(d->parent->directive, "<Location") == 0) {
+            // <Location /ajax> ProxyPass balancer://x/ajax </Location>: the
+            // path is the section's.
+            url = path;
+            const char* largs = d->parent->args;
+            path = ap_getword_conf(p, &largs);
+            if (char* gt = std::strrchr(const_cast<char*>(path), '>')) *gt = '\0';
+        }
+        // `ProxyPass /ajax/x !` maps nothing: an exclusion, no overlap.
+        if (!*path || path[0] != '/' || !*url || std::strcmp(url, "!") == 0) continue;
         std::string pp(path);
         while (pp.size() > 1 && pp.back() == '/') pp.pop_back();
         for (const ox::proxy::PassRule& r : passes.rules()) {

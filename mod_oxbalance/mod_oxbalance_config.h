@@ -33,6 +33,9 @@ struct BalancerConfig {
     ConfigPlace place;
     std::size_t index = 0;       // slot in ChildRuntime
     std::size_t first_slot = 0;  // its first member's slot in the shared table
+    // The directives given once per balancer (OXStickySession, OXLBMethod,
+    // ...) already seen in it, and where: a second one is refused.
+    std::vector<std::pair<const char*, ConfigPlace>> given;
 };
 
 // Module-wide: balancers are defined once and may be used by every vhost.

@@ -39,8 +39,8 @@ int status_for(Failure f) noexcept
 }
 
 // mod_proxy_balancer's environment variables, with their names and
-// meanings, so that mod_headers, mod_rewrite and CustomLog conditions
-// written for it keep working.
+// meanings, so that mod_headers and CustomLog conditions written for it
+// keep working (mod_rewrite runs before the handler: it never sees them).
 void set_balancer_env(request_rec* r, const ox::BalancerSpec& b, const ox::MemberSpec* m, const char* route) noexcept
 {
     apr_table_t* env = r->subprocess_env;

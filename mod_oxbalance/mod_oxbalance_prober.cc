@@ -88,6 +88,17 @@ void record(const ProberContext& ctx, const ProbedNode& pn, const ox::health::Pr
     }
 }
 
+// The prober gave up on a node (its thread failed, or the threads could not
+// start): nobody probes it any more, so it must not stay down for good.
+void give_up(const ProberContext& ctx, const ProbedNode& pn) noexcept
+{
+    ox::state::forget_probes(*pn.slot);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx.s,
+                 OXBLOGNO(00125) "node %s is no longer probed: its probe thread failed; it counts as up, and its "
+                 "health comes from failed requests only until the prober starts again",
+                 pn.slot->address);
+}
+
 // Starts one probe thread per node; the first probe of each keeps the
 // schedule the node had (across a restart or a takeover by another child).
 void start(ProberContext& ctx)
@@ -112,7 +123,8 @@ void start(ProberContext& ctx)
         nodes.push_back(std::move(node));
     }
     ctx.prober = std::make_unique<ox::health::Prober>(
-        std::move(nodes), [&ctx](std::size_t i, const ox::health::ProbeResult& r) { record(ctx, ctx.nodes[i], r); });
+        std::move(nodes), [&ctx](std::size_t i, const ox::health::ProbeResult& r) { record(ctx, ctx.nodes[i], r); },
+        [&ctx](std::size_t i) { give_up(ctx, ctx.nodes[i]); });
     ctx.prober->start();
 }
 
@@ -134,8 +146,14 @@ apr_status_t prober_callback(int state, void* data, apr_pool_t*)
         default: break;
         }
     } catch (const std::exception& e) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s, OXBLOGNO(00045) "cannot run the prober: %s", e.what());
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s,
+                     OXBLOGNO(00045) "cannot run the prober: %s; its nodes count as up, and their health comes "
+                     "from failed requests only",
+                     e.what());
         if (ctx->prober) ctx->prober->stop();
+        // This process keeps the watchdog's singleton, so no other takes
+        // over: a node found down would stay down.
+        for (const ProbedNode& pn : ctx->nodes) ox::state::forget_probes(*pn.slot);
         return APR_EGENERAL;  // the watchdog stops calling us
     }
     return APR_SUCCESS;

@@ -50,10 +50,14 @@ bool body_filtered(const request_rec* r) noexcept { return r->input_filters != r
 int body_kind(request_rec* r, ox::proxy::Request& out, bool& length_header)
 {
     length_header = false;
-    // An internal redirect (ErrorDocument after a POST: ap_die made it a
-    // GET) or a subrequest has no body of its own: the client's was read,
-    // if at all, by the request that came first.
-    if (r->main || r->prev) return OK;
+    // A subrequest (mod_include, ...) has no body of its own. Nor has the
+    // internal redirect to an error document (ErrorDocument: ap_die made a
+    // POST a GET and the redirect carries the error status): the client's
+    // body was read, if at all, by the request that failed. Any other
+    // internal redirect (per-directory mod_rewrite, ...) is the client's
+    // request under another path, whose body nobody has read yet: it is
+    // forwarded as for the request that came first.
+    if (r->main || (r->prev && ap_is_HTTP_ERROR(r->status))) return OK;
     const char* te = apr_table_get(r->headers_in, "Transfer-Encoding");
     const char* cl = apr_table_get(r->headers_in, "Content-Length");
     if (te) {

@@ -33,13 +33,18 @@ void* aligned_base(apr_shm_t* shm) noexcept
 }
 
 // One slot per member, balancers in configuration order; records each
-// balancer's first slot.
+// balancer's first slot. A node none of whose members asks for probes
+// (probing turned off by this configuration) is up in the new block: the
+// prober, the only one who finds a node up again, no longer looks at it.
 std::vector<ox::state::SlotKey> slot_keys(ModuleConfig& mc)
 {
     std::vector<ox::state::SlotKey> keys;
     for (auto& b : mc.balancers) {
         b->first_slot = keys.size();
-        for (const auto& m : b->spec.members) keys.push_back({b->spec.name, m.url, m.status, m.loadfactor});
+        for (const auto& m : b->spec.members) {
+            keys.push_back({b->spec.name, m.url, m.status, m.loadfactor,
+                            m.health.method != ox::health::ProbeMethod::none});
+        }
     }
     return keys;
 }

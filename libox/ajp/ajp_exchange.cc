@@ -30,7 +30,8 @@ constexpr std::size_t kMinTailRead = 16 * 1024;
 
 // The response's declared body length: -1 without Content-Length, -2 when
 // it cannot be trusted (not 1*DIGIT as RFC 9110 8.6 has it, too large, or
-// several that disagree). "-0" is no length either (fuzz_ajp_response).
+// more than one, equal or not: as for http:// members, a backend that sends
+// two is refused). "-0" is no length either (fuzz_ajp_response).
 std::int64_t content_length_of(const proxy::ResponseHead& head) noexcept
 {
     std::int64_t found = -1;
@@ -40,7 +41,7 @@ std::int64_t content_length_of(const proxy::ResponseHead& head) noexcept
         unsigned long long v = 0;
         if (!parse_decimal(head.headers[i].value, v) || v > static_cast<unsigned long long>(INT64_MAX)) return -2;
         auto len = static_cast<std::int64_t>(v);
-        if (found >= 0 && found != len) return -2;
+        if (found >= 0) return -2;
         found = len;
     }
     return found;

@@ -100,7 +100,9 @@ bool request_fault(Failure f) noexcept
 std::vector<state::SlotKey> local_keys(const BalancerSpec& spec)
 {
     std::vector<state::SlotKey> keys;
-    for (const auto& m : spec.members) keys.push_back({spec.name, m.url, m.status, m.loadfactor});
+    for (const auto& m : spec.members) {
+        keys.push_back({spec.name, m.url, m.status, m.loadfactor, m.health.method != health::ProbeMethod::none});
+    }
     return keys;
 }
 

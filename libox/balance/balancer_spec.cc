@@ -68,6 +68,12 @@ std::string parse_tunnel(const std::vector<std::string_view>& words, TunnelSpec&
         if (!target || eq == std::string_view::npos) {
             return "OXWebSocket: unknown parameter '" + std::string(w) + "' (known: idle=, max=, grace=)";
         }
+        for (std::size_t j = 1; j < i; ++j) {
+            if (words[j].substr(0, words[j].find('=')) == key) {
+                return "OXWebSocket: " + std::string(key) + "= is given twice ('" + std::string(words[j]) + "' and '" +
+                       std::string(w) + "')";
+            }
+        }
         if (std::string err = parse_duration(value, *target); !err.empty()) return std::string(key) + "=" + err;
     }
     return {};

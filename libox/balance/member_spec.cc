@@ -1,5 +1,6 @@
 #include "balance/member_spec.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "ajp/ajp_protocol.h"
@@ -43,6 +44,29 @@ std::string check_route(std::string_view route)
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                   c == '_' || c == '.';
         if (!ok) return "route=" + std::string(route) + ": only letters, digits, '-', '_' and '.' are allowed";
+    }
+    return {};
+}
+
+// connectiontimeout= is connecttimeout='s other name: one parameter.
+std::string_view canonical_key(std::string_view key) noexcept
+{
+    return key == "connectiontimeout" ? std::string_view("connecttimeout") : key;
+}
+
+// mod_proxy's status flags, as in status=+H: the ones that are one of our
+// admin states; the others say why not.
+std::string parse_status_flags(std::string_view value, AdminState& out)
+{
+    // One flag, in either case as mod_proxy reads it.
+    char f = value.size() == 2 && value[0] == '+' ? static_cast<char>(value[1] & ~0x20) : '\0';
+    if (f == 'H') out = AdminState::standby;
+    else if (f == 'D') out = AdminState::disabled;
+    else if (f == 'N') out = AdminState::draining;
+    else {
+        return "status=" + std::string(value) +
+               ": of mod_proxy's status flags only one of +H (standby), +D (disabled) or +N (draining) is "
+               "accepted; write status=active, draining, disabled or standby";
     }
     return {};
 }
@@ -107,9 +131,9 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
         std::string_view key = p.substr(0, eq);
         std::string_view value = p.substr(eq + 1);
         // Given twice, one of the two is a mistake: say so rather than let
-        // the last one win unnoticed.
+        // the last one win unnoticed (also under its other name).
         for (std::size_t j = 0; j < i; ++j) {
-            if (params[j].substr(0, params[j].find('=')) == key) {
+            if (canonical_key(params[j].substr(0, params[j].find('='))) == canonical_key(key)) {
                 return std::string(key) + "= is given twice ('" + std::string(params[j]) + "' and '" + std::string(p) +
                        "')";
             }
@@ -173,7 +197,9 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             err = parse_size(key, value, 0, 262144, n);
             out.send_ahead = n;
         } else if (key == "status") {
-            if (!parse_admin_state(value, out.status)) {
+            if (!value.empty() && (value[0] == '+' || value[0] == '-')) {
+                err = parse_status_flags(value, out.status);
+            } else if (!parse_admin_state(value, out.status)) {
                 err = "status=" + std::string(value) + ": expected active, draining, disabled or standby";
             }
         } else if (key == "secret") {
@@ -184,8 +210,10 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             // the balancer's OXHealthCheck once the balancer is complete.
             if (err.empty()) out.health_overrides.emplace_back(key, value);
         } else {
-            err = "unknown member parameter '" + std::string(key) +
-                  "' (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
+            // mod_proxy reads Route= as route=; here names are lower case.
+            bool upper = std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+            err = "unknown member parameter '" + std::string(key) + "'" +
+                  (upper ? " (parameter names are lower case)" : "") + " (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
                   "pingidle, "
                   "smax, max, acquire, failonstatus, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
                   "hchost, hcauth)";

@@ -127,6 +127,12 @@ std::string parse_health_check(const std::vector<std::string_view>& words, Healt
         std::string_view w = words[i];
         std::size_t eq = w.find('=');
         if (eq == std::string_view::npos || eq == 0) return "'" + std::string(w) + "': parameters are written key=value";
+        for (std::size_t j = 1; j < i; ++j) {
+            if (words[j].substr(0, words[j].find('=')) == w.substr(0, eq)) {
+                return "OXHealthCheck: " + std::string(w.substr(0, eq)) + "= is given twice ('" + std::string(words[j]) +
+                       "' and '" + std::string(w) + "')";
+            }
+        }
         std::string err;
         if (!apply(w.substr(0, eq), w.substr(eq + 1), spec, err)) {
             return "unknown OXHealthCheck parameter '" + std::string(w.substr(0, eq)) +
@@ -150,7 +156,21 @@ bool apply_member_parameter(std::string_view key, std::string_view value, Health
     if (key.substr(0, 2) != "hc") return false;
     std::string_view rest = key.substr(2);
     if (rest == "method") {
-        if (!parse_method(value, spec.method)) err = "hcmethod=" + std::string(value) + ": expected cping, http, tcp or off";
+        // Also mod_proxy_hcheck's values, in any case: TCP, CPING, and the
+        // HTTP methods GET, HEAD and OPTIONS, which mean http with that
+        // method (so a member can probe with another method than its
+        // balancer's).
+        std::string upper(value);
+        for (char& c : upper) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+        if (upper == "GET" || upper == "HEAD" || upper == "OPTIONS") {
+            spec.method = ProbeMethod::http;
+            spec.http_method = upper;
+        } else if (upper == "TCP" || upper == "CPING") {
+            spec.method = upper == "TCP" ? ProbeMethod::tcp : ProbeMethod::cping;
+        } else if (!parse_method(value, spec.method)) {
+            err = "hcmethod=" + std::string(value) + ": expected cping, http, tcp, off, or an HTTP method (GET, HEAD, "
+                  "OPTIONS)";
+        }
         return true;
     }
     if (!apply(rest, value, spec, err)) return false;

@@ -2,7 +2,10 @@
 
 namespace ox::health {
 
-Prober::Prober(std::vector<Node> nodes, Report report) : nodes_(std::move(nodes)), report_(std::move(report)) {}
+Prober::Prober(std::vector<Node> nodes, Report report, GiveUp give_up)
+    : nodes_(std::move(nodes)), report_(std::move(report)), give_up_(std::move(give_up))
+{
+}
 
 Prober::~Prober() { stop(); }
 
@@ -47,8 +50,13 @@ void Prober::run(std::size_t i) noexcept
             if (next < now) next = now;
         }
     } catch (...) {
-        // Reporting or waiting failed (out of memory): this node is no
-        // longer probed; its health stays as it was.
+        // Probing, reporting or waiting failed (out of memory): this node
+        // is no longer probed, and its owner must know, or a node found
+        // down would stay down.
+        try {
+            if (give_up_) give_up_(i);
+        } catch (...) {
+        }
     }
 }
 

@@ -28,8 +28,13 @@ public:
     };
     // Called on the node's thread after each probe.
     using Report = std::function<void(std::size_t node, const ProbeResult& result)>;
+    // Called on the node's thread when it ends for another reason than
+    // stop(): a probe or the report threw (out of memory). Nobody probes the
+    // node after that; the caller must not leave it down for good. Whatever
+    // it throws is dropped.
+    using GiveUp = std::function<void(std::size_t node)>;
 
-    Prober(std::vector<Node> nodes, Report report);
+    Prober(std::vector<Node> nodes, Report report, GiveUp give_up = {});
     ~Prober();  // stops and joins
     Prober(const Prober&) = delete;
     Prober& operator=(const Prober&) = delete;
@@ -48,6 +53,7 @@ private:
 
     std::vector<Node> nodes_;
     Report report_;
+    GiveUp give_up_;
     std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;

@@ -171,10 +171,11 @@ bool HeadParser::framing_field(std::string_view name, std::string_view value) no
             fail("invalid Content-Length");
             return false;
         }
-        // Equal duplicates are harmless (RFC 9112 6.3 item 5); differing
-        // ones leave the body's end open to interpretation.
-        if (has_length_ && content_length_ != n) {
-            fail("several Content-Length fields that differ");
+        // RFC 9112 6.3 item 5 would let equal duplicates be merged; a backend
+        // that sends two is broken or lying about the framing, and a
+        // front end in between might read either: refused, equal or not.
+        if (has_length_) {
+            fail("more than one Content-Length field");
             return false;
         }
         has_length_ = true;

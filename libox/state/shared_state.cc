@@ -142,6 +142,15 @@ Table Table::format(void* mem, const std::vector<SlotKey>& keys, const Table* pr
             carry_over(*sketch, prev->sketch(static_cast<std::size_t>(old - &prev->slot(0))));
         }
     }
+    // Nodes that no key asks to probe: nobody would find them up again.
+    for (std::size_t n = 0; n < t.header_->nodes; ++n) {
+        NodeSlot& node = t.node(n);
+        bool probed = false;
+        for (std::size_t i = 0; i < keys.size() && !probed; ++i) {
+            probed = keys[i].probed && t.slot(i).node == n;
+        }
+        if (!probed) forget_probes(node);
+    }
     for (std::size_t r = 0; r < rows; ++r) {
         unsigned char* row = t.row_base(r);
         new (row) std::atomic<std::int64_t>(0);
@@ -226,6 +235,13 @@ bool set_admin(const Table& t, std::string_view balancer, std::string_view membe
     if (!slot) return false;
     slot->admin.store(static_cast<std::uint8_t>(s));
     return true;
+}
+
+void forget_probes(NodeSlot& n) noexcept
+{
+    n.failed_in_row.store(0, std::memory_order_relaxed);
+    n.passed_in_row.store(0, std::memory_order_relaxed);
+    n.health.store(static_cast<std::uint8_t>(Health::up), std::memory_order_release);
 }
 
 void set_probe_detail(NodeSlot& n, std::string_view text) noexcept

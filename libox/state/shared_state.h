@@ -90,6 +90,9 @@ struct SlotKey {
     std::string member;  // the member URL: also its node's address
     AdminState config_admin = AdminState::active;
     int config_loadfactor = 1;
+    // Whether this member asks for probes (a method other than off). A node
+    // none of whose members does is probed by nobody: format() makes it up.
+    bool probed = false;
 };
 
 // A view of a formatted block. Cheap to copy.
@@ -111,7 +114,9 @@ public:
     // member that `previous` also has (same balancer and URL) keeps its
     // state, counters and sessions seen; its admin state and load factor
     // stay what they were at run time unless the configuration's changed. A
-    // node keeps its health, error window and probe results. Rows are never
+    // node keeps its health, error window and probe results, except that a
+    // node no key asks to probe is up with its probe counters cleared
+    // (forget_probes): nobody would ever find it up again. Rows are never
     // carried over: they belong to the processes of the previous block.
     static Table format(void* mem, const std::vector<SlotKey>& keys, const Table* previous,
                         std::size_t rows = 0) noexcept;
@@ -180,6 +185,13 @@ private:
 // Runtime admin change, for the status page and tools. Returns false if the
 // member is unknown.
 bool set_admin(const Table& t, std::string_view balancer, std::string_view member, AdminState s) noexcept;
+
+// The node is no longer probed (its probing was turned off, or the prober
+// gave up on it): it is up, as far as probes know, and its probes in a row
+// are cleared; its error window (failed requests) stays, and so do its
+// probe totals and last result. Without this a node found down would stay
+// down for good, since only the prober ever finds it up again.
+void forget_probes(NodeSlot& n) noexcept;
 
 // The text of a node's last failed probe, written by the prober (a single
 // writer) and read by anyone: `out` gets a consistent copy, NUL-terminated.

@@ -9,7 +9,7 @@ use OXB::Test qw(curl base_url error_log_mark error_log_since wait_for_log);
 
 my @garbage = qw(magic type headers-count string-overrun chunk-overrun body-before-headers
                  bad-status crlf-header double-headers zero-length end-before-headers unterminated
-                 bad-content-length two-content-lengths);
+                 bad-content-length two-content-lengths two-equal-content-lengths);
 plan tests => 4 * @garbage + 31;
 
 my $base = base_url();

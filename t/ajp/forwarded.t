@@ -10,7 +10,7 @@ use Apache::TestRequest ();
 use LWP::UserAgent ();
 use OXB::Test qw(parse_dump);
 
-plan tests => 21;
+plan tests => 27;
 
 my $ua = LWP::UserAgent->new(timeout => 20);
 my $direct = Apache::TestRequest::resolve_url('/echo/fwd');
@@ -63,10 +63,23 @@ ok t_cmp($d->{'is-ssl'}, '1', 'TLS offloaded in front of a trusted proxy: HTTPS 
 ($code, $d) = dump_of(Apache::TestRequest::resolve_url('/h/echo/fwd'), Host => 'mail.example.com', @forged);
 ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-For')), '127.0.0.1', 'http:// member: a client\'s X-Forwarded-For replaced');
 ok t_cmp(scalar(() = $d->{headers_named}->('Forwarded')), 0, 'http:// member: a client\'s Forwarded dropped');
+ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-Proto')), 'http', 'http:// member: a client\'s X-Forwarded-Proto replaced');
+ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-Host')), 'mail.example.com',
+         'http:// member: a client\'s X-Forwarded-Host replaced by the Host');
 ($code, $d) = dump_of("http://127.0.0.1:$ENV{OXB_ACL_PROXY_PORT}/h/echo/fwd", @forged);
 ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-For')), '10.99.1.1, 127.0.0.1',
          'http:// member behind a trusted proxy: its list plus the hop');
 ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-Proto')), 'https', 'http:// member: the proxy\'s scheme');
+
+# The response side, http:// members: a header the backend names in its
+# Connection list is hop-by-hop and goes no further, nor does the list.
+{
+    my $r = $ua->get(Apache::TestRequest::resolve_url('/h/headers?n=1&connection=X-Hop'));
+    ok t_cmp($r->code, 200, 'http:// member: response with a Connection list');
+    ok t_cmp($r->header('X-Hop'), undef, 'http:// member: a response header the backend named in Connection is dropped');
+    ok t_cmp($r->header('X-H1'), 'x' x 10, 'http:// member: the others arrive');
+    ok(($r->header('Connection') // '') !~ /x-hop/i);    # nor the backend's Connection list
+}
 
 # Turned off for one virtual host: nothing of ours.
 my $off = "http://127.0.0.1:$ENV{OXB_ACL_ALLOWED_PORT}/echo/fwd";

@@ -12,7 +12,7 @@ use Digest::SHA qw(sha256_hex);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use OXB::Test qw(parse_dump raw_request error_log_mark wait_for_log);
 
-plan tests => 50;
+plan tests => 80;
 
 my $cfg = Apache::Test::config();
 my $host = $cfg->{vars}{servername};
@@ -27,11 +27,13 @@ sub raw {
 }
 
 # `OXPass /ajp/skip !` holds whatever the spelling: the exclusion is matched
-# on the path as the backend would resolve it.
+# on the path as the backend would resolve it, and httpd serves the request
+# itself (nothing there: 404).
 for my $path ('/ajp/skip/echo', '/ajp;a/skip/echo', '/ajp/skip;b/echo', '/%61jp/skip/echo', '//ajp//skip/echo',
               '/ajp/./skip/echo', '/ajp/x/../skip/echo') {
     my ($status, $body, $resp) = raw("GET $path HTTP/1.1");
     ok !($resp =~ /^X-Backend: /mi) or print "# $path was forwarded\n";
+    ok t_cmp($status, 404, "$path: served by httpd");
 }
 # ... and other spellings of a forwarded prefix are forwarded to the same
 # backend path.
@@ -43,6 +45,15 @@ for my $path ('/ajp/skip/echo', '/ajp;a/skip/echo', '/ajp/skip;b/echo', '/%61jp/
     ok $resp =~ /^X-OXB-Route: member=/mi;
     ($status, $body) = raw("GET /%61jp/echo/a HTTP/1.1");
     ok t_cmp(parse_dump($body)->{uri}, '/echo/a', 'an encoded prefix maps like the plain one');
+}
+
+# Prefixes and backend prefixes join on a segment boundary whatever their
+# trailing '/' (issue 13: `OXPass /appsuite/api/ oxcluster /ajax` sent
+# /appsuite/api/login as /ajaxlogin).
+for my $p ('/appsuite/api', '/appsuite2/api') {
+    my ($status, $body) = raw("GET $p/login?action=login HTTP/1.1");
+    ok t_cmp($status, 200, "$p/login is forwarded");
+    ok t_cmp(parse_dump($body)->{uri}, '/echo/login', "$p/login arrives as /echo/login");
 }
 
 # Absolute-form: the authority is the host the backend is told about, the
@@ -82,18 +93,27 @@ for my $path ('/ajp/skip/echo', '/ajp;a/skip/echo', '/ajp/skip;b/echo', '/%61jp/
 }
 
 # An input filter that changes the body: the body reaches the backend as
-# httpd's filters deliver it, not as the client's Content-Length said.
+# httpd's filters deliver it, not as the client's Content-Length said:
+# longer (64 KiB of text) or shorter (random bytes, which gzip makes
+# longer), to an ajp:// and to an http:// member.
 {
     my $plain = join('', map { sprintf("%015x\n", $_ * 16) } 0 .. 4095);    # 64 KiB
-    gzip(\$plain => \my $zipped) or die $GzipError;
-    my ($status, $body) = raw("POST /ajp/echo/inflate HTTP/1.1", 'Content-Encoding: gzip',
-                              'Content-Type: application/octet-stream', 'Content-Length: ' . length($zipped), \$zipped);
-    ok t_cmp($status, 200, 'gzip body through SetInputFilter DEFLATE');
-    my $d = parse_dump($body);
-    ok t_cmp($d->{'body-length'}, length($plain), 'the backend gets the whole inflated body');
-    ok t_cmp($d->{'body-sha256'}, sha256_hex($plain), 'byte for byte');
-    ok t_cmp(scalar $d->{headers_named}->('content-encoding'), 0, 'and no Content-Encoding: gzip for it');
-    ok t_cmp(scalar $d->{headers_named}->('content-length'), 0, 'nor the client\'s Content-Length');
+    my $noise = join('', map { chr(int(rand(256))) } 1 .. 1000);
+    for my $case (['/ajp', 'longer', $plain], ['/ajp', 'shorter', $noise],
+                  ['/h', 'longer', $plain], ['/h', 'shorter', $noise]) {
+        my ($prefix, $what, $data) = @$case;
+        gzip(\$data => \my $zipped) or die $GzipError;
+        die "not $what" unless ($what eq 'longer') == (length($data) > length($zipped));
+        my ($status, $body) = raw("POST $prefix/echo/inflate HTTP/1.1", 'Content-Encoding: gzip',
+                                  'Content-Type: application/octet-stream', 'Content-Length: ' . length($zipped), \$zipped);
+        ok t_cmp($status, 200, "$prefix: gzip body through SetInputFilter DEFLATE, decoded $what than declared");
+        my $d = parse_dump($body);
+        ok t_cmp($d->{'body-length'}, length($data), "$prefix, $what: the backend gets the whole inflated body");
+        ok t_cmp($d->{'body-sha256'}, sha256_hex($data), "$prefix, $what: byte for byte");
+        ok t_cmp(scalar $d->{headers_named}->('content-encoding'), 0, "$prefix, $what: no Content-Encoding: gzip for it");
+        my @cl = $d->{headers_named}->('content-length');
+        ok !grep({ $_ == length($zipped) } @cl) or print "# $prefix, $what: Content-Length @cl forwarded\n";
+    }
 }
 
 # ErrorDocument on a forwarded path: the client gets the error's status with
@@ -162,4 +182,37 @@ for my $path ('/ajp/skip/echo', '/ajp;a/skip/echo', '/ajp/skip;b/echo', '/%61jp/
     $r = GET '/ajp/echo/env';
     ok $r->header('X-Env') =~ m{^name=balancer://ajp worker=ajp://127\.0\.0\.1:\d+ wroute=OX[12] sticky=JSESSIONID sroute=\(null\) changed=\(null\)$}
         or print "# ", $r->header('X-Env') // 'none', "\n";
+    # A failover: the session's member is down (nothing listens), or
+    # disabled; the request goes to the other member and says so.
+    $r = GET '/envfail/echo/env', Cookie => 'JSESSIONID=123.EF1';
+    ok t_cmp($r->header('X-Env'),
+             "name=balancer://envfail worker=ajp://127.0.0.1:$ENV{OXB_AJP2_PORT} wroute=EF2 sticky=JSESSIONID sroute=EF1 changed=1",
+             'a failover from a member that is down sets BALANCER_ROUTE_CHANGED=1');
+    $r = GET '/envmove/echo/env', Cookie => 'JSESSIONID=123.EM1';
+    ok t_cmp($r->header('X-Env'),
+             "name=balancer://envmove worker=ajp://127.0.0.1:$ENV{OXB_AJP2_PORT} wroute=EM2 sticky=JSESSIONID sroute=EM1 changed=1",
+             'a session of a disabled member: BALANCER_ROUTE_CHANGED=1');
+    $r = GET '/envmove/echo/env', Cookie => 'JSESSIONID=123.EM2';
+    ok $r->header('X-Env') =~ / wroute=EM2 .* sroute=EM2 changed=\(null\)$/
+        or print "# ", $r->header('X-Env') // 'none', "\n";
+}
+
+# CustomLog ... env=BALANCER_WORKER_ROUTE logs forwarded requests only.
+{
+    my $log = Apache::Test::vars('t_logs') . '/balancer_env_log';
+    my $tag = "clog$$";
+    # (the ones that must not be logged first: by the time the forwarded
+    # one's line is there, theirs would be too)
+    GET "/ajp/skip/$tag-excluded";
+    GET "/not-forwarded/$tag-local";
+    GET "/envmove/echo/$tag-sticky", Cookie => 'JSESSIONID=1.EM1';
+    my @lines;
+    for (1 .. 100) {    # httpd logs after the response is sent
+        open my $fh, '<', $log or last;
+        @lines = grep { /\Q$tag\E/ } <$fh>;
+        last if @lines;
+        select undef, undef, undef, 0.05;
+    }
+    ok t_cmp(join('', @lines), "EM2 1 /envmove/echo/$tag-sticky\n",
+             'the CustomLog env= line logged the forwarded request (with its route and the change), nothing else');
 }

@@ -54,6 +54,16 @@ const std::map<std::string, BadResponse>& menu() {
         {"longer", {kStatus + kType + kCl5 +
                         "\r\nhelloHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nINJECTED\n",
                     false}},
+        // The same, but the extra bytes come 200 ms after a complete
+        // response, when the client may have taken the connection as idle.
+        {"longer-late", {kStatus + kType + kCl5 + "\r\nhello", false,
+                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nINJECTED\n", 200}},
+        // The first body bytes, and 200 ms later (when the head and they
+        // have been passed on) a bad chunk, or more bytes and the close
+        // before the Content-Length: the response can only be cut off.
+        {"bad-chunk-late", {chunked("5\r\nhello\r\n"), false, "5x\r\nworld\r\n0\r\n\r\n", 200}},
+        {"shorter-late", {kStatus + kType + "Content-Length: 100\r\n\r\n0123456789", true, "0123456789", 200}},
+        {"two-cl-equal", {kStatus + kType + kCl5 + kCl5 + "\r\nhello", false}},
         {"shorter", {kStatus + kType + "Content-Length: 100\r\n\r\n0123456789", true}},
     };
     return m;

@@ -11,6 +11,11 @@ namespace httpt {
 struct BadResponse {
     std::string bytes;
     bool close = false;  // the server closes after sending (else waits for the client to)
+    // Sent `late_ms` after `bytes`; then the connection serves the next
+    // request as usual (unless `close`), so that a client which reuses it
+    // reads `late` as the next request's response.
+    std::string late = {};
+    int late_ms = 0;
 };
 
 // The response for /bad?kind=K; nullopt for an unknown kind.

@@ -16,6 +16,7 @@
 //   /continue[?reject=N]   with Expect: 100-continue, 100 Continue first
 //                   (or N without reading the body), then the /echo dump
 //   /bad?kind=K[&then=close|drain]   a response a client must refuse
+//                   (longer-late: then the next request is served)
 //   /ws[?hello=1][&close-after=N][&fragment=K]   WebSocket echo
 //   /pause-after-flush?gate=G|ms=N   head and a first chunk ("before the
 //                   pause"), a pause, then the last one (chunked)
@@ -541,6 +542,13 @@ After Session::bad() {
     }
     read_body();
     sock_.send(r->bytes);
+    if (r->late_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(r->late_ms));
+        sock_.send(r->late);
+        // Unless the kind closes, whatever request comes next on this
+        // connection is served, behind the bytes nobody asked for.
+        if (!query_.get("then")) return close ? After::close : After::keep;
+    }
     return close ? After::close : After::drain;
 }
 

@@ -125,7 +125,7 @@ void double_headers(Bytes& out) {
 }
 
 // Complete responses whose Content-Length cannot be trusted: not a number,
-// and two that disagree (the coded and the spelled-out name).
+// two that disagree (the coded and the spelled-out name), and two equal ones.
 void content_length_response(Bytes& out, const char* first, const char* second) {
     PacketBuilder p(out);
     p.u8(kSendHeaders);
@@ -148,6 +148,7 @@ void content_length_response(Bytes& out, const char* first, const char* second) 
 void bad_content_length(Bytes& out) { content_length_response(out, "5x", nullptr); }
 
 void two_content_lengths(Bytes& out) { content_length_response(out, "5", "6"); }
+void two_equal_content_lengths(Bytes& out) { content_length_response(out, "5", "5"); }
 
 void zero_length(Bytes& out) { PacketBuilder(out).finish(); }
 
@@ -183,6 +184,7 @@ const Kind kKinds[] = {
     {"unterminated", unterminated},
     {"bad-content-length", bad_content_length},
     {"two-content-lengths", two_content_lengths},
+    {"two-equal-content-lengths", two_equal_content_lengths},
 };
 
 }  // namespace
@@ -201,7 +203,7 @@ std::optional<Bytes> garbage_bytes(const std::string& kind) {
 const char* garbage_kinds() {
     return "magic type headers-count string-overrun chunk-overrun body-before-headers bad-status "
            "crlf-header double-headers zero-length end-before-headers unterminated bad-content-length "
-           "two-content-lengths";
+           "two-content-lengths two-equal-content-lengths";
 }
 
 Bytes truncated_bytes() {

@@ -583,6 +583,10 @@ subtest 'garbage' => sub {
             my $h = parse_headers(substr $d, 4, unpack('x2n', $d));
             join(',', map { $_->[1] } grep { lc $_->[0] eq 'content-length' } @{ $h->{headers} }) eq '5,6';
         },
+        'two-equal-content-lengths' => sub ($d) {
+            my $h = parse_headers(substr $d, 4, unpack('x2n', $d));
+            join(',', map { $_->[1] } grep { lc $_->[0] eq 'content-length' } @{ $h->{headers} }) eq '5,5';
+        },
         'unterminated' => sub ($d) {
             !eval { parse_headers(substr $d, 4); 1 } && $@ =~ /not terminated/ && substr($d, 7, 5) eq "\0\x02OKx";
         },

@@ -51,6 +51,25 @@ my @bad = (
     [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 acquire=soon\n</OXBalancer>\n", qr/acquire=soon: expected milliseconds/, 2 ],
     [ "OXPass /a balancer://c/x /y\n", qr/a balancer:\/\/ URL already names the backend path/, 1 ],
     [ "OXRouteHeader a;b\n", qr/OXRouteHeader a;b: expected On, Off or a header name/, 1 ],
+    # two names of one parameter, and repeated keys on one line
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 connecttimeout=2 connectiontimeout=5\n</OXBalancer>\n",
+      qr/connectiontimeout= is given twice \('connecttimeout=2' and 'connectiontimeout=5'\)/, 2 ],
+    [ "<OXBalancer c>\n  OXHealthCheck http uri=/a interval=5s uri=/b\n</OXBalancer>\n",
+      qr/OXHealthCheck: uri= is given twice \('uri=\/a' and 'uri=\/b'\)/, 2 ],
+    [ "<OXBalancer c>\n  OXWebSocket On idle=60s idle=5m\n</OXBalancer>\n",
+      qr/OXWebSocket: idle= is given twice \('idle=60s' and 'idle=5m'\)/, 2 ],
+    # a second once-per-balancer directive would replace the first
+    [ "<OXBalancer c>\n  OXStickySession JSESSIONID\n  OXMember ajp://127.0.0.1:8009\n  OXStickySession SESSION\n</OXBalancer>\n",
+      qr/OXStickySession is already given for balancer c at \S+\.conf:\d+ \(one per balancer\)/, 4 ],
+    [ "<OXBalancer c>\n  OXLBMethod bybusyness\n  OXLBMethod byrequests\n</OXBalancer>\n",
+      qr/OXLBMethod is already given for balancer c at \S+\.conf:\d+ \(one per balancer\)/, 3 ],
+    [ "<OXBalancer c>\n  OXHealthCheck cping\n  OXHealthCheck tcp\n</OXBalancer>\n",
+      qr/OXHealthCheck is already given for balancer c/, 3 ],
+    # mod_proxy's status flags: the ones that are not one of our states
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 status=+I\n</OXBalancer>\n",
+      qr/status=\+I: of mod_proxy's status flags only one of \+H \(standby\), \+D \(disabled\) or \+N \(draining\)/, 2 ],
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 Route=OX1\n</OXBalancer>\n",
+      qr/unknown member parameter 'Route' \(parameter names are lower case\)/, 2 ],
     [ "<OXBalancer c>\n" . join('', map { "  OXMember ajp://127.0.0.1:" . (9000 + $_) . "\n" } 1 .. 65) . "</OXBalancer>\n",
       qr/a balancer may have at most 64 members/, 66 ],
 );
@@ -73,9 +92,23 @@ my @warn = (
     [ "LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\n<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A\n</OXBalancer>\n"
       . "ProxyPass /ajax/x http://127.0.0.1:9/\nOXPass /ajax c\n",
       qr/OXB00042: (\S+):(\d+): OXPass \/ajax overlaps ProxyPass \/ajax\/x at \S+:\d+:/, 6 ],
+    # the one-argument form inside <Location>: the path is the section's
+    [ "LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\n<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A\n</OXBalancer>\n"
+      . "<Location /ajax>\n  ProxyPass balancer://x/ajax\n</Location>\nOXPass /ajax c\n",
+      qr/OXB00042: (\S+):(\d+): OXPass \/ajax overlaps ProxyPass \/ajax at \S+:\d+:/, 8 ],
 );
 
-plan tests => 4 * @bad + 4 * @late + 4 * @warn + 5;
+# Configurations that must not warn: configtest passes without any OXB0004x.
+my @quiet = (
+    # standby members take new sessions (while no active member is up)
+    [ "<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A status=standby\n  OXMember ajp://127.0.0.1:8010 route=B status=+H\n</OXBalancer>\n",
+      'a balancer of standby members' ],
+    # an exclusion maps nothing
+    [ "LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\n<OXBalancer c>\n  OXMember ajp://127.0.0.1:8009 route=A\n</OXBalancer>\n"
+      . "ProxyPass /ajax/x !\nOXPass /ajax c\n", "ProxyPass /ajax/x ! under OXPass /ajax" ],
+);
+
+plan tests => 4 * @bad + 4 * @late + 4 * @warn + 2 * @quiet + 11;
 
 my $dir = tempdir(CLEANUP => 1);
 my $httpd = $ENV{OXB_TEST_HTTPD} || $ENV{OXB_HTTPD};
@@ -146,6 +179,14 @@ for my $case (@warn) {
     ok t_cmp($at, $first + $line - 1, 'the warning names the line');
 }
 
+for my $case (@quiet) {
+    my ($body, $what) = @$case;
+    my ($file) = write_conf($body);
+    my ($rc, $out) = configtest($file);
+    ok t_cmp($rc, 0, "$what: passes configtest");
+    ok t_cmp(($out =~ /(OXB0004\d.*)/)[0], undef, "$what: no warning");
+}
+
 # The shipped App Suite layout (http:// members, WebSocket): passes.
 {
     my $top = Apache::Test::vars('top_dir');
@@ -158,6 +199,35 @@ for my $case (@warn) {
     my ($rc, $out) = configtest($file);
     ok t_cmp($rc, 0, 'conf/oxbalance-appsuite.conf passes configtest');
     ok $out =~ /Syntax OK/;
+}
+
+# The shipped seed example, and the README's main example (the first
+# ```apache block under "## Configure", without its LoadModule line, which
+# names the installed module): pass configtest without a warning.
+{
+    my $top = Apache::Test::vars('top_dir');
+    open my $in, '<', "$top/conf/oxbalance-seed.conf" or die "conf/oxbalance-seed.conf: $!";
+    my $conf = do { local $/; <$in> };
+    $conf =~ s{^OXStateFile .*$}{OXStateFile $dir/state}m;
+    my ($file) = write_conf($conf);
+    my ($rc, $out) = configtest($file);
+    ok t_cmp($rc, 0, 'conf/oxbalance-seed.conf passes configtest');
+    ok t_cmp(($out =~ /(OXB\d+.*)/)[0], undef, 'conf/oxbalance-seed.conf: no warning');
+    # every path it forwards that is one of OX's admin APIs is guarded
+    my %protected = map { $_ => 1 } $conf =~ /^OXProtect\s+(\S+)/mg;
+    my @unguarded = grep { !$protected{$_} } grep { m{^/(axis2|webservices)\b} } $conf =~ /^OXPass\s+(\S+)\s+(?!!)\S+/mg;
+    ok t_cmp("@unguarded", '', 'conf/oxbalance-seed.conf: no admin API forwarded without OXProtect');
+
+    open $in, '<', "$top/README.md" or die "README.md: $!";
+    my $readme = do { local $/; <$in> };
+    my ($block) = $readme =~ /^## Configure\n.*?^```apache\n(.*?)^```$/ms;
+    ok defined $block or print "# no ```apache block under ## Configure in README.md\n";
+    $block //= '';
+    $block =~ s/^LoadModule oxbalance_module .*\n//m or print "# README's block has no LoadModule line\n";
+    ($file) = write_conf($block);
+    ($rc, $out) = configtest($file);
+    ok t_cmp($rc, 0, "README.md's main example passes configtest") or print "# $out";
+    ok t_cmp(($out =~ /(OXB\d+.*)/)[0], undef, "README.md's main example: no warning");
 }
 
 # The seed's layout, converted: passes configtest.

@@ -25,7 +25,7 @@
 // names, and the exchange's documented rules (ajp_exchange.h/.cc,
 // docs/directives.md): SEND_HEADERS once and first, status 200-599, header
 // names tokens and values without controls, Content-Length digits only and
-// all equal, SEND_BODY_CHUNK with at most a NUL after its data, no body
+// at most one, SEND_BODY_CHUNK with at most a NUL after its data, no body
 // bytes for HEAD, 204 and 304, never more than Content-Length, END_RESPONSE
 // (one or two bytes) not before the whole Content-Length, GET_BODY_CHUNK of
 // three bytes asking for more than 0, packets "AB" with a payload of
@@ -220,7 +220,7 @@ Verdict oracle(std::string_view s, bool head_request)
                     if (!field_text(value)) throw ProtocolBreak{};
                     if (is_content_length(name)) {
                         long long n = content_length(value);
-                        if (n < 0 || (declared >= 0 && declared != n)) throw ProtocolBreak{};
+                        if (n < 0 || declared >= 0) throw ProtocolBreak{};  // one at most
                         declared = n;
                     }
                     fields += name;

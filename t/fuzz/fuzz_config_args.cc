@@ -205,7 +205,16 @@ void check_member_param(std::string_view key, std::string_view v, const ox::Memb
         for (char c : v) low += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
         if ((low != "on" && low != "off") || m.fail_on_timeout != (low == "on")) fail("failontimeout= is not on or off");
     } else if (key == "status") {
-        if (v != "active" && v != "draining" && v != "disabled" && v != "standby") fail("an unknown status= accepted");
+        // our words, or one of mod_proxy's flags +H, +D, +N (either case)
+        char f = v.size() == 2 && v[0] == '+' ? static_cast<char>(v[1] & ~0x20) : '\0';
+        ox::AdminState want = v == "active" ? ox::AdminState::active
+                              : v == "draining" || f == 'N' ? ox::AdminState::draining
+                              : v == "disabled" || f == 'D' ? ox::AdminState::disabled
+                                                            : ox::AdminState::standby;
+        if (v != "active" && v != "draining" && v != "disabled" && v != "standby" && f != 'H' && f != 'D' && f != 'N') {
+            fail("an unknown status= accepted");
+        }
+        if (m.status != want) fail("status= is not the state written");
     } else if (key == "failonstatus") {
         auto r = status_list(v);
         if (!r || !same_ranges(m.fail_on_status, *r)) fail("failonstatus= is not the status list written");
@@ -246,7 +255,10 @@ void member(const std::vector<std::string_view>& words)
         if (eq == std::string_view::npos || eq == 0) fail("a parameter without key=value accepted");
         std::string_view key = p.substr(0, eq);
         if (!kMemberKeys.count(key)) fail("an unknown member parameter accepted");
-        if (!seen.insert(key).second) fail("a member parameter given twice accepted");
+        // connectiontimeout= is connecttimeout='s other name: one parameter
+        if (!seen.insert(key == "connectiontimeout" ? std::string_view("connecttimeout") : key).second) {
+            fail("a member parameter given twice accepted");
+        }
         if (http && (key == "packetsize" || key == "sendahead" || key == "secret" || key == "ping")) {
             fail("an AJP parameter accepted on an http:// member");
         }
@@ -302,11 +314,10 @@ void health_check(const std::vector<std::string_view>& words)
         std::string_view w = words[i];
         std::string_view key = w.substr(0, w.find('='));
         std::string_view v = w.substr(key.size() + 1);
-        // A key given twice is not refused here (unlike OXMember's): the
-        // last one counts.
-        bool last = true;
-        for (std::size_t j = i + 1; j < words.size(); ++j) last = last && words[j].substr(0, words[j].find('=')) != key;
-        if (!last) continue;
+        // A key given twice is refused, as on OXMember.
+        for (std::size_t j = i + 1; j < words.size(); ++j) {
+            if (words[j].substr(0, words[j].find('=')) == key) fail("an OXHealthCheck key given twice accepted");
+        }
         if ((key == "interval" && !ms_is(h.interval, v)) || (key == "timeout" && !ms_is(h.timeout, v))) {
             fail("interval= or timeout= is not the duration written");
         }
@@ -428,6 +439,9 @@ void words_alone(const std::vector<std::string_view>& words)
             std::string_view key = words[i].substr(0, words[i].find('='));
             if (key != "idle" && key != "max" && key != "grace") fail("an unknown OXWebSocket parameter accepted");
             if (!duration_ms(words[i].substr(key.size() + 1))) fail("an OXWebSocket duration accepted against the model");
+            for (std::size_t j = 1; j < i; ++j) {
+                if (words[j].substr(0, words[j].find('=')) == key) fail("an OXWebSocket key given twice accepted");
+            }
         }
     }
 }

@@ -4,16 +4,18 @@
 # graceful restart; a node in two balancers has one probe stream and one
 # health; a frozen or killed node is down within interval x fails +
 # timeout, new and sticky traffic avoids it and no request fails; it is up
-# again after `passes` good probes, without a user request.
+# again after `passes` good probes, without a user request. The child that
+# runs the prober killed (SIGKILL): another takes over, one probe per
+# interval goes on, and a frozen node is still found down.
 use strict;
 use warnings;
 use Apache::Test qw(plan ok);
 use Apache::TestUtil qw(t_cmp);
 use Apache::TestRequest qw(GET);
 use Time::HiRes qw(time sleep);
-use OXB::Test qw(error_log_mark wait_for_log server_pid);
+use OXB::Test qw(error_log_mark error_log_since wait_for_log server_pid child_pids);
 
-plan tests => 20;
+plan tests => 28;
 
 my $run = $ENV{OXB_RUN_DIR};
 my $port = $ENV{OXB_PROBED_PORT};
@@ -54,13 +56,17 @@ sub backends {
 sleep 2;    # the prober has started and probed once
 
 # One probe stream for the node, though two balancers list it and two httpd
-# children run: about one CPing per interval.
+# children run: about one CPing per interval. (With one child, one prober
+# per child would pass too: the children are counted around it.)
 {
+    my @kids = child_pids();
     my $before = stats();
     ok t_cmp($before->{backend}, 'PROBED', 'the sticky request reached PROBED');
     sleep 5;
     my $probes = stats()->{cpings} - $before->{cpings};
+    my @kids_after = child_pids();
     ok $probes >= 4 && $probes <= 6 or print "# $probes CPings in 5 s\n";
+    ok @kids >= 2 && @kids_after >= 2 or print "# children: @kids, then @kids_after\n";
 }
 
 # Both nodes up: new sessions go to both.
@@ -78,7 +84,7 @@ my $requests_before = stats()->{requests};
     my @lines = wait_for_log($mark, qr/OXB00043: node \Q$node\E is down/);
     my $took = time - $t0;
     ok scalar(grep { /OXB00043: node \Q$node\E is down: 2 cping probes failed in a row, the last: no CPONG/ } @lines)
-        or print "# $_" for @lines;
+        or print map { "# $_" } @lines;
     ok $took <= $interval * $fails + $timeout + $slack or print "# down after ${took}s\n";
 }
 
@@ -103,7 +109,7 @@ my $requests_before = stats()->{requests};
     my @lines = wait_for_log($mark, qr/OXB00044: node \Q$node\E is up again/);
     my $took = time - $t0;
     ok scalar(grep { /OXB00044: node \Q$node\E is up again: 2 cping probes passed in a row/ } @lines)
-        or print "# $_" for @lines;
+        or print map { "# $_" } @lines;
     ok $took <= $interval * $passes + $timeout + $slack or print "# up after ${took}s\n";
     my $after = stats();
     ok t_cmp($after->{requests} - $requests_before, 1, 'no user request was sent to it while it was down');
@@ -119,10 +125,16 @@ END { kill 'TERM', $restarted if $restarted }
     kill 'KILL', pid_of();
     my @lines = wait_for_log($mark, qr/OXB00043: node \Q$node\E is down/);
     ok scalar(grep { /OXB00043: node \Q$node\E is down: .*connection refused/ } @lines)
-        or print "# $_" for @lines;
+        or print map { "# $_" } @lines;
     my ($seen, $failed) = backends('/probed/echo', Cookie => 'JSESSIONID=7.PR1');
     ok t_cmp($failed, 0, 'no request failed after the kill was detected');
     ok t_cmp(join(',', keys %$seen), 'PROBED2', 'all went to the live node');
+    # None was even tried on it: no failed attempt is logged once it was
+    # found down.
+    @lines = error_log_since($mark);
+    my ($down_at) = grep { $lines[$_] =~ /OXB00043: node \Q$node\E is down/ } 0 .. $#lines;
+    my @tried = grep { /OXB00010: member \S+ \(\Q$node\E\)/ } @lines[$down_at + 1 .. $#lines];
+    ok t_cmp(scalar @tried, 0, 'no request was sent to it after it was found down') or print map { "# $_" } @tried;
 
     $mark = error_log_mark();
     $restarted = fork // die "fork: $!";
@@ -143,4 +155,35 @@ END { kill 'TERM', $restarted if $restarted }
     sleep 5;
     my $probes = stats()->{cpings} - $before;
     ok $probes >= 3 && $probes <= 6 or print "# $probes CPings in 5 s across a graceful restart\n";
+}
+
+# The child that runs the prober crashes (SIGKILL): another takes over
+# within a second or so, probes go on at one per interval, and a frozen
+# node is still found down (and up again). The prober's process is the one
+# the last OXB00046 (debug) names. PROBED is the one started again above.
+{
+    my ($pid) = (map { /OXB00046: this process \((\d+)\) probes/ ? $1 : () } error_log_since(0))[-1];
+    my %kids = map { $_ => 1 } child_pids();
+    ok $pid && $kids{$pid} or print "# prober pid ", $pid // 'none', ", children: ", join(' ', sort keys %kids), "\n";
+    my $mark = error_log_mark();
+    kill 'KILL', $pid if $pid && $kids{$pid};
+    my @lines = wait_for_log($mark, qr/OXB00046: this process \((?!\Q$pid\E\))\d+\) probes/);
+    my ($taker) = map { /OXB00046: this process \((\d+)\) probes/ ? $1 : () } @lines;
+    ok $taker && $taker != $pid or print "# no other process took over\n";
+    sleep 1;
+    my $before = stats()->{cpings};
+    sleep 5;
+    my $probes = stats()->{cpings} - $before;
+    ok $probes >= 4 && $probes <= 6 or print "# $probes CPings in 5 s after the takeover\n";
+
+    $mark = error_log_mark();
+    my $t0 = time;
+    kill 'STOP', $restarted;
+    @lines = wait_for_log($mark, qr/OXB00043: node \Q$node\E is down/);
+    my $took = time - $t0;
+    ok scalar(grep { /OXB00043: node \Q$node\E is down/ } @lines) or print map { "# $_" } @lines;
+    ok $took <= $interval * $fails + $timeout + $slack or print "# down after ${took}s\n";
+    kill 'CONT', $restarted;
+    @lines = wait_for_log($mark, qr/OXB00044: node \Q$node\E is up again/);
+    ok scalar(grep { /OXB00044: node \Q$node\E is up again/ } @lines);
 }

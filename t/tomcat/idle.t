@@ -26,7 +26,7 @@ system($oxb_tomcat, 'start', '--base', $tomcat, '--route', 'OXI', '--ajp-port', 
        '--http-port', $ENV{OXB_TOMCAT_IDLE_HTTP}, '--keepalive-timeout', 1000, '--max-threads', 2,
        '--session-db', 'none') == 0 or die "cannot start the idle Tomcat";
 my $parent = $$;
-END { system($oxb_tomcat, 'stop', '--base', $tomcat) if $$ == $parent && $tomcat && -d $tomcat }
+END { system($oxb_tomcat, 'stop', '--base', $tomcat) if defined $parent && $$ == $parent && $tomcat && -d $tomcat }
 
 # Runs curl for each request at once; returns "STATUS BODY" per request.
 # A request is [path] (GET) or [path, body] (POST).

@@ -361,6 +361,84 @@ START_TEST(member_literal_never_looked_up)
 }
 END_TEST
 
+// open() holds no lock of the member's while it looks the name up: with
+// the first lookup of a max=1 member in flight (held by the resolver), its
+// connection count, its error window and a second get() all answer at once
+// (the second get() finds the one connection taken: member_busy, rather than
+// waiting for the pool behind the lookup), and a second member with a
+// name of its own is looked up and connected meanwhile.
+START_TEST(member_lookup_holds_no_member_lock)
+{
+    unit::RequestLog log;
+    unit::FakeAjpServer server([&](unit::BackendPeer& p, int no) { unit::serve_all(p, log, no, "ok"); });
+    FakeResolver r;
+    r.answer_with("127.0.0.1");
+    r.hold = true;
+    const std::string url = "ajp://ox1.example.com:" + std::to_string(server.port());
+    ox::MemberSpec spec;
+    std::string err = ox::parse_member(url, {"max=1"}, spec);
+    ck_assert_msg(err.empty(), "%s", err.c_str());
+    ox::state::LocalTable table({{"b", url, ox::AdminState::active}});
+    const ox::state::Table& t = table.table();
+    ox::MemberRuntime m(spec, t.slot(0), t.node_of(0), t.sketch(0), Millis(2000), 4, r.fn());
+    std::atomic<int> other_calls{0};
+    Member other("ajp://ox2.example.com:" + std::to_string(server.port()),
+                 [&](const Endpoint& ep, std::vector<SockAddr>& out) -> std::string {
+                     ++other_calls;
+                     out = {ipv4("127.0.0.1", ep.port)};
+                     return {};
+                 });
+    ox::ManualTimeSource clock;
+
+    std::unique_ptr<ox::net::BackendConnection> first;
+    ox::proxy::Outcome first_o;
+    std::thread looking([&] {
+        bool reused = false;
+        first = m.get(clock.now(), reused, first_o, true);
+    });
+    ck_assert(r.entered.wait());
+
+    // Everything below runs on a thread of its own, so that a lock held
+    // across the lookup shows as a test that did not finish, not a hang.
+    std::size_t live = 99, idle = 99;
+    bool marked = false, in_error = false, got_second = true, other_opened = false;
+    ox::proxy::Outcome second_o;
+    unit::Signal done;
+    std::thread meanwhile([&] {
+        live = m.live_connections();
+        idle = m.idle_connections();
+        marked = m.mark_failed(clock.now());
+        in_error = m.in_error(clock.now());
+        m.mark_ok(clock.now());
+        bool reused = false;
+        got_second = m.get(clock.now(), reused, second_o, true) != nullptr;
+        ox::proxy::Outcome o;
+        auto c = other.rt->open(clock.now(), o);
+        other_opened = c != nullptr;
+        other.rt->finish(std::move(c), false, clock.now());
+        done.set();
+    });
+    bool answered = done.wait();  // bounded: 5 s
+    int calls_meanwhile = r.calls;
+    r.released.set();
+    looking.join();
+    meanwhile.join();
+
+    ck_assert_msg(answered, "the member's operations waited for its lookup");
+    ck_assert_int_eq(calls_meanwhile, 1);
+    ck_assert_uint_eq(live, 1);  // the connection being opened holds the one place
+    ck_assert_uint_eq(idle, 0);
+    ck_assert(marked);
+    ck_assert(in_error);
+    ck_assert(!got_second);
+    CK_ASSERT_FAILURE(second_o.failure, ox::proxy::Failure::member_busy);
+    ck_assert(other_opened);
+    ck_assert_int_eq(other_calls, 1);
+    ck_assert_msg(first != nullptr, "failure: %s", ox::proxy::failure_name(first_o.failure));
+    m.finish(std::move(first), false, clock.now());
+}
+END_TEST
+
 int main()
 {
     Suite* s = suite_create("address_cache");
@@ -379,6 +457,7 @@ int main()
     tcase_set_timeout(member, 30);
     tcase_add_test(member, member_connect_failure_looks_up_again);
     tcase_add_test(member, member_literal_never_looked_up);
+    tcase_add_test(member, member_lookup_holds_no_member_lock);
     suite_add_tcase(s, member);
     return unit::run_suite(s);
 }

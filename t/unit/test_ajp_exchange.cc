@@ -790,6 +790,8 @@ const std::vector<Malformed>& malformed_cases()
         {"empty Content-Length", pkt_headers(200, "OK", {{"Content-Length", ""}}), "Content-Length", false, ""},
         {"two Content-Lengths that disagree", pkt_headers(200, "OK", {{"Content-Length", "5"}, {"content-length", "6"}}),
          "Content-Length", false, ""},
+        {"two equal Content-Lengths", pkt_headers(200, "OK", {{"Content-Length", "5"}, {"Content-Length", "5"}}),
+         "Content-Length", false, ""},
     };
     return cases;
 }

@@ -3,9 +3,13 @@
 // and the prober's promise that one hung node never delays another.
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include "balance/balancer_spec.h"
 #include "health/health_check.h"
@@ -119,6 +123,8 @@ START_TEST(config_errors_name_the_word)
         {words({"http", "method=get"}), "method=get"},
         {words({"http", "auth=user"}), "user:password"},
         {words({"cping", "interval=1", "timeout=2"}), "timeout must not be longer than its interval"},
+        {words({"http", "uri=/a", "interval=5", "uri=/b"}), "OXHealthCheck: uri= is given twice ('uri=/a' and 'uri=/b')"},
+        {words({"cping", "fails=2", "fails=3"}), "fails= is given twice"},
     };
     for (auto& b : bad) {
         HealthCheckSpec s;
@@ -143,6 +149,54 @@ START_TEST(config_member_overrides)
     ck_assert(!err.empty());
     ck_assert(!apply_member_parameter("route", "OX1", s, err));
     ck_assert(!apply_member_parameter("hcnothing", "1", s, err));
+}
+END_TEST
+
+// hcmethod= takes mod_proxy_hcheck's values too, in any case: an HTTP method
+// is an http probe with that method, TCP and CPING are ours.
+START_TEST(config_member_hcheck_methods)
+{
+    struct Case {
+        const char* value;
+        ProbeMethod method;
+        const char* http_method;
+    } cases[] = {{"GET", ProbeMethod::http, "GET"},       {"HEAD", ProbeMethod::http, "HEAD"},
+                 {"options", ProbeMethod::http, "OPTIONS"}, {"TCP", ProbeMethod::tcp, "GET"},
+                 {"CPING", ProbeMethod::cping, "GET"},     {"http", ProbeMethod::http, "GET"}};
+    for (const Case& c : cases) {
+        HealthCheckSpec s;
+        s.method = ProbeMethod::none;
+        std::string err;
+        ck_assert(apply_member_parameter("hcmethod", c.value, s, err));
+        ck_assert_msg(err.empty(), "%s: %s", c.value, err.c_str());
+        ck_assert_msg(s.method == c.method, "hcmethod=%s", c.value);
+        ck_assert_str_eq(s.http_method.c_str(), c.http_method);
+    }
+    for (const char* bad : {"PUT", "POST", "GET11", "ping", ""}) {
+        HealthCheckSpec s;
+        std::string err;
+        ck_assert(apply_member_parameter("hcmethod", bad, s, err));
+        ck_assert_msg(err.find("hcmethod=") != std::string::npos, "hcmethod=%s: %s", bad, err.c_str());
+        ck_assert(s.method == ProbeMethod::cping);
+    }
+
+    // One member of a balancer probed with GET overrides the method; the
+    // others keep the balancer's.
+    ox::BalancerSpec b;
+    b.name = "b";
+    ck_assert(parse_health_check(words({"http", "uri=/up", "method=GET"}), b.health).empty());
+    b.health_set = true;
+    ox::MemberSpec a, h;
+    ck_assert(ox::parse_member("ajp://10.0.0.1:8009", words({"route=A"}), a).empty());
+    ck_assert(ox::parse_member("ajp://10.0.0.2:8009", words({"route=B", "hcmethod=HEAD"}), h).empty());
+    ck_assert(b.add_member(a).empty());
+    ck_assert(b.add_member(h).empty());
+    ck_assert(b.resolve_health_checks().empty());
+    ck_assert(b.members[0].health.method == ProbeMethod::http);
+    ck_assert_str_eq(b.members[0].health.http_method.c_str(), "GET");
+    ck_assert(b.members[1].health.method == ProbeMethod::http);
+    ck_assert_str_eq(b.members[1].health.http_method.c_str(), "HEAD");
+    ck_assert_str_eq(b.members[1].health.uri.c_str(), "/up");
 }
 END_TEST
 
@@ -281,6 +335,107 @@ START_TEST(probe_http_over_ajp_status)
 }
 END_TEST
 
+// method= and host= reach the node as the probe's method and Host header
+// over AJP too (OPTIONS is AJP method code 1).
+START_TEST(probe_http_over_ajp_method_and_host)
+{
+    unit::RequestLog log;
+    unit::FakeAjpServer node([&](unit::BackendPeer& p, int conn_no) {
+        unit::ServedRequest seen;
+        seen.conn_no = conn_no;
+        unit::decode_forward(p.read_packet(), seen.fwd);
+        log.add(seen);
+        p.send(unit::pkt_headers(204, "X"));
+        p.send(unit::pkt_end(true));
+    });
+    HealthCheckSpec s = spec_of(ProbeMethod::http);
+    s.http_method = "OPTIONS";
+    s.host = "ox1.example:8080";
+    s.uri = "/up";
+    std::vector<StatusRange> expect;
+    ck_assert(parse_status_list("200-299", expect).empty());
+    s.expect = expect;
+    ProbeResult r = run_probe(s, target(node.port()));
+    ck_assert_msg(r.ok, "%s", r.detail);
+    ck_assert_int_eq(r.status, 204);
+    std::vector<unit::ServedRequest> reqs = log.all();
+    ck_assert_uint_eq(reqs.size(), 1);
+    const unit::ForwardRequest& f = reqs[0].fwd;
+    ck_assert_uint_eq(f.method, 1);  // OPTIONS
+    ck_assert_str_eq(f.uri.c_str(), "/up");
+    CK_ASSERT_STRING_EQ(unit::header_value(f.headers, "Host"), "ox1.example:8080");
+    CK_ASSERT_STRING_EQ(unit::header_value(f.headers, "Authorization"), "");  // no auth=: none
+}
+END_TEST
+
+// An http:// member is probed over HTTP/1.1: the request line has method=
+// and uri=, Host is host= (else the node's host:port), auth= is basic
+// authentication; the status decides, as over AJP.
+START_TEST(probe_http_member_wire)
+{
+    std::atomic<int> status{200};
+    std::mutex mu;
+    std::vector<std::string> heads;
+    unit::FakeAjpServer node([&](unit::BackendPeer& p, int) {
+        std::string head;
+        char buf[1024];
+        while (head.find("\r\n\r\n") == std::string::npos) {
+            ssize_t n = ::recv(p.fd(), buf, sizeof buf, 0);
+            if (n <= 0) return;
+            head.append(buf, static_cast<std::size_t>(n));
+        }
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            heads.push_back(head);
+        }
+        bool is_head = head.compare(0, 5, "HEAD ") == 0;
+        std::string body = "fine\n";
+        std::string resp = "HTTP/1.1 " + std::to_string(status.load()) + " X\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + (is_head ? "" : body);
+        p.send(unit::bytes_of(resp));
+        p.read_to_eof();
+    });
+    ProbeTarget t = target(node.port());
+    t.http = true;
+    t.route = "OX1";  // AJP only: not on the HTTP wire
+
+    HealthCheckSpec s = spec_of(ProbeMethod::http);
+    s.auth = "probe:secret";
+    s.uri = "/health?deep=1";
+    ProbeResult r = run_probe(s, t);
+    ck_assert_msg(r.ok, "%s", r.detail);
+    ck_assert_int_eq(r.status, 200);
+
+    s.http_method = "HEAD";
+    s.host = "ox1.example";
+    s.auth.clear();
+    r = run_probe(s, t);
+    ck_assert_msg(r.ok, "%s", r.detail);
+    status = 503;
+    r = run_probe(s, t);
+    ck_assert(!r.ok);
+    ck_assert_int_eq(r.status, 503);
+    ck_assert_str_eq(r.detail, "unexpected status");
+
+    std::lock_guard<std::mutex> lock(mu);
+    ck_assert_uint_eq(heads.size(), 3);
+    auto line = [](const std::string& h) { return h.substr(0, h.find("\r\n")); };
+    auto header = [](const std::string& h, const std::string& name) {
+        std::size_t at = h.find("\r\n" + name + ": ");
+        if (at == std::string::npos) return std::string("(none)");
+        at += name.size() + 4;
+        return h.substr(at, h.find("\r\n", at) - at);
+    };
+    CK_ASSERT_STRING_EQ(line(heads[0]), "GET /health?deep=1 HTTP/1.1");
+    CK_ASSERT_STRING_EQ(header(heads[0], "Host"), "127.0.0.1:" + std::to_string(node.port()));
+    CK_ASSERT_STRING_EQ(header(heads[0], "Authorization"), "Basic cHJvYmU6c2VjcmV0");  // base64("probe:secret")
+    CK_ASSERT_STRING_EQ(line(heads[1]), "HEAD /health?deep=1 HTTP/1.1");
+    CK_ASSERT_STRING_EQ(header(heads[1], "Host"), "ox1.example");
+    CK_ASSERT_STRING_EQ(header(heads[1], "Authorization"), "(none)");
+    ck_assert_msg(heads[0].find("OX1") == std::string::npos, "%s", heads[0].c_str());
+}
+END_TEST
+
 // ---- the prober -----------------------------------------------------------------
 
 // A node whose probe hangs does not keep another node from being probed on
@@ -336,6 +491,40 @@ START_TEST(prober_stop_wakes_sleepers)
 }
 END_TEST
 
+// A node whose probe thread fails (a probe throws: out of memory) is
+// handed to the give-up callback once, so that its owner does not leave it
+// down for good; the other nodes go on, and stop() gives up on none.
+START_TEST(prober_gives_up_on_a_failed_node)
+{
+    std::atomic<int> ok_reports{0}, failed_reports{0};
+    std::vector<std::size_t> given_up;
+    std::mutex mu;
+    std::vector<Prober::Node> nodes(2);
+    nodes[0].probe = []() -> ProbeResult { throw std::bad_alloc(); };
+    nodes[0].interval = Millis(10);
+    nodes[1].probe = [] {
+        ProbeResult r;
+        r.ok = true;
+        return r;
+    };
+    nodes[1].interval = Millis(10);
+    Prober p(
+        std::move(nodes), [&](std::size_t i, const ProbeResult&) { ++(i == 0 ? failed_reports : ok_reports); },
+        [&](std::size_t i) {
+            std::lock_guard<std::mutex> lock(mu);
+            given_up.push_back(i);
+        });
+    p.start();
+    for (int i = 0; i < 500 && ok_reports.load() < 5; ++i) std::this_thread::sleep_for(Millis(10));
+    ck_assert_int_ge(ok_reports.load(), 5);
+    p.stop();
+    ck_assert_int_eq(failed_reports.load(), 0);
+    std::lock_guard<std::mutex> lock(mu);
+    ck_assert_uint_eq(given_up.size(), 1);
+    ck_assert_uint_eq(given_up[0], 0);
+}
+END_TEST
+
 }  // namespace
 
 int main()
@@ -347,6 +536,7 @@ int main()
     tcase_add_test(state, config_defaults_and_parameters);
     tcase_add_test(state, config_errors_name_the_word);
     tcase_add_test(state, config_member_overrides);
+    tcase_add_test(state, config_member_hcheck_methods);
     tcase_add_test(state, config_http_member_default);
     suite_add_tcase(s, state);
     TCase* probes = tcase_create("probes");
@@ -355,8 +545,11 @@ int main()
     tcase_add_test(probes, probe_cping_answers);
     tcase_add_test(probes, probe_cping_silence_and_garbage);
     tcase_add_test(probes, probe_http_over_ajp_status);
+    tcase_add_test(probes, probe_http_over_ajp_method_and_host);
+    tcase_add_test(probes, probe_http_member_wire);
     tcase_add_test(probes, prober_hung_node_delays_no_other);
     tcase_add_test(probes, prober_stop_wakes_sleepers);
+    tcase_add_test(probes, prober_gives_up_on_a_failed_node);
     suite_add_tcase(s, probes);
     return unit::run_suite(s);
 }

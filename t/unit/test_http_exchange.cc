@@ -646,7 +646,9 @@ std::string many_headers(int n)
 const std::vector<Malformed>& malformed_cases()
 {
     static const std::vector<Malformed> cases = {
-        {"two Content-Lengths", response("Content-Length: 5\r\nContent-Length: 6\r\n", "hello"), "differ", false, ""},
+        {"two Content-Lengths", response("Content-Length: 5\r\nContent-Length: 6\r\n", "hello"), "more than one", false, ""},
+        {"two equal Content-Lengths", response("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"), "more than one",
+         false, ""},
         {"CL and TE", response("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n"),
          "both Transfer-Encoding and Content-Length", false, ""},
         {"obs-fold", response("X-A: 1\r\n continued\r\nContent-Length: 0\r\n", ""), "obs-fold", false, ""},

@@ -351,6 +351,65 @@ START_TEST(member_parameter_bounds)
     std::vector<std::string_view> hc{"hcinterval=2", "hcinterval=3"};
     err = ox::parse_member("ajp://ox1", hc, twice);
     ck_assert_msg(contains(err, "hcinterval= is given twice"), "%s", err.c_str());
+    // ... also under its other name: connectiontimeout= is connecttimeout=.
+    std::vector<std::string_view> names{"connecttimeout=2", "connectiontimeout=5"};
+    err = ox::parse_member("ajp://ox1", names, twice);
+    ck_assert_msg(contains(err, "connectiontimeout= is given twice ('connecttimeout=2' and 'connectiontimeout=5')"), "%s",
+                  err.c_str());
+    std::vector<std::string_view> names2{"connectiontimeout=5", "timeout=9", "connecttimeout=2"};
+    err = ox::parse_member("ajp://ox1", names2, twice);
+    ck_assert_msg(contains(err, "connecttimeout= is given twice"), "%s", err.c_str());
+}
+END_TEST
+
+// mod_proxy's status flags: the ones that are one of our states are
+// accepted, the rest refused with what to write; names are lower case.
+START_TEST(member_status_flags_and_case)
+{
+    struct {
+        const char* param;
+        bool ok;
+        ox::AdminState state;
+        const char* error_part;
+    } cases[] = {
+        {"status=+H", true, ox::AdminState::standby, nullptr},
+        {"status=+D", true, ox::AdminState::disabled, nullptr},
+        {"status=+N", true, ox::AdminState::draining, nullptr},
+        {"status=+S", false, {}, "status=+S: of mod_proxy's status flags only one of +H (standby), +D (disabled) or +N"},
+        {"status=+I", false, {}, "write status=active, draining, disabled or standby"},
+        {"status=+R", false, {}, "status=+R"},
+        {"status=-H", false, {}, "status=-H"},
+        {"status=+H+D", false, {}, "status=+H+D"},
+        {"status=+h", true, ox::AdminState::standby, nullptr},
+        {"status=H", false, {}, "status=H: expected active, draining, disabled or standby"},
+        {"Route=OX1", false, {}, "unknown member parameter 'Route' (parameter names are lower case)"},
+        {"LoadFactor=5", false, {}, "(parameter names are lower case)"},
+    };
+    for (const auto& c : cases) {
+        MemberSpec m;
+        std::vector<std::string_view> params{c.param};
+        std::string err = ox::parse_member("ajp://ox1", params, m);
+        if (c.ok) {
+            ck_assert_msg(err.empty(), "'%s': %s", c.param, err.c_str());
+            ck_assert_msg(m.status == c.state, "'%s': state %d", c.param, static_cast<int>(m.status));
+        } else {
+            ck_assert_msg(contains(err, c.error_part), "'%s': '%s' lacks '%s'", c.param, err.c_str(), c.error_part);
+        }
+    }
+    MemberSpec m;
+    ck_assert(parse("ajp://ox1", "rout=OX1", m).find("lower case") == std::string::npos);
+}
+END_TEST
+
+// OXWebSocket: a key given twice on the line is refused.
+START_TEST(tunnel_repeated_key)
+{
+    ox::TunnelSpec t;
+    std::vector<std::string_view> w{"On", "idle=60s", "max=2m", "idle=5m"};
+    std::string err = ox::parse_tunnel(w, t);
+    ck_assert_msg(contains(err, "OXWebSocket: idle= is given twice ('idle=60s' and 'idle=5m')"), "%s", err.c_str());
+    std::vector<std::string_view> ok{"On", "idle=60s", "max=2m", "grace=5s"};
+    ck_assert_msg(ox::parse_tunnel(ok, t).empty(), "%s", ox::parse_tunnel(ok, t).c_str());
 }
 END_TEST
 
@@ -461,6 +520,8 @@ int main()
     tcase_add_test(tc, member_all_parameters);
     tcase_add_test(tc, member_parameter_bounds);
     tcase_add_test(tc, member_bad_parameter_words);
+    tcase_add_test(tc, member_status_flags_and_case);
+    tcase_add_test(tc, tunnel_repeated_key);
     tcase_add_test(tc, balancer_duplicates);
     tcase_add_test(tc, balancer_min_packet_size);
     tcase_add_test(tc, balancer_names);

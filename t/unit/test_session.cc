@@ -416,7 +416,7 @@ START_TEST(table_reload)
     ck_assert(st::set_admin(t, "c", "ajp://a:1", AdminState::disabled));
     ck_assert(!st::set_admin(t, "b", "ajp://nope:1", AdminState::disabled));
 
-    std::vector<st::SlotKey> second = {{"c", "ajp://a:1", AdminState::active, 30},   // config status and weight edited
+    std::vector<st::SlotKey> second = {{"c", "ajp://a:1", AdminState::active, 30, true},  // config status and weight edited
                                        {"b", "ajp://new:1", AdminState::active, 10},  // added
                                        {"b", "ajp://a:1", AdminState::active, 10}};   // moved; ajp://b:1 removed
     std::size_t bytes = st::Table::bytes_for(second.size());
@@ -495,8 +495,8 @@ END_TEST
 // flight, process rows) starts at zero.
 START_TEST(table_reload_every_field)
 {
-    std::vector<st::SlotKey> keys = {{"b", "ajp://a:1", AdminState::active, 10},
-                                     {"b", "ajp://b:1", AdminState::active, 30}};
+    std::vector<st::SlotKey> keys = {{"b", "ajp://a:1", AdminState::active, 10, true},
+                                     {"b", "ajp://b:1", AdminState::active, 30, true}};
     st::LocalTable old(keys, 2);
     const st::Table& t = old.table();
     st::MemberSlot& m = t.slot(1);
@@ -579,6 +579,67 @@ START_TEST(table_reload_every_field)
     ck_assert_int_eq(n.slot(1).wrr_current.load(), 0);
     ck_assert_int_eq(n.node_of(1).probe_latency_us.load(), -1);
     ::operator delete(mem, std::align_val_t{64});
+}
+END_TEST
+
+// A node found down by probes whose probing the new configuration turns off
+// (OXHealthCheck off, hcmethod=off) is up after the reload: only the prober
+// finds a node up again, and nobody probes it now. Its probes in a row are
+// cleared; its error window (failed requests), probe totals and last result
+// stay. A node that another balancer still probes keeps its health.
+START_TEST(table_reload_unprobed_node_is_up)
+{
+    std::vector<st::SlotKey> keys = {{"b", "ajp://a:1", AdminState::active, 1, true},
+                                     {"b", "ajp://b:1", AdminState::active, 1, true},
+                                     {"c", "ajp://b:1", AdminState::active, 1, false}};
+    st::LocalTable old(keys, 0);
+    const st::Table& t = old.table();
+    ck_assert_uint_eq(t.nodes(), 2);
+    for (std::size_t n = 0; n < 2; ++n) {
+        st::NodeSlot& nd = t.node(n);
+        nd.health = static_cast<std::uint8_t>(ox::Health::down);
+        nd.error_until_ms = 301;
+        nd.failed_in_row = 4;
+        nd.passed_in_row = 1;
+        nd.probe_ok = 0;
+        nd.probe_wall_ms = 302;
+        nd.probes = 9;
+        nd.probe_failures = 4;
+        st::set_probe_detail(nd, "no CPONG");
+    }
+
+    // Node a: its only member's probing is off. Node b: balancer b turns it
+    // off, balancer c (listing it after b) turns it on.
+    std::vector<st::SlotKey> again = {{"b", "ajp://a:1", AdminState::active, 1, false},
+                                      {"b", "ajp://b:1", AdminState::active, 1, false},
+                                      {"c", "ajp://b:1", AdminState::active, 1, true}};
+    std::size_t bytes = st::Table::bytes_for(again.size(), 0);
+    void* mem = ::operator new(bytes, std::align_val_t{64});
+    st::Table n = st::Table::format(mem, again, &t, 0);
+    const st::NodeSlot& a = *n.find_node("ajp://a:1");
+    ck_assert_int_eq(a.health.load(), static_cast<int>(ox::Health::up));
+    ck_assert_uint_eq(a.failed_in_row.load(), 0);
+    ck_assert_uint_eq(a.passed_in_row.load(), 0);
+    ck_assert_int_eq(a.error_until_ms.load(), 301);
+    ck_assert_int_eq(a.probe_wall_ms.load(), 302);
+    ck_assert_uint_eq(a.probes.load(), 9);
+    ck_assert_uint_eq(a.probe_failures.load(), 4);
+    char detail[sizeof(st::NodeSlot::detail)];
+    st::probe_detail(a, detail);
+    ck_assert_str_eq(detail, "no CPONG");
+    const st::NodeSlot& b = *n.find_node("ajp://b:1");
+    ck_assert_int_eq(b.health.load(), static_cast<int>(ox::Health::down));
+    ck_assert_uint_eq(b.failed_in_row.load(), 4);
+    ck_assert_uint_eq(b.passed_in_row.load(), 1);
+    ::operator delete(mem, std::align_val_t{64});
+
+    // The same for the prober giving up on a node at run time.
+    st::NodeSlot& live = t.node(1);
+    st::forget_probes(live);
+    ck_assert_int_eq(live.health.load(), static_cast<int>(ox::Health::up));
+    ck_assert_uint_eq(live.failed_in_row.load(), 0);
+    ck_assert_uint_eq(live.passed_in_row.load(), 0);
+    ck_assert_int_eq(live.error_until_ms.load(), 301);
 }
 END_TEST
 
@@ -671,6 +732,7 @@ int main()
     tcase_add_test(tc, table_no_failover);
     tcase_add_test(tc, table_reload);
     tcase_add_test(tc, table_reload_every_field);
+    tcase_add_test(tc, table_reload_unprobed_node_is_up);
     tcase_add_test(tc, table_reload_keeps_rotation);
     tcase_add_test(tc, error_window_shared_across_processes);
     suite_add_tcase(s, tc);

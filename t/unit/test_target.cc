@@ -391,6 +391,55 @@ START_TEST(pass_rule_config)
 }
 END_TEST
 
+// Issue 13: a trailing '/' on one side only must not glue the rest onto
+// the backend prefix (`OXPass /appsuite/api/ oxcluster /ajax` once sent
+// /appsuite/api/login as /ajaxlogin, and `/appsuite/api oxcluster /ajax/`
+// as /ajax//login): the two join on a segment boundary, whatever the '/'.
+struct JoinCase {
+    const char* prefix;
+    const char* backend;
+    const char* raw;
+    const char* forwarded;  // nullptr: not forwarded
+};
+
+// clang-format off
+const JoinCase kJoins[] = {
+    {"/appsuite/api/", "/ajax",  "/appsuite/api/login",              "/ajax/login"},
+    {"/appsuite/api/", "/ajax",  "/appsuite/api/login?action=login", "/ajax/login"},
+    {"/appsuite/api/", "/ajax",  "/appsuite/api/",                   "/ajax/"},
+    {"/appsuite/api/", "/ajax",  "/appsuite/api",                    nullptr},
+    {"/appsuite/api",  "/ajax/", "/appsuite/api/login",              "/ajax/login"},
+    {"/appsuite/api",  "/ajax/", "/appsuite/api/login?action=login", "/ajax/login"},
+    {"/appsuite/api",  "/ajax/", "/appsuite/api",                    "/ajax"},
+    {"/appsuite/api",  "/ajax/", "/appsuite/apilogin",               nullptr},
+    {"/appsuite/api/", "/ajax/", "/appsuite/api/login",              "/ajax/login"},
+};
+// clang-format on
+
+START_TEST(pass_rule_join)
+{
+    const JoinCase& c = kJoins[_i];
+    PassTable t;
+    ck_assert(t.add(rule(c.prefix, "oxcluster", c.backend)).empty());
+    t.sort();
+    std::size_t cap = target_buffer_size(c.raw, t);
+    std::unique_ptr<char[]> buf(new char[cap]);
+    RequestTarget r;
+    parse_target("GET", c.raw, t, buf.get(), cap, r);
+    if (!c.forwarded) {
+        ck_assert_msg(!r.forwarded(), "OXPass %s oxcluster %s: %s forwarded as %.*s, expected not", c.prefix,
+                      c.backend, c.raw, static_cast<int>(r.forward_path.size()), r.forward_path.data());
+        return;
+    }
+    ck_assert_msg(r.status == TargetStatus::ok && r.forwarded(), "OXPass %s oxcluster %s: %s not forwarded (%s)",
+                  c.prefix, c.backend, c.raw, target_status_text(r.status, r.path_status));
+    std::string forwarded(r.forward_path);
+    ck_assert_msg(forwarded == c.forwarded, "OXPass %s oxcluster %s: %s forwarded as %s, expected %s", c.prefix,
+                  c.backend, c.raw, forwarded.c_str(), c.forwarded);
+    ck_assert_str_eq(backend_view(r).c_str(), c.forwarded);
+}
+END_TEST
+
 START_TEST(pass_table_longest_and_merge)
 {
     PassTable main;
@@ -496,6 +545,7 @@ int main()
     TCase* rules = tcase_create("rules");
     tcase_add_test(rules, pass_rule_config);
     tcase_add_test(rules, pass_table_longest_and_merge);
+    tcase_add_loop_test(rules, pass_rule_join, 0, static_cast<int>(sizeof kJoins / sizeof kJoins[0]));
     tcase_add_test(rules, hop_by_hop_names);
     tcase_add_test(rules, forwarded_untrusted_client_replaced);
     tcase_add_test(rules, forwarded_trusted_proxy_kept);
