@@ -66,16 +66,6 @@
 
 namespace {
 
-std::string_view g_input;
-
-[[noreturn]] void fail(const char* what)
-{
-    std::fprintf(stderr, "PROPERTY VIOLATED: %s\n  input: '", what);
-    print_escaped(g_input);
-    std::fprintf(stderr, "'\n");
-    std::abort();
-}
-
 constexpr std::size_t kPacketSize = 8192;
 
 enum End { complete, malformed, closed, client_gone };

@@ -56,16 +56,6 @@
 
 namespace {
 
-std::string_view g_input;
-
-[[noreturn]] void fail(const char* what)
-{
-    std::fprintf(stderr, "PROPERTY VIOLATED: %s\n  input: '", what);
-    print_escaped(g_input);
-    std::fprintf(stderr, "'\n");
-    std::abort();
-}
-
 // Inputs per directive, and how many of them were accepted (for OXPass and
 // address lists: at least one rule or word), printed at exit.
 unsigned long g_runs[5], g_accepted[5];

@@ -55,16 +55,6 @@ using ox::configdb::Property;
 
 namespace {
 
-std::string_view g_input;
-
-[[noreturn]] void fail(const char* what)
-{
-    std::fprintf(stderr, "PROPERTY VIOLATED: %s\n  input: '", what);
-    print_escaped(g_input);
-    std::fprintf(stderr, "'\n");
-    std::abort();
-}
-
 // ---- the model of Properties.load ------------------------------------------
 
 struct ModelLine {

@@ -54,16 +54,6 @@ struct Verdict {
     }
 };
 
-std::string_view g_input;
-
-[[noreturn]] void fail(const char* what)
-{
-    std::fprintf(stderr, "PROPERTY VIOLATED: %s\n  input: '", what);
-    print_escaped(g_input);
-    std::fprintf(stderr, "'\n");
-    std::abort();
-}
-
 bool inside(const char* p, std::size_t n, const char* base, std::size_t len)
 {
     return p >= base && p + n <= base + len;

@@ -48,16 +48,6 @@
 
 namespace {
 
-std::string_view g_input;
-
-[[noreturn]] void fail(const char* what)
-{
-    std::fprintf(stderr, "PROPERTY VIOLATED: %s\n  input: '", what);
-    print_escaped(g_input);
-    std::fprintf(stderr, "'\n");
-    std::abort();
-}
-
 // A copy in a heap block of exactly its size, no terminator.
 struct Block {
     std::unique_ptr<char[]> bytes;
