@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""bench/protocols' report: medians over the rounds of its runs.tsv, one table
+per workload (every front-end protocol and client), the ratios of
+mod_oxbalance against the better peer, and issue 15's targets."""
+
+import argparse
+import csv
+import statistics
+from collections import defaultdict
+
+LABEL = {"ox": "mod_oxbalance", "proxy": "mod_proxy_balancer", "jk": "mod_jk", "static": "static file (floor)"}
+PROTO = {"h1": "HTTP/1.1", "h1tls": "HTTP/1.1 + TLS 1.3", "h2": "h2 (TLS 1.3)", "h2c": "h2c"}
+CLIENT = {"wrk": "wrk, saturated", "h2load": "h2load -n, saturated", "rate": "h2load --rps, equal load"}
+WORKLOAD = {"w1": "w1: 200-byte GET, 32 connections", "w3": "w3: 1 MiB download, 8 connections"}
+PEERS = ("proxy", "jk")
+
+
+def num(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("runs")
+    for opt in ("started", "rounds", "duration", "machine", "module", "h2load"):
+        ap.add_argument("--" + opt, default="")
+    a = ap.parse_args()
+
+    vals = defaultdict(list)   # (w, p, c, v, column) -> values over the rounds
+    order = {"w": [], "p": [], "c": [], "v": []}
+    with open(a.runs) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            key = (row["workload"], row["protocol"], row["client"], row["variant"])
+            for k, col in zip("wpcv", key):
+                if col not in order[k]:
+                    order[k].append(col)
+            for col in ("rps", "cpu_us", "p99_ms", "failed", "client_us"):
+                x = num(row[col])
+                if x is not None:
+                    vals[key + (col,)].append(x)
+
+    def med(w, p, c, v, col):
+        xs = vals.get((w, p, c, v, col))
+        return statistics.median(xs) if xs else None
+
+    def ratio(x, y):
+        return f"{x / y:.2f}" if x is not None and y else "–"
+
+    def better(w, p, c, col, low):
+        xs = [med(w, p, c, v, col) for v in PEERS if v in order["v"]]
+        xs = [x for x in xs if x is not None]
+        if not xs:
+            return None
+        return min(xs) if low else max(xs)
+
+    out = []
+    out.append(f"Run started {a.started}; {a.rounds} round(s) per cell, variants alternated, medians.")
+    out.append("")
+    out.append(a.machine)
+    out.append(a.module)
+    out.append(f"- Clients: wrk -t 2 (HTTP/1.1 only), {a.h2load} -t 1 -m 1 with a fixed request count "
+               "(-n) and at a fixed rate (--rps per connection; p99 from its --log-file)")
+    out.append("- CPU: the httpd process tree's user+system time over the run ÷ requests answered")
+    out.append("")
+    targets = []
+    for w in order["w"]:
+        out.append(f"### {WORKLOAD.get(w, w)}")
+        out.append("")
+        head = "| protocol | client |"
+        sep = "|---|---|"
+        for v in order["v"]:
+            head += f" {LABEL.get(v, v)} req/s | CPU µs/req | p99 ms |"
+            sep += "---:|---:|---:|"
+        head += " ours ÷ better peer: CPU | req/s | p99 |"
+        sep += "---:|---:|---:|"
+        if "static" in order["v"]:
+            head += " overhead above floor ÷ seed's |"
+            sep += "---:|"
+        out.append(head)
+        out.append(sep)
+        for p in order["p"]:
+            for c in order["c"]:
+                if med(w, p, c, "ox", "rps") is None and med(w, p, c, "proxy", "rps") is None:
+                    continue
+                line = f"| {PROTO.get(p, p)} | {CLIENT.get(c, c)} |"
+                for v in order["v"]:
+                    rps, cpu, p99 = (med(w, p, c, v, col) for col in ("rps", "cpu_us", "p99_ms"))
+                    line += f" {rps:.0f} |" if rps is not None else " – |"
+                    line += f" {cpu:.0f} |" if cpu is not None else " – |"
+                    line += f" {p99:.2f} |" if p99 is not None else " – |"
+                    fails = med(w, p, c, v, "failed")
+                    if fails:
+                        line = line[:-1] + f"(**{fails:.0f} failed**) |"
+                ours = {col: med(w, p, c, "ox", col) for col in ("rps", "cpu_us", "p99_ms")}
+                rc = ratio(ours["cpu_us"], better(w, p, c, "cpu_us", True))
+                rr = ratio(ours["rps"], better(w, p, c, "rps", False))
+                rp = ratio(ours["p99_ms"], better(w, p, c, "p99_ms", True))
+                line += f" {rc} | {rr if c != 'rate' else '(same rate)'} | {rp} |"
+                over = "–"
+                floor = med(w, p, c, "static", "cpu_us")
+                seed = med(w, p, c, "proxy", "cpu_us")
+                if floor is not None and seed is not None and ours["cpu_us"] is not None and seed > floor:
+                    over = f"{(ours['cpu_us'] - floor) / (seed - floor):.2f}"
+                if "static" in order["v"]:
+                    line += f" {over} |"
+                out.append(line)
+                # issue 15's targets
+                if w == "w1":
+                    targets.append((w, p, c, "CPU ≤ 0.75×", rc, lambda x: x <= 0.75))
+                    if c != "rate" and over != "–":
+                        targets.append((w, p, c, "overhead above floor ≤ 0.4× seed's", over, lambda x: x <= 0.4))
+                if w == "w3":
+                    targets.append((w, p, c, "CPU ≤ 0.5×", rc, lambda x: x <= 0.5))
+                    if c != "rate":
+                        targets.append((w, p, c, "req/s ≥ 1.3×", rr, lambda x: x >= 1.3))
+                if c == "rate":
+                    targets.append((w, p, c, "p99 ≤ better peer's", rp, lambda x: x <= 1.0))
+        out.append("")
+    if targets:
+        out.append("### Targets (mod_oxbalance ÷ the better of mod_proxy_balancer and mod_jk, same run)")
+        out.append("")
+        out.append("| workload | protocol | client | target | measured | |")
+        out.append("|---|---|---|---|---:|---|")
+        for w, p, c, what, got, ok in targets:
+            mark = "–" if got == "–" else ("✓" if ok(float(got)) else "✗")
+            out.append(f"| {w} | {PROTO.get(p, p)} | {CLIENT.get(c, c)} | {what} | {got} | {mark} |")
+        out.append("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
