@@ -51,13 +51,17 @@ my %per_process = (
 my $h2_faults = mpm() eq 'prefork' ? 0 : 36;
 my %count_tomcat = (
     # every fault of faults.t, t/http/*.t, reuse.t, reload.t, the Tomcat
-    # files' framing faults once, plus 0 to 4 for zz_failover.t's GETs that
-    # were in flight on OX2 as it died (one per client at most: each went on
-    # to its successor, "trying another member"); t/h2/faults.t 36 (10
-    # faults and 8 refused tries of failovers, over h2c and over TLS);
-    # httpd.t's envfail failover 1; t/http/member_faults.t 19, the late
-    # faults of t/http/faults.t 3, the equal Content-Lengths of faults.t 1
-    OXB00010 => [85 + $h2_faults, 89 + $h2_faults],
+    # files' framing faults once, plus 0 to 8 for zz_failover.t's four
+    # clients as OX2 dies (each went on to its successor, "trying another
+    # member"): a GET in flight on a pooled connection does not put OX2
+    # into its error window (the pool's connection may just have been
+    # stale), so each client's next GET may also meet OX2 before a refused
+    # connect does (measured: 3 and 4 extra on a slow machine);
+    # t/h2/faults.t 36 (10 faults and 8 refused tries of failovers, over
+    # h2c and over TLS); httpd.t's envfail failover 1;
+    # t/http/member_faults.t 19, the late faults of t/http/faults.t 3, the
+    # equal Content-Lengths of faults.t 1
+    OXB00010 => [85 + $h2_faults, 93 + $h2_faults],
     # error windows and nodes found down (probes): timing decides whether a
     # window or a probe round ends inside a test, so one more or less
     # (measured: 13 and 14; 9 and 10); httpd.t's envfail 1, member_faults.t 1
