@@ -143,11 +143,12 @@ private:
         return u ? u : "-";
     }
 
-    // Load, not a fault of the member: logged at most once per 10 s.
+    // Load, not a fault of the member: logged at most once per 10 s and
+    // member.
     void busy(const ox::MemberSpec& m, bool retrying) noexcept
     {
         ChildRuntime* rt = sc_.module->runtime;
-        long quiet = rt ? rt->busy_log_due(ox::Clock::now()) : 0;
+        long quiet = rt ? rt->busy_log_due(b_, m, ox::Clock::now()) : 0;
         if (quiet < 0) return;
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
                       OXBLOGNO(00049) "member %s (%s): all of its max=%" APR_SIZE_T_FMT " connections are in use%s; "

@@ -14,10 +14,16 @@ ChildRuntime::ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, s
     : quiet_(new Quiet[mc.balancers.size()]), seen_(new Seen[kSeen])
 {
     balancers_.reserve(mc.balancers.size());
+    std::size_t members = 0;
     for (const auto& b : mc.balancers) {
         balancers_.push_back(
             std::make_unique<ox::BalancerRuntime>(b->spec, mc.table, b->first_slot, default_timeout, threads, row));
+        specs_.push_back(&b->spec);
+        first_member_.push_back(members);
+        members += b->spec.members.size();
     }
+    // One more: where a member not found in the list is counted.
+    busy_quiet_.reset(new Quiet[members + 1]);
 }
 
 long ChildRuntime::log_due(Quiet& q, std::int64_t interval_ms, ox::TimePoint now) noexcept
@@ -41,9 +47,16 @@ long ChildRuntime::too_large_log_due(ox::TimePoint now) noexcept
     return log_due(too_large_quiet_, 60000, now);
 }
 
-long ChildRuntime::busy_log_due(ox::TimePoint now) noexcept
+long ChildRuntime::busy_log_due(const ox::BalancerSpec& b, const ox::MemberSpec& m, ox::TimePoint now) noexcept
 {
-    return log_due(busy_quiet_, 10000, now);
+    std::size_t slot = first_member_.empty() ? 0 : first_member_.back() + specs_.back()->members.size();
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+        if (specs_[i] != &b) continue;
+        auto index = static_cast<std::size_t>(&m - b.members.data());
+        if (index < b.members.size()) slot = first_member_[i] + index;
+        break;
+    }
+    return log_due(busy_quiet_[slot], 10000, now);
 }
 
 bool ChildRuntime::acl_log_due(std::string_view client, std::string_view what, ox::TimePoint now) noexcept

@@ -29,8 +29,9 @@ public:
     // process: any client can send such heads.
     long too_large_log_due(ox::TimePoint now) noexcept;
     // The same for "every max= connection of a member is in use", once per
-    // 10 s per process: it happens under load, to many requests at once.
-    long busy_log_due(ox::TimePoint now) noexcept;
+    // 10 s per member and process: it happens under load, to many requests
+    // at once, and a second member that runs full meanwhile is news.
+    long busy_log_due(const ox::BalancerSpec& b, const ox::MemberSpec& m, ox::TimePoint now) noexcept;
 
     // Access denials are logged once per client and rule (or reason) per
     // minute: a scanner must not flood the log.
@@ -50,7 +51,9 @@ private:
     std::vector<std::unique_ptr<ox::BalancerRuntime>> balancers_;
     std::unique_ptr<Quiet[]> quiet_;  // per balancer
     Quiet too_large_quiet_;
-    Quiet busy_quiet_;
+    std::vector<const ox::BalancerSpec*> specs_;  // to find a member's busy_quiet_
+    std::vector<std::size_t> first_member_;       // per balancer, in busy_quiet_
+    std::unique_ptr<Quiet[]> busy_quiet_;         // per member of every balancer
     std::unique_ptr<Seen[]> seen_;
 };
 

@@ -10,6 +10,10 @@ use warnings;
 use Apache::Test qw(plan);
 use OXB::Limits qw(max_holds_workers);
 
-plan tests => 6;
+plan tests => 12;
 
 max_holds_workers(hang => '/hhanging', gate => 'hhg', other => '/h/echo', open => '/hone', member => 'HHG1');
+# A second member runs full seconds later, in the same children: it is
+# logged too (OXB00049 is rate-limited per member and process; limited per
+# process, it hid the second member's line).
+max_holds_workers(hang => '/hhanging2', gate => 'hhg2', other => '/h/echo', open => '/hone', member => 'HHG2');
