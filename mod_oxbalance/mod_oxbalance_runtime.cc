@@ -22,7 +22,9 @@ ChildRuntime::ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, s
         first_member_.push_back(members);
         members += b->spec.members.size();
     }
-    // One more: where a member not found in the list is counted.
+    // One past the last member: the spare where a member not found in the
+    // list is counted.
+    first_member_.push_back(members);
     busy_quiet_.reset(new Quiet[members + 1]);
 }
 
@@ -49,7 +51,7 @@ long ChildRuntime::too_large_log_due(ox::TimePoint now) noexcept
 
 long ChildRuntime::busy_log_due(const ox::BalancerSpec& b, const ox::MemberSpec& m, ox::TimePoint now) noexcept
 {
-    std::size_t slot = first_member_.empty() ? 0 : first_member_.back() + specs_.back()->members.size();
+    std::size_t slot = first_member_.back();
     for (std::size_t i = 0; i < specs_.size(); ++i) {
         if (specs_[i] != &b) continue;
         auto index = static_cast<std::size_t>(&m - b.members.data());

@@ -52,7 +52,7 @@ private:
     std::unique_ptr<Quiet[]> quiet_;  // per balancer
     Quiet too_large_quiet_;
     std::vector<const ox::BalancerSpec*> specs_;  // to find a member's busy_quiet_
-    std::vector<std::size_t> first_member_;       // per balancer, in busy_quiet_
+    std::vector<std::size_t> first_member_;       // per balancer, in busy_quiet_; then the spare
     std::unique_ptr<Quiet[]> busy_quiet_;         // per member of every balancer
     std::unique_ptr<Seen[]> seen_;
 };

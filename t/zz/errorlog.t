@@ -14,7 +14,7 @@ plan tests => 5;
 # t/health/probe.t (OXB00043), t/tomcat/sessions.t (OXB00016),
 # t/tomcat/zz_failover.t and t/acl/*.t (OXB00030 denied, OXB00031 ambiguous;
 # AH10244 is httpd refusing a path with '..' above the root before any module
-# runs), t/ajp/limits.t (OXB00049), t/status/*.t (OXB00083 a client not on
+# runs), t/ajp/limits.t and t/http/limits.t (OXB00049), t/status/*.t (OXB00083 a client not on
 # the OXStatus list; OXB00081 a corrupt OXStateFile, OXB00082 one that cannot
 # be written), t/configdb/outage.t (OXB00101 a database it cannot read,
 # OXB00103 rows for unknown members, OXB00105 a status-page change it cannot
