@@ -143,10 +143,32 @@ SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexce
     return SinkResult::ok;
 }
 
-SinkResult BrigadeResponseSink::body(const char* data, std::size_t len) noexcept
+namespace {
+
+// apr_bucket_heap's free function: httpd is done with the bytes.
+void release_block(void* base) { ox::net::BlockHold::release(base); }
+
+}  // namespace
+
+SinkResult BrigadeResponseSink::body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept
 {
-    // Transient: httpd copies it only if it has to keep it past the pass.
-    apr_bucket* b = apr_bucket_transient_create(data, len, r_->connection->bucket_alloc);
+    apr_bucket_alloc_t* list = r_->connection->bucket_alloc;
+    char* base = hold.base();
+    if (!base) {
+        APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_transient_create(data, len, list));
+        return SinkResult::ok;
+    }
+    // By reference, not copied: a heap bucket over the backend connection's
+    // receive block, which the hold keeps until httpd destroys the bucket.
+    // Output filters then set the bytes aside without a copy, and mod_http2
+    // takes them into its beam as they are (a transient bucket is copied
+    // there). The bucket's memory ends at the view, so nothing appends into
+    // the block behind it (apr_brigade_write fills a heap bucket's room).
+    auto offset = static_cast<std::size_t>(data - base);
+    apr_bucket* b = apr_bucket_heap_create(base, offset + len, release_block, list);
+    hold.detach();
+    b->start = static_cast<apr_off_t>(offset);
+    b->length = len;
     APR_BRIGADE_INSERT_TAIL(bb_, b);
     return SinkResult::ok;
 }

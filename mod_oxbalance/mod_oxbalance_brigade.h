@@ -31,7 +31,7 @@ class BrigadeResponseSink final : public ox::proxy::ResponseSink {
 public:
     explicit BrigadeResponseSink(request_rec* r) noexcept;
     ox::proxy::SinkResult head(const ox::proxy::ResponseHead& head) noexcept override;
-    ox::proxy::SinkResult body(const char* data, std::size_t len) noexcept override;
+    ox::proxy::SinkResult body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept override;
     ox::proxy::SinkResult release(bool flush) noexcept override;
     ox::proxy::SinkResult finish() noexcept override;
     void abort() noexcept override;

@@ -64,7 +64,7 @@ public:
             return ox::proxy::SinkResult::client_gone;
         }
     }
-    ox::proxy::SinkResult body(const char* data, std::size_t len) noexcept override
+    ox::proxy::SinkResult body(const char* data, std::size_t len, ox::net::BlockHold) noexcept override
     {
         if (len > HttpClient::kMaxBody - out_.body.size()) {
             too_large = true;

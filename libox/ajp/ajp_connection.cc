@@ -1,6 +1,7 @@
 #include "ajp/ajp_connection.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "ajp/ajp_protocol.h"
@@ -18,32 +19,40 @@ Connection::Connection(net::Socket socket, std::size_t packet_size)
     : BackendConnection(std::move(socket)),
       packet_size_(packet_size),
       out_(new std::uint8_t[packet_size]),
-      in_cap_(std::max(kMinReadBuffer, 2 * packet_size))
+      in_(std::max(kMinReadBuffer, 2 * packet_size)),
+      in_cap_(in_.capacity())
 {
-    in_.reset(new std::uint8_t[in_cap_]);
     headers_.reserve(32);
 }
 
 FrameStatus Connection::frame(std::size_t& packet_len) const noexcept
 {
-    return check_frame(in_.get() + in_pos_, in_len_ - in_pos_, packet_size_, packet_len);
+    return check_frame(bytes() + in_pos_, in_len_ - in_pos_, packet_size_, packet_len);
 }
 
-net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
+net::IoStatus Connection::fill(Millis timeout, int& err) noexcept { return read(timeout, true, err); }
+
+net::IoStatus Connection::fill_now(int& err) noexcept { return read(Millis(0), false, err); }
+
+net::IoStatus Connection::read(Millis timeout, bool wait, int& err) noexcept
 {
     // Move the unread bytes to the front, so the next read can be a large
     // one, unless there are many of them (part of a 64 KiB packet) and the
     // rest of the packet fits behind them: moving those would cost as much
-    // as reading the data.
+    // as reading the data. Bytes a hold keeps are not moved but copied into
+    // another block (RecvBuffer::compact).
     std::size_t need = packet_size_;
     std::size_t left = in_len_ - in_pos_;
     if (left >= kPacketHeaderLen) {
         std::size_t plen = 0;
-        FrameStatus fs = check_frame(in_.get() + in_pos_, left, packet_size_, plen);
+        FrameStatus fs = check_frame(bytes() + in_pos_, left, packet_size_, plen);
         if (fs == FrameStatus::need_more) need = plen;
     }
     if (in_pos_ > 0 && (left <= kCheapMove || in_cap_ - in_pos_ < need)) {
-        if (left > 0) std::memmove(in_.get(), in_.get() + in_pos_, left);
+        if (!in_.compact(in_pos_, left)) {
+            err = ENOMEM;
+            return net::IoStatus::error;
+        }
         in_len_ = left;
         in_pos_ = 0;
     }
@@ -53,16 +62,8 @@ net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
     // larger reads into the 128 KiB buffer of 64 KiB packets cost more in
     // cache misses than they save in system calls (bench/profile).
     std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
-    net::IoStatus st = socket().read_some(in_.get() + in_len_, room, timeout, got, err);
-    in_len_ += got;
-    return st;
-}
-
-net::IoStatus Connection::fill_keeping_now(int& err) noexcept
-{
-    std::size_t got = 0;
-    std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
-    net::IoStatus st = socket().read_now(in_.get() + in_len_, room, got, err);
+    char* dst = in_.data() + in_len_;
+    net::IoStatus st = wait ? socket().read_some(dst, room, timeout, got, err) : socket().read_now(dst, room, got, err);
     in_len_ += got;
     return st;
 }

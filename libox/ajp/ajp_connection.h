@@ -11,6 +11,7 @@
 #include "ajp/ajp_response.h"
 #include "core/clock.h"
 #include "net/backend_connection.h"
+#include "net/recv_buffer.h"
 #include "net/socket.h"
 #include "proxy/request.h"
 
@@ -29,17 +30,16 @@ public:
     // --- incoming packets ------------------------------------------------
     // Checks whether a whole packet is buffered; see check_frame().
     FrameStatus frame(std::size_t& packet_len) const noexcept;
-    const std::uint8_t* frame_data() const noexcept { return in_.get() + in_pos_; }
+    const std::uint8_t* frame_data() const noexcept { return bytes() + in_pos_; }
     void consume(std::size_t n) noexcept { in_pos_ += n; }
     std::size_t buffered() const noexcept { return in_len_ - in_pos_; }
     // Reads more bytes from the socket; may move buffered bytes, which
-    // invalidates views into earlier packets.
+    // invalidates views into earlier packets unless a hold() keeps them.
     net::IoStatus fill(Millis timeout, int& err) noexcept;
-    // Reads what the socket has now behind the buffered bytes, without
-    // waiting and without moving anything, so views into earlier packets
-    // stay valid: timeout when nothing is there yet. Needs tail_room() > 0.
-    net::IoStatus fill_keeping_now(int& err) noexcept;
-    std::size_t tail_room() const noexcept { return in_cap_ - in_len_; }
+    // As fill(), without waiting: timeout when the socket has nothing now.
+    net::IoStatus fill_now(int& err) noexcept;
+    // Keeps the bytes of the packets read so far valid through later fills.
+    net::BlockHold hold() noexcept { return in_.hold(); }
 
     // Reused across requests so that header parsing does not allocate.
     std::vector<proxy::Header>& header_storage() noexcept { return headers_; }
@@ -47,7 +47,10 @@ public:
 private:
     std::size_t packet_size_;
     std::unique_ptr<std::uint8_t[]> out_;
-    std::unique_ptr<std::uint8_t[]> in_;
+    net::IoStatus read(Millis timeout, bool wait, int& err) noexcept;
+    const std::uint8_t* bytes() const noexcept { return reinterpret_cast<const std::uint8_t*>(in_.data()); }
+
+    net::RecvBuffer in_;
     std::size_t in_cap_;
     std::size_t in_pos_ = 0;
     std::size_t in_len_ = 0;

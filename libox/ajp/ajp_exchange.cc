@@ -24,9 +24,11 @@ Failure io_failure(net::IoStatus st) noexcept
     return st == net::IoStatus::timeout ? Failure::read_timeout : Failure::backend_closed;
 }
 
-// Below this much free space behind held body data, it is handed on before
-// reading more (so the buffer can be compacted).
-constexpr std::size_t kMinTailRead = 16 * 1024;
+// Body bytes handed to the sink are passed on (without a flush) once this
+// many have gathered while the backend keeps sending: the client's writes
+// come in steps of about this size (and mod_http2 hands its connection
+// thread one step at a time) instead of one per backend read.
+constexpr std::size_t kPassBytes = 64 * 1024;
 
 // The response's declared body length: -1 without Content-Length, -2 when
 // it cannot be trusted (not 1*DIGIT as RFC 9110 8.6 has it, too large, or
@@ -119,25 +121,19 @@ private:
     }
 
     // What the backend has sent already is collected without waiting, so a
-    // response that is all there (its end included) goes out in one write.
-    // Before blocking on the socket, the client gets everything it has not
-    // got yet (the head, too) with a flush: a backend that pauses, say a
-    // servlet that wrote its response and goes on working, must not hold
-    // back what it sent.
+    // response that is all there (its end included) goes out in one write,
+    // and a long one in steps of kPassBytes. Before blocking on the socket,
+    // the client gets everything it has not got yet (the head, too) with a
+    // flush: a backend that pauses, say a servlet that wrote its response
+    // and goes on working, must not hold back what it sent. Body views stay
+    // valid through the reads by the holds the sink keeps.
     bool wait_for_more() noexcept
     {
         int err = 0;
         if (unreleased_) {
-            if (pending_ && c_.tail_room() >= kMinTailRead) {
-                // Body views must stay valid: read behind them without
-                // moving anything.
-                net::IoStatus st = c_.fill_keeping_now(err);
-                if (st != net::IoStatus::timeout) return filled(st, err);
-            } else if (c_.socket().readable_now()) {
-                // The read may move the buffer: held body data goes first.
-                if (pending_ && !release(false)) return false;
-                return filled(c_.fill(p_.timeout, err), err);
-            }
+            if (held_bytes_ >= kPassBytes && !pass()) return false;
+            net::IoStatus st = c_.fill_now(err);
+            if (st != net::IoStatus::timeout) return filled(st, err);
             if (!release(true)) return false;
         }
         return filled(c_.fill(p_.timeout, err), err);
@@ -152,7 +148,7 @@ private:
         // connection; only this backend connection is done.
         if (st == net::IoStatus::closed && body_complete() && c_.buffered() == 0) {
             out_.reusable = false;
-            pending_ = false;
+            held_bytes_ = 0;
             unreleased_ = false;
             if (sink_.finish() == SinkResult::client_gone) fail(Failure::client_aborted, "");
             return false;
@@ -163,9 +159,18 @@ private:
 
     bool release(bool flush) noexcept
     {
-        pending_ = false;
+        held_bytes_ = 0;
         unreleased_ = false;
         if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        return true;
+    }
+
+    // Hands the gathered body on without a flush: the client has not
+    // necessarily got it, so a flush still comes before any wait.
+    bool pass() noexcept
+    {
+        held_bytes_ = 0;
+        if (sink_.release(false) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
 
@@ -217,9 +222,9 @@ private:
             return fail(Failure::malformed, "response body longer than its Content-Length");
         }
         out_.body_bytes_out += n;
-        pending_ = true;
+        held_bytes_ += n;
         unreleased_ = true;
-        if (sink_.body(data, n) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        if (sink_.body(data, n, c_.hold()) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
 
@@ -343,7 +348,7 @@ private:
         }
         done = true;
         ++c_.requests;
-        pending_ = false;
+        held_bytes_ = 0;
         unreleased_ = false;
         // Bytes after END_RESPONSE belong to no request: such a connection
         // is out of step and must not be reused.
@@ -381,8 +386,8 @@ private:
     // the backend asks for it.
     bool held_ = false;
     std::size_t held_len_ = 0, held_sent_ = 0;
-    bool pending_ = false;     // the sink holds body views not yet released
-    bool unreleased_ = false;  // the sink holds a head or body the client has not got
+    std::size_t held_bytes_ = 0;  // body bytes given to the sink since it last passed them on
+    bool unreleased_ = false;     // the sink holds a head or body the client has not got
     std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
     // The whole body the head announced has arrived (or it announced none).
     bool body_complete() const noexcept
@@ -401,7 +406,7 @@ private:
 bool nothing_after_cpong(Connection& conn, const char*& detail) noexcept
 {
     int err = 0;
-    net::IoStatus st = conn.buffered() > 0 ? net::IoStatus::ok : conn.fill_keeping_now(err);
+    net::IoStatus st = conn.buffered() > 0 ? net::IoStatus::ok : conn.fill_now(err);
     if (st == net::IoStatus::timeout) return true;
     detail = st == net::IoStatus::ok ? "bytes after CPONG" : "connection closed right after CPONG";
     return false;

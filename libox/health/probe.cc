@@ -84,7 +84,7 @@ public:
         status = h.status;
         return proxy::SinkResult::ok;
     }
-    proxy::SinkResult body(const char*, std::size_t) noexcept override { return proxy::SinkResult::ok; }
+    proxy::SinkResult body(const char*, std::size_t, net::BlockHold) noexcept override { return proxy::SinkResult::ok; }
     proxy::SinkResult release(bool) noexcept override { return proxy::SinkResult::ok; }
     proxy::SinkResult finish() noexcept override { return proxy::SinkResult::ok; }
     void abort() noexcept override {}

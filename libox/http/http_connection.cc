@@ -16,8 +16,8 @@ constexpr std::size_t kMaxReadSize = 64 * 1024;
 Connection::Connection(net::Socket socket, std::size_t buffer_size)
     : BackendConnection(std::move(socket)),
       out_(new char[kOutSize]),
-      in_(new char[std::max<std::size_t>(buffer_size, 1024)]),
-      in_cap_(std::max<std::size_t>(buffer_size, 1024))
+      in_(std::max<std::size_t>(buffer_size, 1024)),
+      in_cap_(in_.capacity())
 {
 }
 
@@ -28,13 +28,21 @@ void Connection::consume(std::size_t n) noexcept
     in_pos_ += std::min(n, buffered());
 }
 
-net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
+net::IoStatus Connection::fill(Millis timeout, int& err) noexcept { return read(timeout, true, err); }
+
+net::IoStatus Connection::fill_now(int& err) noexcept { return read(Millis(0), false, err); }
+
+net::IoStatus Connection::read(Millis timeout, bool wait, int& err) noexcept
 {
     // What is left unread is at most an unfinished head or a few framing
-    // bytes (bodies are taken whole), so the move is cheap.
+    // bytes (bodies are taken whole), so the move is cheap. Bytes a hold
+    // keeps are not moved but copied into another block.
     std::size_t left = buffered();
     if (in_pos_ > 0) {
-        std::memmove(in_.get(), in_.get() + in_pos_, left);
+        if (!in_.compact(in_pos_, left)) {
+            err = ENOMEM;
+            return net::IoStatus::error;
+        }
         in_pos_ = 0;
         in_len_ = left;
     }
@@ -44,16 +52,8 @@ net::IoStatus Connection::fill(Millis timeout, int& err) noexcept
     }
     std::size_t got = 0;
     std::size_t room = std::min(in_cap_ - in_len_, kMaxReadSize);
-    net::IoStatus st = socket().read_some(in_.get() + in_len_, room, timeout, got, err);
-    in_len_ += got;
-    return st;
-}
-
-net::IoStatus Connection::fill_keeping_now(int& err) noexcept
-{
-    std::size_t got = 0;
-    std::size_t room = std::min(in_cap_ - in_len_, kMaxReadSize);
-    net::IoStatus st = socket().read_now(in_.get() + in_len_, room, got, err);
+    char* dst = in_.data() + in_len_;
+    net::IoStatus st = wait ? socket().read_some(dst, room, timeout, got, err) : socket().read_now(dst, room, got, err);
     in_len_ += got;
     return st;
 }
@@ -61,12 +61,9 @@ net::IoStatus Connection::fill_keeping_now(int& err) noexcept
 bool Connection::grow(std::size_t size) noexcept
 {
     if (size <= in_cap_) return true;
-    std::unique_ptr<char[]> bigger(new (std::nothrow) char[size]);
-    if (!bigger) return false;
     std::size_t left = buffered();
-    std::memcpy(bigger.get(), in_.get() + in_pos_, left);
-    in_ = std::move(bigger);
-    in_cap_ = size;
+    if (!in_.grow(size, in_pos_, left)) return false;
+    in_cap_ = in_.capacity();
     in_pos_ = 0;
     in_len_ = left;
     return true;

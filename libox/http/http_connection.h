@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "http/http_reader.h"
 #include "net/backend_connection.h"
+#include "net/recv_buffer.h"
 #include "net/socket.h"
 #include "proxy/request.h"
 
@@ -22,18 +23,18 @@ public:
     explicit Connection(net::Socket socket, std::size_t buffer_size = 64 * 1024);
 
     // --- incoming bytes --------------------------------------------------
-    const char* data() const noexcept { return in_.get() + in_pos_; }
+    const char* data() const noexcept { return in_.data() + in_pos_; }
     std::size_t buffered() const noexcept { return in_len_ - in_pos_; }
     void consume(std::size_t n) noexcept;
     std::size_t capacity() const noexcept { return in_cap_; }
     // Reads more bytes from the socket; moves the unread bytes to the front
-    // first, which invalidates views into them. Needs buffered() < capacity().
+    // first, which invalidates views into them unless a hold() keeps them.
+    // Needs buffered() < capacity().
     net::IoStatus fill(Millis timeout, int& err) noexcept;
-    // Reads what the socket has now behind the buffered bytes, without
-    // waiting and without moving anything, so views into them stay valid:
-    // timeout when nothing is there yet. Needs tail_room() > 0.
-    net::IoStatus fill_keeping_now(int& err) noexcept;
-    std::size_t tail_room() const noexcept { return in_cap_ - in_len_; }
+    // As fill(), without waiting: timeout when the socket has nothing now.
+    net::IoStatus fill_now(int& err) noexcept;
+    // Keeps the bytes read so far valid through later fills.
+    net::BlockHold hold() noexcept { return in_.hold(); }
     // Makes the buffer at least `size` bytes, keeping what it holds. False
     // when memory is short.
     bool grow(std::size_t size) noexcept;
@@ -50,7 +51,9 @@ public:
 
 private:
     std::unique_ptr<char[]> out_;
-    std::unique_ptr<char[]> in_;
+    net::IoStatus read(Millis timeout, bool wait, int& err) noexcept;
+
+    net::RecvBuffer in_;
     std::size_t in_cap_;
     std::size_t in_pos_ = 0;
     std::size_t in_len_ = 0;

@@ -17,9 +17,9 @@ using proxy::Outcome;
 using proxy::SinkResult;
 using Step = ResponseReader::Step;
 
-// Below this much free space behind held body data, it is handed on before
-// reading more (so the buffer can be compacted).
-constexpr std::size_t kMinTailRead = 16 * 1024;
+// Body bytes gathered while the backend keeps sending are passed on in
+// steps of this size (as in ajp::exchange).
+constexpr std::size_t kPassBytes = 64 * 1024;
 // A chunk's size line: up to 16 hex digits and CRLF.
 constexpr std::size_t kSizeLineRoom = 18;
 // A health check reads at most this much of a body before it hangs up.
@@ -239,16 +239,16 @@ private:
     {
         if (len == 0) return true;
         out_.body_bytes_out += len;
-        pending_ = true;
+        held_bytes_ += len;
         unreleased_ = true;
-        if (sink_.body(data, len) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        if (sink_.body(data, len, c_.hold()) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
 
     void on_done() noexcept
     {
         ++c_.requests;
-        pending_ = false;
+        held_bytes_ = 0;
         unreleased_ = false;
         // Bytes behind the response belong to no request (a body longer than
         // its Content-Length, a response nobody asked for): the connection is
@@ -261,20 +261,17 @@ private:
     }
 
     // As in ajp::exchange: what the backend has sent is collected without
-    // waiting, and the client gets everything it has not got yet (with a
-    // flush) before the exchange blocks on the backend.
+    // waiting and passed on in steps of kPassBytes, and the client gets
+    // everything it has not got yet (with a flush) before the exchange
+    // blocks on the backend.
     bool wait_for_more() noexcept
     {
         int err = 0;
         if (unreleased_) {
-            if (pending_ && c_.tail_room() >= kMinTailRead) {
-                // Body views must stay valid: read behind them.
-                net::IoStatus st = c_.fill_keeping_now(err);
+            if (held_bytes_ >= kPassBytes && !pass()) return false;
+            if (c_.buffered() < c_.capacity()) {
+                net::IoStatus st = c_.fill_now(err);
                 if (st != net::IoStatus::timeout) return filled(st, err);
-            } else if (c_.socket().readable_now()) {
-                // The read may move the buffer: held body data goes first.
-                if (pending_ && !release(false)) return false;
-                return filled(fill_for(c_, p_.max_head, p_.timeout, err), err);
             }
             if (!release(true)) return false;
         }
@@ -289,7 +286,7 @@ private:
         }
         // A body delimited by the close has ended.
         if (st == net::IoStatus::closed && r_.at_eof()) {
-            pending_ = false;
+            held_bytes_ = 0;
             unreleased_ = false;
             ++c_.requests;
             out_.reusable = false;
@@ -310,9 +307,18 @@ private:
 
     bool release(bool flush) noexcept
     {
-        pending_ = false;
+        held_bytes_ = 0;
         unreleased_ = false;
         if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
+        return true;
+    }
+
+    // Hands the gathered body on without a flush; a flush still comes
+    // before any wait.
+    bool pass() noexcept
+    {
+        held_bytes_ = 0;
+        if (sink_.release(false) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
 
@@ -338,8 +344,8 @@ private:
     bool send_broken_ = false;     // writing the request failed after its head
     int write_errno_ = 0;
     bool received_ = false;    // a response byte has arrived
-    bool pending_ = false;     // the sink holds body views not yet released
-    bool unreleased_ = false;  // the sink holds a head or body the client has not got
+    std::size_t held_bytes_ = 0;  // body bytes given to the sink since it last passed them on
+    bool unreleased_ = false;     // the sink holds a head or body the client has not got
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <functional>
 #include <string_view>
 
+#include "net/recv_buffer.h"
 #include "net/socket.h"
 #include "proxy/request.h"
 #include "proxy/tunnel.h"
@@ -34,13 +35,14 @@ enum class SinkResult { ok, client_gone };
 
 // Receives one response. Views passed to head() are valid only during the
 // call: the sink copies what it keeps (the backend's next packet may land on
-// the same bytes). Views passed to body() stay valid until the next release()
-// or finish() call, so body data can be handed on without a copy.
+// the same bytes). A view passed to body() stays valid as long as the hold
+// given with it: a sink that keeps the bytes past the call (to hand them on
+// without a copy) keeps the hold with them.
 class ResponseSink {
 public:
     virtual ~ResponseSink() = default;
     virtual SinkResult head(const ResponseHead& head) noexcept = 0;
-    virtual SinkResult body(const char* data, std::size_t len) noexcept = 0;
+    virtual SinkResult body(const char* data, std::size_t len, net::BlockHold hold) noexcept = 0;
     // Hands everything received so far to the client; `flush` asks for it to
     // be written out now because the backend has nothing more at the moment.
     virtual SinkResult release(bool flush) noexcept = 0;

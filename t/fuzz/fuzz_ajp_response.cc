@@ -298,11 +298,12 @@ public:
         }
         return step();
     }
-    ox::proxy::SinkResult body(const char* data, std::size_t len) noexcept override
+    ox::proxy::SinkResult body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept override
     {
         if (!got_head) fail("body() before head()");
         if (len == 0) fail("an empty body()");
         held_.push_back({data, std::string(data, len)});
+        holds_.push_back(std::move(hold));
         all_body.append(data, len);
         return step();
     }
@@ -326,6 +327,7 @@ public:
         if (finished || aborted) fail("abort() after finish() or abort()");
         aborted = true;
         held_.clear();
+        holds_.clear();
     }
 
     bool gone() const { return gone_; }
@@ -352,12 +354,14 @@ private:
             if (std::memcmp(p, copy.data(), copy.size()) != 0) fail("body bytes changed before release()");
         }
         held_.clear();
+        holds_.clear();
     }
 
     int gone_at_;
     int calls_ = 0;
     bool gone_ = false;
     std::vector<std::pair<const char*, std::string>> held_;
+    std::vector<ox::net::BlockHold> holds_;
 };
 
 struct Setup {

@@ -395,6 +395,8 @@ void RecordingSink::copy_pending()
 {
     for (std::string_view v : lazy_body_) body_text.append(v);
     lazy_body_.clear();
+    lazy_holds_.clear();
+    unreleased_ = 0;
 }
 
 ox::proxy::SinkResult RecordingSink::head(const ox::proxy::ResponseHead& h) noexcept
@@ -411,12 +413,15 @@ ox::proxy::SinkResult RecordingSink::head(const ox::proxy::ResponseHead& h) noex
     return result(GoneAt::head);
 }
 
-ox::proxy::SinkResult RecordingSink::body(const char* data, std::size_t len) noexcept
+ox::proxy::SinkResult RecordingSink::body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept
 {
     ++body_calls;
     events += 'b';
+    unreleased_ += len;
+    max_unreleased = std::max(max_unreleased, unreleased_);
     if (lazy) {
         lazy_body_.emplace_back(data, len);
+        lazy_holds_.push_back(std::move(hold));
     } else {
         body_text.append(data, len);
     }

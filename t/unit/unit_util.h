@@ -134,14 +134,16 @@ private:
 };
 
 // Records what an exchange hands to the client. In `lazy` mode it keeps the
-// body views it is given and copies them only at release()/finish(), as the
-// ResponseSink contract allows: a test of how long those views stay valid.
+// body views it is given with their holds and copies them only at
+// release()/finish(), as the ResponseSink contract allows: a test that the
+// holds keep the views valid (under ASan, a view into a reused or freed
+// block is caught).
 class RecordingSink final : public ox::proxy::ResponseSink {
 public:
     enum class GoneAt { never, head, body, release, finish };
 
     ox::proxy::SinkResult head(const ox::proxy::ResponseHead& head) noexcept override;
-    ox::proxy::SinkResult body(const char* data, std::size_t len) noexcept override;
+    ox::proxy::SinkResult body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept override;
     ox::proxy::SinkResult release(bool flush) noexcept override;
     ox::proxy::SinkResult finish() noexcept override;
     void abort() noexcept override;
@@ -155,6 +157,8 @@ public:
     std::string reason;
     HeaderList headers;
     std::string body_text;
+    // The most body bytes held at once between release() calls.
+    std::size_t max_unreleased = 0;
     int head_calls = 0, body_calls = 0, release_calls = 0, flushes = 0, finish_calls = 0, abort_calls = 0;
     // One letter per call: H head, b body, r release, f release+flush,
     // E finish, A abort.
@@ -165,6 +169,8 @@ private:
     ox::proxy::SinkResult result(GoneAt where) const noexcept;
 
     std::vector<std::string_view> lazy_body_;
+    std::vector<ox::net::BlockHold> lazy_holds_;
+    std::size_t unreleased_ = 0;
 };
 
 class RecordingObserver final : public ox::AttemptObserver {
