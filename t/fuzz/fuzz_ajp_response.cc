@@ -347,7 +347,8 @@ private:
         }
         return ox::proxy::SinkResult::ok;
     }
-    // Body views stay valid (and unchanged) until release() or finish().
+    // Body views stay valid (and unchanged) while the holds given with them
+    // live: this sink keeps them until release() or finish().
     void check_held()
     {
         for (const auto& [p, copy] : held_) {

@@ -519,9 +519,10 @@ START_TEST(large_response_streams)
 }
 END_TEST
 
-// The ResponseSink contract (proxy/io.h): body views stay valid until the
-// next release() or finish(), even when the head and the body arrive in
-// separate reads; a lazy sink that copies only on release() gets every byte.
+// The ResponseSink contract (proxy/io.h): body views stay valid while their
+// holds live, even when the head and the body arrive in separate reads; a
+// lazy sink that keeps the holds and copies only on release() gets every
+// byte.
 START_TEST(body_views_valid_until_release)
 {
     unit::Signal head_seen;

@@ -817,8 +817,9 @@ START_TEST(keep_alive_two_requests)
 END_TEST
 
 // What the backend has sent reaches the client before the exchange waits
-// for more; body views stay valid until release (a lazy sink copies only
-// then) across reads; a large body streams through the buffer.
+// for more; body views stay valid while their holds live (a lazy sink
+// keeps them and copies only at release) across reads; a large body
+// streams through the buffer, passed on at least every 128 KiB.
 START_TEST(streaming_and_views)
 {
     std::string data = unit::pattern(1000000);
@@ -848,6 +849,7 @@ START_TEST(streaming_and_views)
     ck_assert(in_time);
     ck_assert_msg(seen == "Hbf", "events %s when flushed", seen.c_str());
     ck_assert(sink.body_text == data);
+    ck_assert_uint_le(sink.max_unreleased, 128 * 1024);
     ck_assert_uint_eq(o.body_bytes_out, data.size());
     ck_assert(o.reusable);
 }
