@@ -10,7 +10,7 @@ use Digest::SHA qw(sha256_hex);
 use OXB::Test qw(parse_dump pattern_sha256 pattern_bytes curl base_url pattern_program);
 
 my @small = (1, 8185, 8186, 8187, 16372, 16373, 100_000);
-plan tests => 2 * @small + 24;
+plan tests => 2 * @small + 26;
 
 my $base = base_url();
 my $pattern = pattern_program();
@@ -98,5 +98,21 @@ for my $cl (1, 0) {
     my $body = pattern_bytes(65530);
     my $r = POST '/big/echo', content => $body;
     ok t_cmp(parse_dump($r->content)->{'body-sha256'}, sha256_hex($body), '64 KiB packets: one-packet body');
+}
+
+# Slow readers (curl --limit-rate): httpd keeps what it could not write yet
+# by reference into the backend connection's receive blocks while the
+# module reads on into others, and reuses a block once httpd let it go.
+# Two at once (8 KiB and 64 KiB packets), then a fast download on the
+# connections they leave in the pool: every byte in place.
+{
+    my $n = 12 * 1024 * 1024;
+    my $slow = "curl --silent --show-error --limit-rate 6M";
+    my $rc = system('sh', '-c', "($slow '$base/ajp/stream?bytes=$n' | $pattern check $n) & a=\$!; "
+                              . "($slow '$base/big/stream?bytes=$n' | $pattern check $n) & b=\$!; "
+                              . 'wait $a && wait $b');
+    ok t_cmp($rc, 0, 'two slow downloads at once: every byte in place');
+    ok t_cmp(system("curl --silent --show-error '$base/ajp/stream?bytes=$n' | $pattern check $n"), 0,
+             'a fast download after them: every byte in place');
 }
 unlink $file;
