@@ -1,5 +1,6 @@
 #include "mod_oxbalance_brigade.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -67,6 +68,7 @@ int BrigadeBodySource::error_status() const noexcept
 BrigadeResponseSink::BrigadeResponseSink(request_rec* r) noexcept
     : r_(r),
       bb_(apr_brigade_create(r->pool, r->connection->bucket_alloc)),
+      gather_(ap_ssl_conn_is_ssl(r->connection) && !r->connection->master),
       keep_status_(r->prev && ap_is_HTTP_ERROR(r->status))
 {
 }
@@ -150,9 +152,43 @@ void release_block(void* base) { ox::net::BlockHold::release(base); }
 
 }  // namespace
 
+// The most a TLS record carries (RFC 8446 5.1).
+constexpr std::size_t kTlsRecord = 16384;
+
+// mod_ssl encrypts bucket by bucket, one record per bucket: an AJP body
+// packet's 8 KiB would go out as records half full, and each record costs
+// its own encryption call and write (docs/performance.md: w3 over TLS).
+// So over HTTP/1.1 with TLS, pieces smaller than a record are copied into
+// record-sized buffers; the copy costs less than the records it saves.
+// (mod_http2 sizes its own TLS records; its streams pass by reference.)
+void BrigadeResponseSink::gather(const char* data, std::size_t len) noexcept
+{
+    apr_bucket_alloc_t* list = r_->connection->bucket_alloc;
+    while (len > 0) {
+        if (!gathering_ || gathering_->length == kTlsRecord) {
+            auto* buf = static_cast<char*>(apr_bucket_alloc(kTlsRecord, list));
+            gathering_ = apr_bucket_heap_create(buf, kTlsRecord, apr_bucket_free, list);
+            gathering_->length = 0;
+            APR_BRIGADE_INSERT_TAIL(bb_, gathering_);
+        }
+        auto* h = static_cast<apr_bucket_heap*>(gathering_->data);
+        std::size_t n = std::min(len, kTlsRecord - gathering_->length);
+        std::memcpy(h->base + gathering_->length, data, n);
+        gathering_->length += n;
+        data += n;
+        len -= n;
+    }
+}
+
 SinkResult BrigadeResponseSink::body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept
 {
     apr_bucket_alloc_t* list = r_->connection->bucket_alloc;
+    if (gather_ && len < kTlsRecord) {
+        gather(data, len);
+        return SinkResult::ok;
+    }
+    // A larger piece goes as it is; what was gathered stays before it.
+    gathering_ = nullptr;
     char* base = hold.base();
     if (!base) {
         APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_transient_create(data, len, list));
@@ -176,6 +212,7 @@ SinkResult BrigadeResponseSink::body(const char* data, std::size_t len, ox::net:
 SinkResult BrigadeResponseSink::pass() noexcept
 {
     delivered_ = true;
+    gathering_ = nullptr;
     apr_status_t rv = ap_pass_brigade(r_->output_filters, bb_);
     apr_brigade_cleanup(bb_);
     if (rv != APR_SUCCESS || r_->connection->aborted) return SinkResult::client_gone;
@@ -209,6 +246,7 @@ void BrigadeResponseSink::abort() noexcept
     c->keepalive = AP_CONN_CLOSE;
     r_->no_cache = 1;
     bool before = delivered_;
+    gathering_ = nullptr;
     if (!delivered_) apr_brigade_cleanup(bb_);
     APR_BRIGADE_INSERT_TAIL(bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c->bucket_alloc));
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(c->bucket_alloc));

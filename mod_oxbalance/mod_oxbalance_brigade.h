@@ -45,9 +45,14 @@ public:
 
 private:
     ox::proxy::SinkResult pass() noexcept;
+    void gather(const char* data, std::size_t len) noexcept;
 
     request_rec* r_;
     apr_bucket_brigade* bb_;
+    // HTTP/1.1 over TLS: small body pieces are gathered into full-record
+    // buffers (see gather()); the one being filled, last in bb_.
+    bool gather_ = false;
+    apr_bucket* gathering_ = nullptr;
     bool keep_status_;  // an ErrorDocument's internal redirect: r->status is the error's
     bool delivered_ = false;
     const char* upgrade_ = nullptr;  // a 101's Upgrade header

@@ -10,7 +10,7 @@ use Digest::SHA qw(sha256_hex);
 use OXB::Test qw(parse_dump pattern_sha256 pattern_bytes curl base_url pattern_program);
 
 my @small = (1, 8185, 8186, 8187, 16372, 16373, 100_000);
-plan tests => 2 * @small + 26;
+plan tests => 2 * @small + 30;
 
 my $base = base_url();
 my $pattern = pattern_program();
@@ -114,5 +114,22 @@ for my $cl (1, 0) {
     ok t_cmp($rc, 0, 'two slow downloads at once: every byte in place');
     ok t_cmp(system("curl --silent --show-error '$base/ajp/stream?bytes=$n' | $pattern check $n"), 0,
              'a fast download after them: every byte in place');
+}
+
+# HTTP/1.1 over TLS: body pieces smaller than a TLS record (8 KiB packets)
+# are gathered into record-sized buffers before mod_ssl, larger ones (64 KiB
+# packets) go as they are: every byte in place, with and without the
+# backend's Content-Length, and for a slow reader.
+{
+    my $n = 12 * 1024 * 1024;
+    my $https = "https://localhost:$ENV{OXB_TLS_PORT}";
+    my $c = "curl --silent --show-error --cacert '$ENV{OXB_RUN_DIR}/tls/ca.pem'";
+    for my $case (['/ajp/stream', 'cl=1', '8 KiB packets'], ['/ajp/stream', 'cl=0', '8 KiB packets, chunked'],
+                  ['/big/stream', 'cl=1', '64 KiB packets']) {
+        my ($path, $q, $what) = @$case;
+        ok t_cmp(system("$c '$https$path?bytes=$n&$q' | $pattern check $n"), 0, "TLS, $what: every byte in place");
+    }
+    ok t_cmp(system("$c --limit-rate 6M '$https/ajp/stream?bytes=$n' | $pattern check $n"), 0,
+             'TLS, a slow reader: every byte in place');
 }
 unlink $file;
