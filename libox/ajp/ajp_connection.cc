@@ -19,8 +19,7 @@ Connection::Connection(net::Socket socket, std::size_t packet_size)
     : BackendConnection(std::move(socket)),
       packet_size_(packet_size),
       out_(new std::uint8_t[packet_size]),
-      in_(std::max(kMinReadBuffer, 2 * packet_size)),
-      in_cap_(in_.capacity())
+      in_(std::max(kMinReadBuffer, 2 * packet_size))
 {
     headers_.reserve(32);
 }
@@ -48,7 +47,7 @@ net::IoStatus Connection::read(Millis timeout, bool wait, int& err) noexcept
         FrameStatus fs = check_frame(bytes() + in_pos_, left, packet_size_, plen);
         if (fs == FrameStatus::need_more) need = plen;
     }
-    if (in_pos_ > 0 && (left <= kCheapMove || in_cap_ - in_pos_ < need)) {
+    if (in_pos_ > 0 && (left <= kCheapMove || in_.capacity() - in_pos_ < need)) {
         if (!in_.compact(in_pos_, left)) {
             err = ENOMEM;
             return net::IoStatus::error;
@@ -61,7 +60,7 @@ net::IoStatus Connection::read(Millis timeout, bool wait, int& err) noexcept
     // (at least two packets) was compacted. One read takes at most 64 KiB:
     // larger reads into the 128 KiB buffer of 64 KiB packets cost more in
     // cache misses than they save in system calls (bench/profile).
-    std::size_t room = std::min<std::size_t>(in_cap_ - in_len_, kMaxReadSize);
+    std::size_t room = std::min<std::size_t>(in_.capacity() - in_len_, kMaxReadSize);
     char* dst = in_.data() + in_len_;
     net::IoStatus st = wait ? socket().read_some(dst, room, timeout, got, err) : socket().read_now(dst, room, got, err);
     in_len_ += got;

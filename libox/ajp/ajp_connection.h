@@ -51,7 +51,6 @@ private:
     const std::uint8_t* bytes() const noexcept { return reinterpret_cast<const std::uint8_t*>(in_.data()); }
 
     net::RecvBuffer in_;
-    std::size_t in_cap_;
     std::size_t in_pos_ = 0;
     std::size_t in_len_ = 0;
     std::vector<proxy::Header> headers_;

@@ -16,8 +16,7 @@ constexpr std::size_t kMaxReadSize = 64 * 1024;
 Connection::Connection(net::Socket socket, std::size_t buffer_size)
     : BackendConnection(std::move(socket)),
       out_(new char[kOutSize]),
-      in_(std::max<std::size_t>(buffer_size, 1024)),
-      in_cap_(in_.capacity())
+      in_(std::max<std::size_t>(buffer_size, 1024))
 {
 }
 
@@ -46,12 +45,12 @@ net::IoStatus Connection::read(Millis timeout, bool wait, int& err) noexcept
         in_pos_ = 0;
         in_len_ = left;
     }
-    if (in_len_ == in_cap_) {
+    if (in_len_ == in_.capacity()) {
         err = ENOBUFS;
         return net::IoStatus::error;
     }
     std::size_t got = 0;
-    std::size_t room = std::min(in_cap_ - in_len_, kMaxReadSize);
+    std::size_t room = std::min(in_.capacity() - in_len_, kMaxReadSize);
     char* dst = in_.data() + in_len_;
     net::IoStatus st = wait ? socket().read_some(dst, room, timeout, got, err) : socket().read_now(dst, room, got, err);
     in_len_ += got;
@@ -60,10 +59,9 @@ net::IoStatus Connection::read(Millis timeout, bool wait, int& err) noexcept
 
 bool Connection::grow(std::size_t size) noexcept
 {
-    if (size <= in_cap_) return true;
+    if (size <= in_.capacity()) return true;
     std::size_t left = buffered();
     if (!in_.grow(size, in_pos_, left)) return false;
-    in_cap_ = in_.capacity();
     in_pos_ = 0;
     in_len_ = left;
     return true;

@@ -26,7 +26,7 @@ public:
     const char* data() const noexcept { return in_.data() + in_pos_; }
     std::size_t buffered() const noexcept { return in_len_ - in_pos_; }
     void consume(std::size_t n) noexcept;
-    std::size_t capacity() const noexcept { return in_cap_; }
+    std::size_t capacity() const noexcept { return in_.capacity(); }
     // Reads more bytes from the socket; moves the unread bytes to the front
     // first, which invalidates views into them unless a hold() keeps them.
     // Needs buffered() < capacity().
@@ -54,7 +54,6 @@ private:
     net::IoStatus read(Millis timeout, bool wait, int& err) noexcept;
 
     net::RecvBuffer in_;
-    std::size_t in_cap_;
     std::size_t in_pos_ = 0;
     std::size_t in_len_ = 0;
     ResponseReader reader_;
