@@ -209,12 +209,18 @@ SinkResult BrigadeResponseSink::body(const char* data, std::size_t len, ox::net:
     return SinkResult::ok;
 }
 
-SinkResult BrigadeResponseSink::pass() noexcept
+apr_status_t BrigadeResponseSink::pass_down() noexcept
 {
     delivered_ = true;
     gathering_ = nullptr;
     apr_status_t rv = ap_pass_brigade(r_->output_filters, bb_);
     apr_brigade_cleanup(bb_);
+    return rv;
+}
+
+SinkResult BrigadeResponseSink::pass() noexcept
+{
+    apr_status_t rv = pass_down();
     if (rv != APR_SUCCESS || r_->connection->aborted) return SinkResult::client_gone;
     return SinkResult::ok;
 }
@@ -228,7 +234,12 @@ SinkResult BrigadeResponseSink::release(bool flush) noexcept
 SinkResult BrigadeResponseSink::finish() noexcept
 {
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(r_->connection->bucket_alloc));
-    return pass();
+    apr_status_t rv = pass_down();
+    // Only the pass's result counts here, not the connection's aborted
+    // flag: mod_http2 sets that flag when it cleans up a stream whose end
+    // it already sent, which can happen before this call returns; the
+    // response was complete (t/h2/body.t).
+    return rv == APR_SUCCESS ? SinkResult::ok : SinkResult::client_gone;
 }
 
 void BrigadeResponseSink::abort() noexcept

@@ -45,6 +45,7 @@ public:
 
 private:
     ox::proxy::SinkResult pass() noexcept;
+    apr_status_t pass_down() noexcept;
     void gather(const char* data, std::size_t len) noexcept;
 
     request_rec* r_;

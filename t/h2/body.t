@@ -9,7 +9,10 @@
 #   - downloads of 5 MiB, byte-exact, from AJP (8 KiB and 64 KiB packets)
 #     and HTTP members (Content-Length, chunked, and read until close);
 #   - what the backend has sent reaches the client while the backend is
-#     still working (a sequence check with gates, not a timing one).
+#     still working (a sequence check with gates, not a timing one);
+#   - no response the client received whole is logged as one it walked
+#     away from (OXB00014): mod_http2 marks a stream's connection aborted
+#     once the stream is closed, which can be before the handler returns.
 #
 # h2c through Upgrade: httpd (2.4.71, event MPM) closes such a connection
 # whenever its HTTP/2 session hands it back to the MPM: when idle (GOAWAY
@@ -26,10 +29,12 @@ use Apache::Test qw(plan ok);
 use Apache::TestUtil qw(t_cmp);
 use Digest::SHA qw(sha256_hex);
 use OXB::H2;
-use OXB::Test qw(parse_dump);
+use OXB::Test qw(parse_dump error_log_mark error_log_since);
+use Apache::TestRequest qw(GET);
 
 my @modes = qw(h2c upgrade tls);
-plan tests => 44 * @modes + 1;
+plan tests => 44 * @modes + 2;
+my $mark = error_log_mark();
 
 sub pattern {
     my ($n) = @_;
@@ -143,3 +148,10 @@ for my $mode (@modes) {
     }
     $h2->close;
 }
+
+# Nobody cancelled anything here. The plain request only lets a handler
+# still finishing its last response write its log lines first.
+GET('/ajp/echo/settle');
+my @gone = grep { /OXB00014/ } error_log_since($mark);
+ok t_cmp(scalar @gone, 0, 'no complete response logged as a client that went away (OXB00014)');
+print map { "# $_" } @gone;
