@@ -109,6 +109,10 @@ SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexce
 {
     request_rec* r = r_;
     apr_pool_t* p = r->pool;
+    // Kept for discard(); headers_out is empty but for other modules' rare
+    // early entries.
+    headers_before_ = apr_is_empty_table(r->headers_out) ? nullptr : apr_table_copy(p, r->headers_out);
+    status_before_ = r->status;
     // An error document fetched from a backend (ErrorDocument on an OXPass
     // path) keeps the status of the error it documents, as with mod_proxy.
     if (!keep_status_) r->status = head.status;
@@ -263,6 +267,21 @@ void BrigadeResponseSink::abort() noexcept
     APR_BRIGADE_INSERT_TAIL(bb_, apr_bucket_eos_create(c->bucket_alloc));
     pass();
     delivered_ = before;
+}
+
+void BrigadeResponseSink::discard() noexcept
+{
+    // Nothing was passed on: the request is as before head(), for another
+    // member's response (or httpd's own error response).
+    apr_brigade_cleanup(bb_);
+    gathering_ = nullptr;
+    upgrade_ = nullptr;
+    r_->headers_out = headers_before_ ? headers_before_ : apr_table_make(r_->pool, 8);
+    headers_before_ = nullptr;
+    r_->status = status_before_;
+    r_->status_line = nullptr;
+    r_->content_type = nullptr;
+    r_->clength = 0;
 }
 
 ox::proxy::TunnelEnd BrigadeResponseSink::tunnel(ox::net::Socket& backend, std::string_view backend_early,

@@ -35,6 +35,7 @@ public:
     ox::proxy::SinkResult release(bool flush) noexcept override;
     ox::proxy::SinkResult finish() noexcept override;
     void abort() noexcept override;
+    void discard() noexcept override;
     ox::proxy::TunnelEnd tunnel(ox::net::Socket& backend, std::string_view backend_early,
                                 const ox::proxy::TunnelParams& params, const std::function<bool()>& stop,
                                 ox::proxy::TunnelStats& stats) noexcept override;
@@ -57,6 +58,10 @@ private:
     bool keep_status_;  // an ErrorDocument's internal redirect: r->status is the error's
     bool delivered_ = false;
     const char* upgrade_ = nullptr;  // a 101's Upgrade header
+    // What r->headers_out held before head() added the backend's (null:
+    // nothing), and r->status: what discard() puts back.
+    apr_table_t* headers_before_ = nullptr;
+    int status_before_ = 0;
 };
 
 }  // namespace oxb

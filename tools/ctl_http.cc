@@ -80,6 +80,7 @@ public:
     ox::proxy::SinkResult release(bool) noexcept override { return ox::proxy::SinkResult::ok; }
     ox::proxy::SinkResult finish() noexcept override { return ox::proxy::SinkResult::ok; }
     void abort() noexcept override {}
+    void discard() noexcept override { out_ = HttpResponse(); }
 
     bool too_large = false;
 

@@ -10,6 +10,7 @@
 #include "ajp/ajp_message.h"
 #include "ajp/ajp_protocol.h"
 #include "core/text.h"
+#include "proxy/method.h"
 
 namespace ox::ajp {
 
@@ -123,10 +124,15 @@ private:
     // What the backend has sent already is collected without waiting, so a
     // response that is all there (its end included) goes out in one write,
     // and a long one in steps of kPassBytes. Before blocking on the socket,
-    // the client gets everything it has not got yet (the head, too) with a
-    // flush: a backend that pauses, say a servlet that wrote its response
-    // and goes on working, must not hold back what it sent. Body views stay
-    // valid through the reads by the holds the sink keeps.
+    // the client gets everything it has not got yet with a flush: a backend
+    // that pauses, say a servlet that wrote its response and goes on
+    // working, must not hold back what it sent. Body views stay valid
+    // through the reads by the holds the sink keeps.
+    // A head alone waits for its body or END_RESPONSE: Tomcat writes them
+    // right behind it, and a servlet that flushes a head alone sends an
+    // empty body chunk, which releases it (on_body). Until then the
+    // response can still be forgotten: a node that dies in between leaves
+    // an idempotent request free to go to another member (fail()).
     bool wait_for_more() noexcept
     {
         int err = 0;
@@ -134,7 +140,7 @@ private:
             if (held_bytes_ >= kPassBytes && !pass()) return false;
             net::IoStatus st = c_.fill_now(err);
             if (st != net::IoStatus::timeout) return filled(st, err);
-            if (!release(true)) return false;
+            if ((held_bytes_ > 0 || released_) && !release(true)) return false;
         }
         return filled(c_.fill(p_.timeout, err), err);
     }
@@ -161,6 +167,7 @@ private:
     {
         held_bytes_ = 0;
         unreleased_ = false;
+        released_ = true;
         if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -170,6 +177,7 @@ private:
     bool pass() noexcept
     {
         held_bytes_ = 0;
+        released_ = true;
         if (sink_.release(false) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -368,7 +376,17 @@ private:
         out_.failure = f;
         out_.detail = detail;
         out_.reusable = false;
-        if (out_.head_sent && f != Failure::client_aborted) sink_.abort();
+        if (!out_.head_sent || f == Failure::client_aborted) return false;
+        // The node closed (it died, or was stopped) after the head, before
+        // any of the response was released: the client has nothing of it.
+        if (f == Failure::backend_closed && !released_ && proxy::is_idempotent(req_.method)) {
+            sink_.discard();
+            out_.head_sent = false;
+            out_.head_discarded = true;
+            out_.body_bytes_out = 0;
+            return false;
+        }
+        sink_.abort();
         return false;
     }
 
@@ -388,6 +406,7 @@ private:
     std::size_t held_len_ = 0, held_sent_ = 0;
     std::size_t held_bytes_ = 0;  // body bytes given to the sink since it last passed them on
     bool unreleased_ = false;     // the sink holds a head or body the client has not got
+    bool released_ = false;       // the sink was told to pass something on
     std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none
     // The whole body the head announced has arrived (or it announced none).
     bool body_complete() const noexcept

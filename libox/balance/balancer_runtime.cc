@@ -19,11 +19,11 @@ constexpr std::uint64_t bit(std::size_t i) noexcept { return std::uint64_t{1} <<
 
 // A pooled connection that the backend had already closed: the request
 // failed before any response byte, as it would on a fresh connection that
-// was never processed.
+// was never processed (one that brought a head was processed).
 bool stale_connection(const proxy::Outcome& o) noexcept
 {
     return (o.failure == Failure::send_failed || o.failure == Failure::backend_closed) && !o.head_sent &&
-           !o.body_started;
+           !o.head_discarded && !o.body_started;
 }
 
 // Whether a request that failed so on a pooled connection is sent again on
@@ -58,7 +58,7 @@ bool counts_against_member(const proxy::Outcome& o, const MemberSpec& m, bool re
     case Failure::connect_timeout:
     case Failure::connect_error: return true;
     case Failure::read_timeout: return m.fail_on_timeout;
-    default: return broke_exchange(o.failure) && !reused && !o.head_sent;
+    default: return broke_exchange(o.failure) && !reused && !o.head_sent && !o.head_discarded;
     }
 }
 

@@ -88,6 +88,7 @@ public:
     proxy::SinkResult release(bool) noexcept override { return proxy::SinkResult::ok; }
     proxy::SinkResult finish() noexcept override { return proxy::SinkResult::ok; }
     void abort() noexcept override {}
+    void discard() noexcept override { status = 0; }
 };
 
 class NoBody final : public proxy::BodySource {

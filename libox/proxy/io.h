@@ -51,6 +51,10 @@ public:
     // The backend failed after head(): the client must see a broken response,
     // never a short one that looks complete.
     virtual void abort() noexcept = 0;
+    // The backend failed after head() but before anything was released:
+    // forget the head and the body given so far, as if head() had never been
+    // called, so that another member's response can take their place.
+    virtual void discard() noexcept = 0;
     // The backend switched protocols (101, given to head()) for a request
     // that asked to upgrade: answer the client with that head, then relay
     // bytes both ways until the tunnel ends (proxy/tunnel.h). A sink that

@@ -34,6 +34,10 @@ struct Outcome {
     bool request_sent = false; // at least one byte of the request was written
     bool body_started = false; // at least one client body byte was consumed
     bool head_sent = false;    // the response head was handed to the sink
+    // A head came, but the backend closed before anything was released to
+    // the client: the sink forgot it (head_sent is false again), and an
+    // idempotent request may go to another member.
+    bool head_discarded = false;
     int status = 0;            // the response's status, once head_sent
     bool reusable = false;     // the connection may carry another request
     std::uint64_t body_bytes_in = 0;   // request body bytes forwarded

@@ -310,6 +310,7 @@ public:
     ox::proxy::SinkResult release(bool) noexcept override
     {
         if (!got_head) fail("release() before head()");
+        released = true;
         check_held();
         return step();
     }
@@ -329,10 +330,25 @@ public:
         held_.clear();
         holds_.clear();
     }
+    void discard() noexcept override
+    {
+        if (gone_) fail("discard() after the sink said client_gone");
+        if (finished || aborted) fail("discard() after finish() or abort()");
+        if (!got_head) fail("discard() before head()");
+        if (released) fail("discard() after release(): the client may have part of the response");
+        got_head = false;
+        discarded = true;
+        status = 0;
+        reason.clear();
+        headers.clear();
+        all_body.clear();
+        held_.clear();
+        holds_.clear();
+    }
 
     bool gone() const { return gone_; }
 
-    bool got_head = false, finished = false, aborted = false;
+    bool got_head = false, finished = false, aborted = false, discarded = false, released = false;
     int status = 0;
     std::string reason, headers, all_body;
 
@@ -376,6 +392,7 @@ struct Setup {
 
 struct Run {
     Verdict v;
+    bool discarded = false;  // the sink dropped the head (ResponseSink::discard)
     bool reusable = false;
     std::uint64_t body_in = 0;
 };
@@ -493,6 +510,11 @@ Run feed(std::string_view stream, const std::vector<std::size_t>& cuts, const Se
         bool should_abort = sink.got_head && (v.end == malformed || v.end == closed);
         if (sink.aborted != should_abort) fail("abort() not exactly when a started response failed");
         if ((v.end == client_gone) != sink.gone()) fail("client_aborted not exactly when the client went");
+        run.discarded = sink.discarded;
+        if (sink.discarded && (v.end != closed || req.method == "POST")) {
+            fail("a head dropped other than for an idempotent request whose backend closed");
+        }
+        if (sink.discarded && (out.head_sent || !out.head_discarded)) fail("the outcome does not say the head was dropped");
         v.head = sink.got_head;
         v.status = sink.status;
         v.reason = sink.reason;
@@ -545,6 +567,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
             if (want.body.compare(0, v.body.size(), v.body) != 0) fail("body bytes the oracle did not decode");
             if (r.reusable && (want.by_close || !want.reuse_flag)) fail("reusable without END_RESPONSE reuse=1");
+            return;
+        }
+        // A head dropped before anything was released (the backend closed
+        // after it): what the oracle decoded is a head cut off by the close.
+        if (r.discarded) {
+            if (want.end != closed || !want.head) fail("a head dropped where the oracle sees no head cut off by a close");
             return;
         }
         if (!v.same_response(want)) {

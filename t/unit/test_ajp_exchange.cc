@@ -560,7 +560,6 @@ START_TEST(released_before_waiting)
         Bytes first, rest;
         const char* events;  // what the sink had seen when the backend went on
     } cases[] = {
-        {"the head alone", pkt_headers(200, "OK", cl10), cat({pkt_body("0123456789"), pkt_end(true)}), "Hf"},
         {"a body complete by its Content-Length", cat({pkt_headers(200, "OK", cl10), pkt_body("0123456789")}),
          pkt_end(true), "Hbf"},
         {"a body of unknown length", cat({pkt_headers(200, "OK"), pkt_body("0123456789")}), pkt_end(true), "Hbf"},
@@ -705,16 +704,20 @@ START_TEST(backend_gone_before_request)
 }
 END_TEST
 
-// The backend closes in the middle of the body: the client must see a broken
-// response (abort), never a finished one.
+// The backend closes in the middle of the body, after part of it went to
+// the client: the client must see a broken response (abort), never a
+// finished one.
 START_TEST(backend_closes_mid_body)
 {
-    Rig rig([](BackendPeer& p) {
+    unit::Signal flushed;
+    Rig rig([&](BackendPeer& p) {
         p.read_packet();
         p.send(cat({pkt_headers(200, "OK"), pkt_body("partial")}));
+        flushed.wait();
     });
     StringBody body;
     RecordingSink sink;
+    sink.on_release = [&] { flushed.set(); };
     Outcome o = rig.run(get_request(), body, sink);
     rig.finish();
     CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
@@ -724,6 +727,50 @@ START_TEST(backend_closes_mid_body)
     ck_assert_int_eq(sink.finish_calls, 0);
     ck_assert_str_eq(sink.body_text.c_str(), "partial");
     ck_assert_int_eq(sink.events.back(), 'A');
+}
+END_TEST
+
+// The node dies (closes) after sending a head alone: a head alone waits for
+// its body, so nothing was released, and for an idempotent request the sink
+// forgets the head (another member may answer instead). A POST's response
+// is aborted as before, and so is one whose head the backend flushed.
+START_TEST(head_alone_then_closed)
+{
+    struct Case {
+        const char* name;
+        const char* method;
+        Bytes sent;
+        const char* events;
+        bool discarded;
+    } cases[] = {
+        {"GET, head alone", "GET", pkt_headers(200, "OK"), "HD", true},
+        {"GET, head and body held", "GET", cat({pkt_headers(200, "OK"), pkt_body("partial")}), "HbD", true},
+        {"DELETE, head alone", "DELETE", pkt_headers(200, "OK"), "HD", true},
+        {"POST, head alone", "POST", pkt_headers(200, "OK"), "HA", false},
+        {"GET, head flushed by the backend", "GET", cat({pkt_headers(200, "OK"), pkt_body("")}), "HfA", false},
+    };
+    for (const Case& c : cases) {
+        Rig rig([&](BackendPeer& p) {
+            p.read_packet();
+            p.send(c.sent);
+        });
+        StringBody body;
+        RecordingSink sink;
+        Request req = get_request();
+        req.method = c.method;
+        Outcome o = rig.run(req, body, sink);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+        ck_assert_msg(sink.events == c.events, "%s: events %s", c.name, sink.events.c_str());
+        ck_assert_msg(o.head_discarded == c.discarded, "%s: head_discarded %d", c.name, o.head_discarded);
+        ck_assert_msg(o.head_sent == !c.discarded, "%s: head_sent %d", c.name, o.head_sent);
+        if (c.discarded) {
+            ck_assert_int_eq(sink.status, 0);
+            ck_assert(sink.headers.empty());
+            ck_assert_str_eq(sink.body_text.c_str(), "");
+            ck_assert_uint_eq(o.body_bytes_out, 0);
+        }
+    }
 }
 END_TEST
 
@@ -909,16 +956,25 @@ START_TEST(closed_after_complete_body_finishes)
     ck_assert_int_eq(sink.finish_calls, 1);
     ck_assert_int_eq(sink.abort_calls, 0);
 
-    // One byte short, it is a broken response, as before.
-    Rig short_rig([&](BackendPeer& p) {
-        p.read_packet();
-        p.send(cat({pkt_headers(200, "OK", {{"Content-Length", "5"}}), pkt_body("hell")}));
-        p.close();
-    });
-    RecordingSink sink2;
-    o = short_rig.run(get_request(), body, sink2);
-    CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
-    ck_assert_int_eq(sink2.abort_calls, 1);
+    // One byte short, it is a broken response, as before: for a POST it is
+    // aborted; a GET's, of which nothing went to the client yet, is dropped
+    // (another member may answer it).
+    for (const char* method : {"POST", "GET"}) {
+        Rig short_rig([&](BackendPeer& p) {
+            p.read_packet();
+            p.send(cat({pkt_headers(200, "OK", {{"Content-Length", "5"}}), pkt_body("hell")}));
+            p.close();
+        });
+        RecordingSink sink2;
+        Request req = get_request();
+        req.method = method;
+        o = short_rig.run(req, body, sink2);
+        CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+        bool get = std::string(method) == "GET";
+        ck_assert_int_eq(sink2.abort_calls, get ? 0 : 1);
+        ck_assert_int_eq(sink2.discard_calls, get ? 1 : 0);
+        ck_assert(o.head_discarded == get);
+    }
 }
 END_TEST
 
@@ -1281,6 +1337,7 @@ int main()
     tcase_add_test(backend, backend_gone_before_request);
     tcase_add_test(backend, backend_closes_before_headers);
     tcase_add_test(backend, backend_closes_mid_body);
+    tcase_add_test(backend, head_alone_then_closed);
     tcase_add_test(backend, read_timeout);
     tcase_add_loop_test(backend, malformed_backend, 0, static_cast<int>(malformed_cases().size()));
     tcase_add_test(backend, body_longer_than_content_length);

@@ -816,6 +816,40 @@ START_TEST(fresh_closed_get_tried_elsewhere)
 }
 END_TEST
 
+// The node dies after sending the response head, before its body (a
+// Tomcat killed between its writes): nothing reached the client, so the GET
+// goes to the other member, and the client gets that member's response
+// alone, with none of the first head's headers.
+START_TEST(head_then_closed_get_tried_elsewhere)
+{
+    RequestLog la, lb;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        unit::read_request_only(p, la, no);
+        p.send(unit::pkt_headers(200, "OK", {{"Set-Cookie", "JSESSIONID=dead.A"}}));
+    });
+    FakeAjpServer b(serve_all(lb, "B"));
+    Balancer bal;
+    bal.add(a.url());
+    bal.add(b.url());
+    bal.start();
+
+    StringBody none;
+    RecordingSink sink;
+    Request req = get_request();
+    ox::ForwardResult res = bal.forward(req, none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_int_eq(res.attempts, 2);
+    CK_ASSERT_STRING_EQ(res.member->url, b.url());
+    assert_attempt(bal.obs, 0, a.url(), Failure::backend_closed, true, true);
+    ck_assert_msg(sink.events.rfind("HD", 0) == 0 && sink.events.back() == 'E', "events %s", sink.events.c_str());
+    ck_assert_str_eq(sink.body_text.c_str(), "B");
+    for (const auto& h : sink.headers) ck_assert_msg(h.first != "Set-Cookie", "the first member's header kept");
+    bal.stop();
+    a.stop();
+    b.stop();
+}
+END_TEST
+
 // The same for a POST: it reached a backend, which may have acted on it, so
 // no other member is tried; its first body chunk reached one backend, once.
 // The member is avoided all the same.
@@ -1234,6 +1268,38 @@ START_TEST(pooled_dies_under_get_retried)
 }
 END_TEST
 
+// A pooled connection that brings a response head and then closes was not
+// stale: the member processed the request and died. The GET is not sent
+// again to the same member on a fresh connection; it goes on like one
+// whose node died on a fresh connection (the only member here: 502).
+START_TEST(pooled_head_then_closed_not_resent)
+{
+    RequestLog log;
+    FakeAjpServer a([&](BackendPeer& p, int no) {
+        if (no == 0) {
+            unit::serve_one(p, log, no, "first");
+            unit::read_request_only(p, log, no);
+            p.send(unit::pkt_headers(200, "OK"));  // and close
+            return;
+        }
+        unit::serve_all(p, log, no, "fresh");
+    });
+    Balancer bal;
+    bal.add(a.url());
+    bal.start();
+
+    ck_assert(get(bal).outcome.ok());
+    std::string body;
+    ox::ForwardResult res = get(bal, &body);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::backend_closed);
+    ck_assert(res.outcome.head_discarded);
+    ck_assert(res.reused);
+    ck_assert_str_eq(body.c_str(), "");
+    ck_assert_uint_eq(bal.rt->member(0).slot().resent.load(), 0);
+    ck_assert_int_eq(a.accepted(), 1);
+}
+END_TEST
+
 // The same for a POST: not idempotent, so not sent again.
 START_TEST(pooled_dies_under_post_not_retried)
 {
@@ -1555,6 +1621,8 @@ int main()
     TCase* retry = tcase_create("retries");
     tcase_set_timeout(retry, 30);
     tcase_add_test(retry, fresh_closed_get_tried_elsewhere);
+    tcase_add_test(retry, head_then_closed_get_tried_elsewhere);
+    tcase_add_test(retry, pooled_head_then_closed_not_resent);
     tcase_add_test(retry, sent_then_closed_post_not_retried);
     tcase_add_test(retry, not_ajp_member_avoided);
     tcase_add_test(retry, accept_and_close_member_avoided);

@@ -453,6 +453,19 @@ void RecordingSink::abort() noexcept
     copy_pending();
 }
 
+void RecordingSink::discard() noexcept
+{
+    ++discard_calls;
+    events += 'D';
+    status = 0;
+    reason.clear();
+    headers.clear();
+    body_text.clear();
+    lazy_body_.clear();
+    lazy_holds_.clear();
+    unreleased_ = 0;
+}
+
 void RecordingObserver::attempt_started(const ox::MemberSpec& member, ox::Reason reason,
                                         const ox::SessionRef&) noexcept
 {

@@ -147,6 +147,8 @@ public:
     ox::proxy::SinkResult release(bool flush) noexcept override;
     ox::proxy::SinkResult finish() noexcept override;
     void abort() noexcept override;
+    // Forgets the head and body (as the contract asks) and records 'D'.
+    void discard() noexcept override;
 
     bool lazy = false;
     GoneAt gone_at = GoneAt::never;
@@ -159,9 +161,10 @@ public:
     std::string body_text;
     // The most body bytes held at once between release() calls.
     std::size_t max_unreleased = 0;
-    int head_calls = 0, body_calls = 0, release_calls = 0, flushes = 0, finish_calls = 0, abort_calls = 0;
+    int head_calls = 0, body_calls = 0, release_calls = 0, flushes = 0, finish_calls = 0, abort_calls = 0,
+        discard_calls = 0;
     // One letter per call: H head, b body, r release, f release+flush,
-    // E finish, A abort.
+    // E finish, A abort, D discard.
     std::string events;
 
 private:
