@@ -734,6 +734,9 @@ END_TEST
 // its body, so nothing was released, and for an idempotent request the sink
 // forgets the head (another member may answer instead). A POST's response
 // is aborted as before, and so is one whose head the backend flushed.
+// The backend closes once the sink released something, or after 300 ms:
+// time for the exchange to wait on the socket, where code that flushes a
+// head alone would release it.
 START_TEST(head_alone_then_closed)
 {
     struct Case {
@@ -744,18 +747,22 @@ START_TEST(head_alone_then_closed)
         bool discarded;
     } cases[] = {
         {"GET, head alone", "GET", pkt_headers(200, "OK"), "HD", true},
-        {"GET, head and body held", "GET", cat({pkt_headers(200, "OK"), pkt_body("partial")}), "HbD", true},
+        // Body bytes are released when the backend pauses: too late to drop.
+        {"GET, head and body", "GET", cat({pkt_headers(200, "OK"), pkt_body("partial")}), "HbfA", false},
         {"DELETE, head alone", "DELETE", pkt_headers(200, "OK"), "HD", true},
         {"POST, head alone", "POST", pkt_headers(200, "OK"), "HA", false},
         {"GET, head flushed by the backend", "GET", cat({pkt_headers(200, "OK"), pkt_body("")}), "HfA", false},
     };
     for (const Case& c : cases) {
+        unit::Signal released;
         Rig rig([&](BackendPeer& p) {
             p.read_packet();
             p.send(c.sent);
+            released.wait_for(300);
         });
         StringBody body;
         RecordingSink sink;
+        sink.on_release = [&] { released.set(); };
         Request req = get_request();
         req.method = c.method;
         Outcome o = rig.run(req, body, sink);
@@ -956,25 +963,22 @@ START_TEST(closed_after_complete_body_finishes)
     ck_assert_int_eq(sink.finish_calls, 1);
     ck_assert_int_eq(sink.abort_calls, 0);
 
-    // One byte short, it is a broken response, as before: for a POST it is
-    // aborted; a GET's, of which nothing went to the client yet, is dropped
-    // (another member may answer it).
-    for (const char* method : {"POST", "GET"}) {
-        Rig short_rig([&](BackendPeer& p) {
-            p.read_packet();
-            p.send(cat({pkt_headers(200, "OK", {{"Content-Length", "5"}}), pkt_body("hell")}));
-            p.close();
-        });
-        RecordingSink sink2;
-        Request req = get_request();
-        req.method = method;
-        o = short_rig.run(req, body, sink2);
-        CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
-        bool get = std::string(method) == "GET";
-        ck_assert_int_eq(sink2.abort_calls, get ? 0 : 1);
-        ck_assert_int_eq(sink2.discard_calls, get ? 1 : 0);
-        ck_assert(o.head_discarded == get);
-    }
+    // One byte short, it is a broken response, as before. (A POST: a GET's
+    // response may be dropped instead when the close comes before the
+    // exchange released the body, for another member to answer;
+    // head_alone_then_closed.)
+    Rig short_rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK", {{"Content-Length", "5"}}), pkt_body("hell")}));
+        p.close();
+    });
+    RecordingSink sink2;
+    Request post = get_request();
+    post.method = "POST";
+    o = short_rig.run(post, body, sink2);
+    CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+    ck_assert_int_eq(sink2.abort_calls, 1);
+    ck_assert_int_eq(sink2.discard_calls, 0);
 }
 END_TEST
 

@@ -590,6 +590,12 @@ bool Signal::wait()
     return cv_.wait_for(lock, std::chrono::seconds(5), [this] { return set_; });
 }
 
+bool Signal::wait_for(int ms)
+{
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return set_; });
+}
+
 // ---- fake backend ---------------------------------------------------------------------
 
 BackendPeer::BackendPeer(int fd) : fd_(fd) { set_timeouts(fd_, 5); }

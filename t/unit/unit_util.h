@@ -230,6 +230,8 @@ class Signal {
 public:
     void set();
     bool wait();
+    // Waits at most `ms`; whether it was set.
+    bool wait_for(int ms);
 
 private:
     std::mutex mu_;
