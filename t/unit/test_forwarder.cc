@@ -119,6 +119,20 @@ FakeAjpServer::Handler serve_all(RequestLog& log, std::string answer)
     return [&log, answer](BackendPeer& p, int no) { unit::serve_all(p, log, no, answer); };
 }
 
+// A member whose first connection answers one request ("first"), then reads
+// the next, sends `then_send` (nothing: no answer at all) and closes: the
+// pooled connection dies under that request. Later connections serve
+// everything ("fresh").
+FakeAjpServer::Handler pooled_dies_after_one(RequestLog& log, unit::Bytes then_send = {})
+{
+    return [&log, then_send](BackendPeer& p, int no) {
+        if (no > 0) return unit::serve_all(p, log, no, "fresh");
+        unit::serve_one(p, log, no, "first");
+        unit::read_request_only(p, log, no);
+        if (!then_send.empty()) p.send(then_send);
+    };
+}
+
 void assert_attempt(const unit::RecordingObserver& obs, std::size_t i, const std::string& url, Failure f,
                     bool request_sent, bool retrying)
 {
@@ -1239,14 +1253,7 @@ END_TEST
 START_TEST(pooled_dies_under_get_retried)
 {
     RequestLog log;
-    FakeAjpServer a([&](BackendPeer& p, int no) {
-        if (no == 0) {
-            unit::serve_one(p, log, no, "first");
-            unit::read_request_only(p, log, no);  // and close
-            return;
-        }
-        unit::serve_all(p, log, no, "fresh");
-    });
+    FakeAjpServer a(pooled_dies_after_one(log));
     Balancer bal;
     bal.add(a.url());
     bal.start();
@@ -1275,15 +1282,7 @@ END_TEST
 START_TEST(pooled_head_then_closed_not_resent)
 {
     RequestLog log;
-    FakeAjpServer a([&](BackendPeer& p, int no) {
-        if (no == 0) {
-            unit::serve_one(p, log, no, "first");
-            unit::read_request_only(p, log, no);
-            p.send(unit::pkt_headers(200, "OK"));  // and close
-            return;
-        }
-        unit::serve_all(p, log, no, "fresh");
-    });
+    FakeAjpServer a(pooled_dies_after_one(log, unit::pkt_headers(200, "OK")));
     Balancer bal;
     bal.add(a.url());
     bal.start();
@@ -1304,14 +1303,7 @@ END_TEST
 START_TEST(pooled_dies_under_post_not_retried)
 {
     RequestLog log;
-    FakeAjpServer a([&](BackendPeer& p, int no) {
-        if (no == 0) {
-            unit::serve_one(p, log, no, "first");
-            unit::read_request_only(p, log, no);
-            return;
-        }
-        unit::serve_all(p, log, no, "fresh");
-    });
+    FakeAjpServer a(pooled_dies_after_one(log));
     Balancer bal;
     bal.add(a.url());
     bal.start();
