@@ -1,7 +1,6 @@
 #include "mod_oxbalance_configdb.h"
 
 #include <apr_shm.h>
-#include <mod_watchdog.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -18,7 +17,7 @@
 #include "configdb/poller.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
-#include "mod_oxbalance_prober.h"
+#include "mod_oxbalance_leader.h"
 #include "mod_oxbalance_state_file.h"
 
 namespace oxb {
@@ -370,20 +369,40 @@ struct WatchdogContext {
     std::unique_ptr<PollerThread> poller;
 };
 
+void stop_poller(WatchdogContext& ctx) noexcept
+{
+    if (ctx.poller) ctx.poller->stop();
+    ctx.poller.reset();
+}
+
+// Every kLeaderTick in every child: the leader runs the poller.
 apr_status_t watchdog_callback(int state, void* data, apr_pool_t*)
 {
     auto* ctx = static_cast<WatchdogContext*>(data);
     try {
         switch (state) {
         case AP_WATCHDOG_STATE_STARTING:
-            ctx->poller = std::make_unique<PollerThread>(ctx->s, *ctx->mc);
-            ctx->poller->start();
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
-                         OXBLOGNO(00109) "this process (%" APR_PID_T_FMT ") polls the configdb", getpid());
+        case AP_WATCHDOG_STATE_RUNNING:
+            switch (leader_step(ctx->mc->table, ctx->poller != nullptr)) {
+            case LeaderChange::became:
+                ctx->poller = std::make_unique<PollerThread>(ctx->s, *ctx->mc);
+                ctx->poller->start();
+                ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
+                             OXBLOGNO(00109) "this process (%" APR_PID_T_FMT ") polls the configdb", getpid());
+                break;
+            case LeaderChange::lost:
+                stop_poller(*ctx);
+                ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
+                             OXBLOGNO(00121) "this process (%" APR_PID_T_FMT ") no longer polls the configdb: "
+                             "process %u took over",
+                             getpid(), ox::state::holder(ctx->mc->table.leader()));
+                break;
+            case LeaderChange::none: break;
+            }
             break;
         case AP_WATCHDOG_STATE_STOPPING:
-            if (ctx->poller) ctx->poller->stop();
-            ctx->poller.reset();
+            stop_poller(*ctx);
+            leader_exits(ctx->mc->table);
             break;
         default: break;
         }
@@ -453,22 +472,16 @@ int setup(apr_pool_t* pconf, server_rec* s)
     cfg->frontend = host;
     warn_routeless(s, *mc);
 
-    auto* get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    auto* register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!get_instance || !register_callback) {
+    // On the leader's watchdog, as the prober: one process runs both.
+    auto* ctx = pool_new<WatchdogContext>(pconf);
+    ctx->s = s;
+    ctx->mc = mc;
+    apr_status_t rv = leader_register(pconf, ctx, watchdog_callback);
+    if (rv == APR_ENOTIMPL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      OXBLOGNO(00108) "OXConfigDB needs mod_watchdog (its poller runs in the prober's process): "
                      "load it");
         return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    // The prober's instance: one singleton process runs both.
-    ap_watchdog_t* wd = nullptr;
-    apr_status_t rv = get_instance(&wd, kProberWatchdogName, 0, 1, pconf);
-    WatchdogContext* ctx = rv == APR_SUCCESS ? pool_new<WatchdogContext>(pconf) : nullptr;
-    if (ctx) {
-        ctx->s = s;
-        ctx->mc = mc;
-        rv = register_callback(wd, apr_time_from_sec(1), ctx, watchdog_callback);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, OXBLOGNO(00108) "cannot register the configdb poller with mod_watchdog");

@@ -4,8 +4,8 @@
 // - the directive (server config, once), checked at configtest: the
 //   arguments and, for a configdb.properties path, the file (its errors
 //   name the line);
-// - one poller per httpd server, a thread in the process that holds
-//   mod_watchdog's singleton of the prober (mod_oxbalance_prober.h): it
+// - one poller per httpd server, a thread in the leader, the process that
+//   runs the prober too (mod_oxbalance_leader.h): it
 //   reads the table every poll= seconds and writes each member's admin
 //   state and load factor into the shared member slots, where every child
 //   acts on them at once; a row's NULL / 0 and a member without a row take

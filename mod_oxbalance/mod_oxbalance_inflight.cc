@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "mod_oxbalance_config.h"
+#include "mod_oxbalance_leader.h"
 #include "mod_oxbalance_log.h"
 #include "state/in_flight.h"
 
@@ -39,6 +40,8 @@ void child_status(server_rec* s, pid_t pid, ap_generation_t, int, mpm_child_stat
     // matches none here, and the older block goes with its last child.
     const ox::state::Table& table = server_config(s)->module->table;
     if (!table.valid()) return;
+    // If it ran the prober, another child takes over at its next tick.
+    leader_ended(table, pid);
     std::int64_t released = ox::state::settle_exited(table, pid);
     if (released > 0) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,

@@ -43,5 +43,7 @@
 //   00107 members without route= keep their configured states (start)
 //   00108 OXConfigDB cannot run (watchdog, library, memory, thread)
 //   00109 which process polls the configdb (debug)
+//   00120 the leader lost its lease to another process (it had hung)
+//   00121 ... and no longer polls the configdb (debug)
 
 #endif

@@ -1,7 +1,5 @@
 #include "mod_oxbalance_prober.h"
 
-#include <mod_watchdog.h>
-
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -11,6 +9,7 @@
 #include "health/probe_state.h"
 #include "health/prober.h"
 #include "mod_oxbalance_config.h"
+#include "mod_oxbalance_leader.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
 #include "state/shared_state.h"
@@ -18,8 +17,6 @@
 namespace oxb {
 
 namespace {
-
-constexpr const char* kWatchdogName = kProberWatchdogName;
 
 std::int64_t wall_ms() noexcept
 {
@@ -37,14 +34,17 @@ struct ProbedNode {
 // configuration (pconf), the prober as long as the child that runs it.
 struct ProberContext {
     server_rec* s = nullptr;
+    const ox::state::Table* table = nullptr;
     std::vector<ProbedNode> nodes;
     std::unique_ptr<ox::health::Prober> prober;
 };
 
 // Records one probe in the node's slot (the prober is its only writer) and
-// logs a change of health once.
+// logs a change of health once. A prober whose process lost the lease and
+// is being stopped writes nothing: its successor writes now.
 void record(const ProberContext& ctx, const ProbedNode& pn, const ox::health::ProbeResult& r) noexcept
 {
+    if (!is_leader(*ctx.table)) return;
     ox::state::NodeSlot& n = *pn.slot;
     const ox::health::HealthCheckSpec& spec = pn.member->health;
     ox::health::ProbeCounters c;
@@ -128,20 +128,42 @@ void start(ProberContext& ctx)
     ctx.prober->start();
 }
 
+void stop(ProberContext& ctx) noexcept
+{
+    if (ctx.prober) ctx.prober->stop();
+    ctx.prober.reset();
+}
+
+// Every kLeaderTick in every child: the leader runs the prober, the others
+// wait to take over.
 apr_status_t prober_callback(int state, void* data, apr_pool_t*)
 {
     auto* ctx = static_cast<ProberContext*>(data);
     try {
         switch (state) {
         case AP_WATCHDOG_STATE_STARTING:
-            start(*ctx);
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
-                         OXBLOGNO(00046) "this process (%" APR_PID_T_FMT ") probes %" APR_SIZE_T_FMT " nodes",
-                         getpid(), ctx->nodes.size());
+        case AP_WATCHDOG_STATE_RUNNING:
+            switch (leader_step(*ctx->table, ctx->prober != nullptr)) {
+            case LeaderChange::became:
+                start(*ctx);
+                ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
+                             OXBLOGNO(00046) "this process (%" APR_PID_T_FMT ") probes %" APR_SIZE_T_FMT " nodes",
+                             getpid(), ctx->nodes.size());
+                break;
+            case LeaderChange::lost:
+                stop(*ctx);
+                ap_log_error(APLOG_MARK, APLOG_INFO, 0, ctx->s,
+                             OXBLOGNO(00120) "this process (%" APR_PID_T_FMT ") no longer probes: process %u took "
+                             "over, this one had not renewed its lease for %lld ms (hung, or starved of CPU)",
+                             getpid(), ox::state::holder(ctx->table->leader()),
+                             static_cast<long long>(kLeaderStale));
+                break;
+            case LeaderChange::none: break;
+            }
             break;
         case AP_WATCHDOG_STATE_STOPPING:
-            if (ctx->prober) ctx->prober->stop();
-            ctx->prober.reset();
+            stop(*ctx);
+            leader_exits(*ctx->table);
             break;
         default: break;
         }
@@ -151,8 +173,8 @@ apr_status_t prober_callback(int state, void* data, apr_pool_t*)
                      "from failed requests only",
                      e.what());
         if (ctx->prober) ctx->prober->stop();
-        // This process keeps the watchdog's singleton, so no other takes
-        // over: a node found down would stay down.
+        // This process keeps the lease, so no other takes over: a node
+        // found down would stay down.
         for (const ProbedNode& pn : ctx->nodes) ox::state::forget_probes(*pn.slot);
         return APR_EGENERAL;  // the watchdog stops calling us
     }
@@ -184,22 +206,17 @@ int register_prober(apr_pool_t* pconf, server_rec* s)
     if (!mc->table.valid()) return OK;
     std::vector<ProbedNode> nodes = probed_nodes(*mc);
     if (nodes.empty()) return OK;
-    auto* get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    auto* register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!get_instance || !register_callback) {
+    auto* ctx = pool_new<ProberContext>(pconf);
+    ctx->s = s;
+    ctx->table = &mc->table;
+    ctx->nodes = std::move(nodes);
+    // Our threads keep the schedule; the callback only starts and stops
+    // them, and keeps the lease.
+    apr_status_t rv = leader_register(pconf, ctx, prober_callback);
+    if (rv == APR_ENOTIMPL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      OXBLOGNO(00047) "health probes need mod_watchdog: load it, or set OXHealthCheck off");
         return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    ap_watchdog_t* wd = nullptr;
-    apr_status_t rv = get_instance(&wd, kWatchdogName, 0, 1, pconf);
-    ProberContext* ctx = rv == APR_SUCCESS ? pool_new<ProberContext>(pconf) : nullptr;
-    if (ctx) {
-        ctx->s = s;
-        ctx->nodes = std::move(nodes);
-        // Our threads keep the schedule; the callback only starts and
-        // stops them, so it need not run often.
-        rv = register_callback(wd, apr_time_from_sec(1), ctx, prober_callback);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, OXBLOGNO(00047) "cannot register the prober with mod_watchdog");

@@ -112,6 +112,7 @@ Table Table::format(void* mem, const std::vector<SlotKey>& keys, const Table* pr
     t.header_->slots = static_cast<std::uint32_t>(keys.size());
     t.header_->rows = static_cast<std::uint32_t>(rows);
     t.header_->nodes = 0;
+    new (&t.header_->leader) Lease{};
     const Table* prev = previous && previous->valid() ? previous : nullptr;
     auto* base = static_cast<unsigned char*>(mem);
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -167,6 +168,12 @@ Table Table::attach(void* mem) noexcept
     auto* h = static_cast<Header*>(mem);
     if (h && h->magic == kMagic && h->version == kVersion) t.header_ = h;
     return t;
+}
+
+Lease& Table::leader() const noexcept
+{
+    static_assert(sizeof(Header) <= kHeaderBytes, "the header outgrew its room");
+    return header_->leader;
 }
 
 std::size_t Table::size() const noexcept { return header_ ? header_->slots : 0; }

@@ -3,8 +3,8 @@
 // module (or in ordinary memory by unit tests). Nothing here points outside
 // the block, so a block means the same in every process that maps it.
 //
-// A block is a header and regions in a fixed order, each sized by a count
-// in the header: the member slots, the process rows (in-flight counts per
+// A block is a header (with the leader's lease, state/lease.h) and regions
+// in a fixed order, each sized by a count in the header: the member slots, the process rows (in-flight counts per
 // process, see state/in_flight.h), the node slots (health per backend
 // address, shared by every balancer that lists the address) and one session
 // sketch per member (state/session_sketch.h).
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "balance/member_state.h"
+#include "state/lease.h"
 #include "state/session_sketch.h"
 
 namespace ox::state {
@@ -146,6 +147,10 @@ public:
     std::atomic<std::int64_t>& row_owner(std::size_t r) const noexcept;
     std::atomic<std::int32_t>& row_busy(std::size_t r, std::size_t i) const noexcept;
 
+    // Which process runs the prober and the configdb poller for this
+    // block's generation (free in a new block).
+    Lease& leader() const noexcept;
+
 private:
     struct Header {
         std::uint32_t magic;
@@ -153,6 +158,7 @@ private:
         std::uint32_t slots;
         std::uint32_t rows;
         std::uint32_t nodes;
+        Lease leader;
     };
     static constexpr std::size_t kHeaderBytes = 64;
     // A row is its owner and one counter per slot, rounded up to a cache

@@ -5,8 +5,10 @@
 # health; a frozen or killed node is down within interval x fails +
 # timeout, new and sticky traffic avoids it and no request fails; it is up
 # again after `passes` good probes, without a user request. The child that
-# runs the prober killed (SIGKILL): another takes over, one probe per
-# interval goes on, and a frozen node is still found down.
+# runs the prober (the leader) killed (SIGKILL): another takes over within
+# the lease's time, one probe per interval goes on, and a frozen node is
+# still found down. The leader frozen (SIGSTOP): another takes over when
+# its lease goes stale, and the old one stops when it wakes.
 use strict;
 use warnings;
 use Apache::Test qw(plan ok);
@@ -15,7 +17,7 @@ use Apache::TestRequest qw(GET);
 use Time::HiRes qw(time sleep);
 use OXB::Test qw(error_log_mark error_log_since wait_for_log server_pid child_pids);
 
-plan tests => 28;
+plan tests => 32;
 
 my $run = $ENV{OXB_RUN_DIR};
 my $port = $ENV{OXB_PROBED_PORT};
@@ -163,18 +165,24 @@ END { kill 'TERM', $restarted if $restarted }
 }
 
 # The child that runs the prober crashes (SIGKILL): another takes over
-# within a second or so, probes go on at one per interval, and a frozen
-# node is still found down (and up again). The prober's process is the one
+# within the leader's lease time (httpd's parent frees the lease when it
+# reaps the child, else it goes stale after 3 s; children look every
+# 0.5 s), probes go on at one per interval, and a frozen node is still
+# found down (and up again). The prober's process is the one
 # the last OXB00046 (debug) names. PROBED is the one started again above.
 {
     my ($pid) = (map { /OXB00046: this process \((\d+)\) probes/ ? $1 : () } error_log_since(0))[-1];
     my %kids = map { $_ => 1 } child_pids();
     ok $pid && $kids{$pid} or print "# prober pid ", $pid // 'none', ", children: ", join(' ', sort keys %kids), "\n";
     my $mark = error_log_mark();
+    my $killed_at = time;
     kill 'KILL', $pid if $pid && $kids{$pid};
     my @lines = wait_for_log($mark, qr/OXB00046: this process \((?!\Q$pid\E\))\d+\) probes/);
+    my $takeover = time - $killed_at;
     my ($taker) = map { /OXB00046: this process \((\d+)\) probes/ ? $1 : () } @lines;
     ok $taker && $taker != $pid or print "# no other process took over\n";
+    ok $takeover <= 3 + 0.5 + $slack or print "# taken over after ${takeover}s\n";
+    print "# taken over after ${takeover}s\n";
     sleep 1;
     my $before = stats()->{cpings};
     sleep 5;
@@ -193,4 +201,30 @@ END { kill 'TERM', $restarted if $restarted }
     kill 'CONT', $restarted;
     @lines = wait_for_log($mark, qr/OXB00044: node \Q$node\E is up again/);
     ok scalar(grep { /OXB00044: node \Q$node\E is up again/ } @lines);
+}
+
+# The leader hangs (SIGSTOP): its lease goes stale and another child takes
+# over after about 3 s (not at once: a fresh lease is nobody else's). When
+# the old leader runs again it finds the lease gone, says so (OXB00120) and
+# stops probing: one probe stream, not two.
+{
+    my ($pid) = (map { /OXB00046: this process \((\d+)\) probes/ ? $1 : () } error_log_since(0))[-1];
+    my %kids = map { $_ => 1 } child_pids();
+    my $mark = error_log_mark();
+    my $t0 = time;
+    kill 'STOP', $pid if $pid && $kids{$pid};
+    my $taken = qr/OXB00046: this process \((?!\Q$pid\E\))\d+\) probes/;
+    my @lines = wait_for_log($mark, $taken);
+    my $took = time - $t0;
+    ok scalar(grep { $_ =~ $taken } @lines) && $took >= 1.5 && $took <= 3 + 0.5 + $slack
+        or print "# taken over after ${took}s: ", map({ "# $_" } @lines), "\n";
+    print "# hung leader replaced after ${took}s\n";
+    kill 'CONT', $pid if $pid && $kids{$pid};
+    @lines = wait_for_log($mark, qr/OXB00120: this process \($pid\) no longer probes/);
+    ok scalar grep { /OXB00120: this process \($pid\) no longer probes: process \d+ took over/ } @lines;
+    sleep 1;
+    my $before = stats()->{cpings};
+    sleep 5;
+    my $probes = stats()->{cpings} - $before;
+    ok $probes >= 2 && $probes <= 6 or print STDERR "# $probes CPings in 5 s after the old leader woke\n";
 }
