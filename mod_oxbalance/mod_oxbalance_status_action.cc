@@ -1,7 +1,9 @@
 #include "mod_oxbalance_status_action.h"
 
+#include <chrono>
 #include <string>
 
+#include "core/clock.h"
 #include "core/text.h"
 #include "mod_oxbalance_configdb.h"
 #include "mod_oxbalance_log.h"
@@ -69,6 +71,31 @@ void log_change(const StatusRequest& q, const ox::BalancerSpec& b, const ox::Mem
                   to.c_str());
 }
 
+std::string seconds_words(std::int64_t ms)
+{
+    return std::to_string((ms + 999) / 1000) + " s";
+}
+
+// Ends the error window of the member's node (every balancer that lists
+// the node shares it). Not queued for the configdb: the window is this
+// front end's own finding, and so is its end.
+int recover(const StatusRequest& q, const BalancerConfig& bc, const ox::MemberSpec& spec, std::size_t slot,
+            const std::string& who)
+{
+    ox::state::NodeSlot& node = q.mc.table.node_of(slot);
+    std::int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(ox::Clock::now().time_since_epoch()).count();
+    std::int64_t until = node.error_until_ms.exchange(0, std::memory_order_relaxed);
+    if (until <= now) return send_status_html(q, HTTP_OK, Notice::done, who + ": not in an error window already");
+    std::string from = "open (" + seconds_words(until - now) + " left)";
+    log_change(q, bc.spec, spec, "error window", from, "ended");
+    std::string text = who + ": error window " + from + " -> ended; requests go to it again";
+    if (static_cast<ox::Health>(node.health.load(std::memory_order_relaxed)) == ox::Health::down) {
+        text += ", once its probes pass (they find it down)";
+    }
+    return send_status_html(q, HTTP_OK, Notice::done, text);
+}
+
 // Applies a parsed, nonce-checked action to the member it names.
 int apply(const StatusRequest& q, const ox::status::Action& a)
 {
@@ -86,6 +113,7 @@ int apply(const StatusRequest& q, const ox::status::Action& a)
     const ox::MemberSpec& spec = bc->spec.members[index];
     ox::state::MemberSlot& slot = q.mc.table.slot(bc->first_slot + index);
     std::string who = bc->spec.name + " " + spec.display_name() + " (" + spec.url + ")";
+    if (a.kind == ox::status::ActionKind::recover) return recover(q, *bc, spec, bc->first_slot + index, who);
 
     std::string from, to;
     const char* what = "admin state";

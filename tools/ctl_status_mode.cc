@@ -104,7 +104,7 @@ int action(const PageOptions& o, HttpClient& client)
             return kExitInvalid;
         }
         c.loadfactor = static_cast<unsigned>(lf);
-    } else {
+    } else if (c.action != "recover") {
         c.admin = c.action == "drain"     ? ox::AdminState::draining
                   : c.action == "disable" ? ox::AdminState::disabled
                   : c.action == "standby" ? ox::AdminState::standby

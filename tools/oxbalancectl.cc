@@ -46,6 +46,8 @@ const char kUsageText[] =
     "  enable BALANCER ROUTE                active again\n"
     "  standby BALANCER ROUTE               only while no active member is up\n"
     "  loadfactor BALANCER ROUTE N          1..100, or 0: as configured\n"
+    "  recover BALANCER ROUTE               --status-url only: end the node's error window\n"
+    "                                       on that front end (requests go to it again)\n"
     "  history [BALANCER [ROUTE]] [--limit N]   newest first (default 20)\n"
     "  status                               can the read and write hosts be reached; schema there\n"
     "  init-schema                          create our tables on the write host (idempotent)\n"
@@ -257,6 +259,11 @@ int run(const Options& o)
         if (!needs(0, 0)) return usage_error(cmd + " takes no arguments");
     } else if (admin_cmd) {
         if (!needs(2, 2)) return usage_error(cmd + " takes BALANCER ROUTE");
+    } else if (cmd == "recover") {
+        if (!needs(2, 2)) return usage_error("recover takes BALANCER ROUTE");
+        // The error window is each front end's own finding: the configdb
+        // has none to end.
+        if (o.status_url.empty()) return usage_error("recover acts on one front end: give its --status-url");
     } else if (cmd == "loadfactor") {
         if (!needs(3, 3)) return usage_error("loadfactor takes BALANCER ROUTE N");
     } else if (cmd == "history") {

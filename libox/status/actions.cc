@@ -22,6 +22,7 @@ const char* to_string(ActionKind a) noexcept
     case ActionKind::enable: return "enable";
     case ActionKind::standby: return "standby";
     case ActionKind::loadfactor: return "loadfactor";
+    case ActionKind::recover: return "recover";
     }
     return "unknown";
 }
@@ -29,7 +30,7 @@ const char* to_string(ActionKind a) noexcept
 bool parse_action_kind(std::string_view text, ActionKind& out) noexcept
 {
     for (ActionKind a : {ActionKind::drain, ActionKind::disable, ActionKind::enable, ActionKind::standby,
-                         ActionKind::loadfactor}) {
+                         ActionKind::loadfactor, ActionKind::recover}) {
         if (text == to_string(a)) {
             out = a;
             return true;
@@ -45,7 +46,8 @@ bool admin_state_of(ActionKind a, AdminState& out) noexcept
     case ActionKind::disable: out = AdminState::disabled; return true;
     case ActionKind::enable: out = AdminState::active; return true;
     case ActionKind::standby: out = AdminState::standby; return true;
-    case ActionKind::loadfactor: return false;
+    case ActionKind::loadfactor:
+    case ActionKind::recover: return false;
     }
     return false;
 }
@@ -131,7 +133,7 @@ std::string parse_action_form(std::string_view body, Action& out)
     ActionKind kind;
     if (!parse_action_kind(values[f_action], kind)) {
         return "unknown action " + quoted(values[f_action]) +
-               " (known: drain, disable, enable, standby, loadfactor)";
+               " (known: drain, disable, enable, standby, loadfactor, recover)";
     }
     unsigned lf = 0;
     if (kind == ActionKind::loadfactor) {

@@ -31,13 +31,16 @@ namespace ox::status {
 
 // ---- actions ------------------------------------------------------------
 
-enum class ActionKind : std::uint8_t { drain, disable, enable, standby, loadfactor };
+// recover: ends the error window (retry=) of the member's node, the
+// operator's word that a node that failed requests is fixed; it changes no
+// admin state, and probes still decide the node's health.
+enum class ActionKind : std::uint8_t { drain, disable, enable, standby, loadfactor, recover };
 
-// "drain", "disable", "enable", "standby", "loadfactor".
+// "drain", "disable", "enable", "standby", "loadfactor", "recover".
 const char* to_string(ActionKind a) noexcept;
 bool parse_action_kind(std::string_view text, ActionKind& out) noexcept;
 // The admin state an action sets (drain -> draining, disable -> disabled,
-// enable -> active, standby -> standby); false for loadfactor.
+// enable -> active, standby -> standby); false for loadfactor and recover.
 bool admin_state_of(ActionKind a, AdminState& out) noexcept;
 
 struct Action {

@@ -425,6 +425,12 @@ private:
             raw(a.label);
             raw("</button></form>");
         }
+        // Greyed out unless the node is in its error window.
+        form_start(b, m, "recover");
+        raw("<button type=\"submit\" title=\"End the error window now: requests go to the node again (in every "
+            "balancer that lists it); probes still decide its health\"");
+        if (m.error_until_ms <= m_.generated_ms) raw(" disabled");
+        raw(">Recover</button></form>");
         form_start(b, m, "loadfactor");
         raw("<input type=\"number\" name=\"loadfactor\" min=\"1\" max=\"100\" required value=\"");
         num(static_cast<std::uint64_t>(m.loadfactor));

@@ -16,7 +16,7 @@ use Time::HiRes qw(sleep);
 use OXB::Test qw(error_log_mark error_log_since wait_for_log);
 use OXB::Status qw(status_path status_url ua page_nonce post_action states get_json member_of enable_all);
 
-plan tests => 77;
+plan tests => 91;
 
 my $main = status_url();
 my $proxy = status_url($ENV{OXB_ACL_PROXY_PORT});    # OXTrustedProxy 127.0.0.1
@@ -159,3 +159,45 @@ ok t_cmp(scalar @lf, 1, 'the load factor change is logged once');
 
 enable_all('status', 'ST1', 'ST2');
 ok t_cmp(states() =~ m{status/ST1=active/1 status/ST2=active/1} ? 1 : 0, 1, 'back to the configuration');
+
+# ---- recover: the end of an error window ----------------------------------------
+# RC1 is dead: a session of it fails over to RC2, and RC1 enters its error
+# window (retry=60). Recover ends it: the next request of that session
+# tries RC1 again (one more failure on it), where without the action it
+# would have gone to RC2 straight away.
+{
+    my $sid = 'JSESSIONID=r1.RC1';
+    ok t_cmp(GET('/recover-b/echo', Cookie => $sid)->header('X-Backend'), 'OX2', 'the dead member fails over');
+    my $rc1 = member_of(get_json(), 'recover', 'RC1');
+    ok defined $rc1->{error_until_ms} or print "# no error window after the failure\n";
+    my $failures = $rc1->{counters}{failures};
+    GET('/recover-b/echo', Cookie => $sid);
+    ok t_cmp(member_of(get_json(), 'recover', 'RC1')->{counters}{failures}, $failures,
+             'in its window, RC1 is not tried');
+
+    my $page = ua()->get(status_url())->content;
+    ok $page =~ m{<form class="action" data-action="recover"[^>]*>(?:(?!</form>).)*name="member" value="ajp://127\.0\.0\.4:\d+"(?:(?!</form>).)*<button type="submit"[^>]*>Recover</button>}s
+        && $page !~ m{<form class="action" data-action="recover"[^>]*>(?:(?!</form>).)*name="member" value="ajp://127\.0\.0\.4:\d+"(?:(?!</form>).)*<button[^>]* disabled>Recover}s
+        or print "# no enabled Recover button for RC1\n";
+
+    $mark = error_log_mark();
+    my $res = post_action(nonce => $nonce, balancer => 'recover', member => 'RC1', action => 'recover');
+    ok t_cmp($res->code, 200, 'recover: 200');
+    ok $res->content =~ /<p id="notice" class="notice done"[^>]*>[^<]*error window open \(\d+ s left\) -&gt; ended/
+        or print "# ", $res->content =~ /(<p id="notice".*?<\/p>)/s, "\n";
+    ok !defined member_of(get_json(), 'recover', 'RC1')->{error_until_ms} or print "# still in a window\n";
+    my @lines = grep { /OXB00080/ } wait_for_log($mark, qr/OXB00080/);
+    ok t_cmp(scalar @lines, 1, 'logged once');
+    ok $lines[0] =~ /OXB00080: status page: 127\.0\.0\.1 set error window of balancer recover member RC1 \(ajp:\/\/127\.0\.0\.4:\d+\) from open \(\d+ s left\) to ended/
+        or print "# $lines[0]";
+    # Again: nothing to end, nothing logged.
+    $res = post_action(nonce => $nonce, balancer => 'recover', member => 'RC1', action => 'recover');
+    ok $res->content =~ /not in an error window already/ or print "# ", $res->content =~ /(<p id="notice".*?<\/p>)/s, "\n";
+    ok t_cmp(scalar(grep { /OXB00080/ } error_log_since($mark)), 1, 'no change, no log line');
+    # The admin state is not touched.
+    ok t_cmp(member_of(get_json(), 'recover', 'RC1')->{admin}, 'active', 'still active');
+
+    ok t_cmp(GET('/recover-b/echo', Cookie => $sid)->header('X-Backend'), 'OX2', 'served, by RC2 again');
+    ok t_cmp(member_of(get_json(), 'recover', 'RC1')->{counters}{failures}, $failures + 1,
+             'after recover, RC1 was tried again');
+}

@@ -64,7 +64,8 @@ ok t_cmp($row{ST1}{cells}{loadfactor}{text}, 1, 'load factor cell');
 # The page's own style is in force (its hash is in the CSP).
 ok t_cmp($row{ST1}{cells}{admin}{background}, 'rgb(230, 244, 230)', 'the active admin cell is styled');
 ok t_cmp(join(' ', map { $_->{action} . ($_->{disabled} ? '(off)' : '') } @{ $row{ST1}{forms} }),
-         'drain disable enable(off) standby loadfactor', 'one form per action; the state in force greyed out');
+         'drain disable enable(off) standby recover(off) loadfactor',
+         'one form per action; the state in force greyed out, and recover when there is no error window');
 ok t_cmp(join(' ', map { "$_->{method} $_->{target}" } $row{ST1}{forms}[0]), 'post /oxbalance-status', 'forms POST to the page');
 my @names = @{ $before->{balancers} // [] };
 ok t_cmp(scalar(grep { $_ eq 'status' } @names), 1, 'the status balancer has its section');

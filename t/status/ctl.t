@@ -17,7 +17,7 @@ use OXB::Test qw(error_log_mark wait_for_log);
 use OXB::Status qw(status_url get_json member_of);
 
 my $ctl = $ENV{OXB_OXBALANCECTL} // '';
-plan tests => 50, sub { -x $ctl };
+plan tests => 53, sub { -x $ctl };
 
 my $url = status_url();
 # OXStatus for 10.99.0.0/16 only, as on OXB_STATUS_DENIED_PORT, but at a path
@@ -98,6 +98,16 @@ ok t_cmp(page_member('CT2')->{loadfactor}, 7, 'loadfactor: the page shows 7');
 ctl('--status-url', $url, 'list');
 ok(($out =~ /^ctl +CT2 +standby +active +up +7 /m) || said());
 
+# recover: CT2 is in no error window, so there is nothing to end (the
+# action itself is t/status/actions.t's); the answer says so, and the
+# member keeps its state.
+ctl('--status-url', $url, '--json', 'recover', 'ctl', 'CT2');
+$d = $rc == 0 ? eval { $json->decode($out) } : undef;
+ok(($d && $d->{ok} && !$d->{changed} && $d->{action} eq 'recover' && !exists $d->{admin_state}
+    && $d->{notice} =~ /not in an error window already$/) || said());
+ctl('--status-url', $url, 'recover', 'ctl', 'CT9');
+ok(($rc == 3 && $err =~ /balancer ctl has no member 'CT9'/) || said());
+
 # Through the page whose nonces live one to two seconds.
 ctl('--status-url', $short, 'drain', 'ctl', 'CT1');
 ok(($rc == 0 && $out =~ /active -> draining/) || said());
@@ -122,6 +132,8 @@ ctl('--help');
 ok(($rc == 0 && $out =~ /--status-url/) || said());
 ctl('--status-url', $url, 'history');
 ok(($rc == 1 && $err =~ /history needs the configdb/) || said());
+ctl('--properties', '/nonexistent', 'recover', 'ctl', 'CT1');
+ok(($rc == 1 && $err =~ /recover acts on one front end: give its --status-url/) || said());
 ctl('--status-url', $url, 'init-schema');
 ok(($rc == 1 && $err =~ /needs the configdb/) || said());
 (my $https = $url) =~ s/^http:/https:/;

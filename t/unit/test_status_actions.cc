@@ -66,6 +66,12 @@ START_TEST(form_from_the_page)
     CK_ASSERT_STRING_EQ(parse("&action=standby&&member=OX-1&balancer=b&nonce=n&", c), "");
     ck_assert(c.kind == ActionKind::standby);
     CK_ASSERT_STRING_EQ(c.member, "OX-1");
+
+    // The Recover button's form: no other field.
+    Action d;
+    CK_ASSERT_STRING_EQ(parse("nonce=n&balancer=oxcluster&member=OX3&action=recover", d), "");
+    ck_assert(d.kind == ActionKind::recover);
+    ck_assert_uint_eq(d.loadfactor, 0);
 }
 END_TEST
 
@@ -127,6 +133,8 @@ START_TEST(form_refused)
         {ok + "&action=loadfactor&loadfactor=+50", "not a whole number from 1 to 100"},
         {ok + "&action=loadfactor&loadfactor=1000", "'loadfactor' is longer than 3 bytes"},
         {ok + "&action=drain&loadfactor=50", "belongs to action loadfactor, not to drain"},
+        {ok + "&action=recover&loadfactor=50", "belongs to action loadfactor, not to recover"},
+        {ok + "&action=Recover", "unknown action 'Recover' (known: drain, disable, enable, standby, loadfactor, recover)"},
         {"nonce=n&balancer=" + std::string(64, 'b') + "&member=m&action=drain", "'balancer' is longer than 63"},
         {"nonce=n&balancer=b&member=" + std::string(192, 'm') + "&action=drain", "'member' is longer than 191"},
         {"nonce=" + std::string(129, 'a') + "&balancer=b&member=m&action=drain", "'nonce' is longer than 128"},
@@ -185,6 +193,12 @@ START_TEST(action_meaning)
     }
     AdminState s = AdminState::disabled;
     ck_assert(!st::admin_state_of(ActionKind::loadfactor, s));
+    ck_assert(s == AdminState::disabled);
+    // recover ends an error window; it sets no admin state.
+    ck_assert_str_eq(st::to_string(ActionKind::recover), "recover");
+    ActionKind k;
+    ck_assert(st::parse_action_kind("recover", k) && k == ActionKind::recover);
+    ck_assert(!st::admin_state_of(ActionKind::recover, s));
     ck_assert(s == AdminState::disabled);
     // The state names of member_state, standby included.
     ck_assert_str_eq(ox::to_string(AdminState::standby), "standby");

@@ -1393,11 +1393,13 @@ START_TEST(html_structure)
     ck_assert(contains(legend, "disabled") && contains(legend, "takes nothing; its sessions go to their successors"));
     ck_assert(contains(legend, "standby") && contains(legend, "mod_jk"));
 
-    // Five forms per member, each a POST to the status path with the nonce
-    // and the member's identity; the button of the state in force is off.
+    // Six forms per member, each a POST to the status path with the nonce
+    // and the member's identity; the button of the state in force is off,
+    // and Recover is off but where an error window is open (the second
+    // row's; the first row's is over).
     for (std::size_t i : r) {
         const Element& row = p.elements[i];
-        for (const char* a : {"drain", "disable", "enable", "standby", "loadfactor"}) {
+        for (const char* a : {"drain", "disable", "enable", "standby", "recover", "loadfactor"}) {
             std::size_t fi = 0;
             auto f = form_fields(p, i, a, &fi);
             ck_assert_msg(!f.empty(), "no %s form", a);
@@ -1417,6 +1419,7 @@ START_TEST(html_structure)
                            (admin == "disabled" && std::string(a) == "disable") ||
                            (admin == "active" && std::string(a) == "enable") ||
                            (admin == "standby" && std::string(a) == "standby");
+            if (std::string(a) == "recover") current = i != r[1];
             ck_assert_msg(disabled == current, "%s %s: button disabled=%d", admin.c_str(), a, disabled);
         }
         auto lf = form_fields(p, i, "loadfactor");
@@ -1446,7 +1449,7 @@ START_TEST(html_form_round_trip)
     std::vector<std::size_t> r = rows(p);
     ck_assert_uint_eq(r.size(), 4);
     for (std::size_t i = 0; i < r.size(); ++i) {
-        for (const char* a : {"drain", "disable", "enable", "standby", "loadfactor"}) {
+        for (const char* a : {"drain", "disable", "enable", "standby", "recover", "loadfactor"}) {
             auto fields = form_fields(p, r[i], a);
             st::Action act;
             std::string body = urlencode(fields);
