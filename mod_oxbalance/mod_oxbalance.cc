@@ -7,6 +7,7 @@
 #include "mod_oxbalance_prober.h"
 #include "mod_oxbalance_httpd.h"
 #include "mod_oxbalance_inflight.h"
+#include "mod_oxbalance_leader.h"
 #include "mod_oxbalance_runtime.h"
 #include "mod_oxbalance_shm.h"
 #include "mod_oxbalance_state_file.h"
@@ -31,6 +32,7 @@ static void oxb_child_init(apr_pool_t* p, server_rec* s)
 {
     oxb::state_file_child_init(p, s);
     oxb::child_init(p, s);
+    oxb::leader_child_init(p, *oxb::server_config(s)->module);
 }
 static void oxb_child_status(server_rec* s, pid_t pid, ap_generation_t gen, int slot, mpm_child_status state)
 {

@@ -21,6 +21,7 @@ namespace oxb {
 
 class ChildRuntime;
 struct ConfigdbConfig;
+class LeaderTask;
 
 // Where a directive was written, for errors found after parsing.
 struct ConfigPlace {
@@ -60,6 +61,10 @@ struct ModuleConfig {
 
     // OXConfigDB (null: none); see mod_oxbalance_configdb.h.
     ConfigdbConfig* configdb = nullptr;
+
+    // What the leader runs (the prober, the configdb poller), from
+    // post_config; see mod_oxbalance_leader.h.
+    std::vector<LeaderTask*> leader_tasks;
 
     BalancerConfig* find(std::string_view name) const noexcept;
 };

@@ -363,56 +363,46 @@ private:
     std::string last_write_failure_;  // the poller's thread only
 };
 
-struct WatchdogContext {
-    server_rec* s = nullptr;
-    ModuleConfig* mc = nullptr;
+// The poller as the leader's task (mod_oxbalance_leader.h): lives as long
+// as the configuration (pconf), its thread as long as this process is the
+// leader.
+struct PollerTask : LeaderTask {
+    PollerTask(server_rec* server, ModuleConfig& config) : LeaderTask(config.table), s(server), mc(config) {}
+
+    server_rec* s;
+    ModuleConfig& mc;
     std::unique_ptr<PollerThread> poller;
-};
 
-void stop_poller(WatchdogContext& ctx) noexcept
-{
-    if (ctx.poller) ctx.poller->stop();
-    ctx.poller.reset();
-}
-
-// Every kLeaderTick in every child: the leader runs the poller.
-apr_status_t watchdog_callback(int state, void* data, apr_pool_t*)
-{
-    auto* ctx = static_cast<WatchdogContext*>(data);
-    try {
-        switch (state) {
-        case AP_WATCHDOG_STATE_STARTING:
-        case AP_WATCHDOG_STATE_RUNNING:
-            switch (leader_step(ctx->mc->table, ctx->poller != nullptr)) {
-            case LeaderChange::became:
-                ctx->poller = std::make_unique<PollerThread>(ctx->s, *ctx->mc);
-                ctx->poller->start();
-                ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
-                             OXBLOGNO(00109) "this process (%" APR_PID_T_FMT ") polls the configdb", getpid());
-                break;
-            case LeaderChange::lost:
-                stop_poller(*ctx);
-                ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
-                             OXBLOGNO(00121) "this process (%" APR_PID_T_FMT ") no longer polls the configdb: "
-                             "process %u took over",
-                             getpid(), ox::state::holder(ctx->mc->table.leader()));
-                break;
-            case LeaderChange::none: break;
-            }
-            break;
-        case AP_WATCHDOG_STATE_STOPPING:
-            stop_poller(*ctx);
-            leader_exits(ctx->mc->table);
-            break;
-        default: break;
-        }
-    } catch (const std::exception& e) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s, OXBLOGNO(00108) "configdb: cannot run the poller: %s", e.what());
-        ctx->poller.reset();
-        return APR_EGENERAL;
+protected:
+    bool running() const noexcept override { return poller != nullptr; }
+    void start() override
+    {
+        poller = std::make_unique<PollerThread>(s, mc);
+        poller->start();
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     OXBLOGNO(00109) "this process (%" APR_PID_T_FMT ") polls the configdb", getpid());
     }
-    return APR_SUCCESS;
-}
+    void failed(const std::exception& e) noexcept override
+    {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, OXBLOGNO(00108) "configdb: cannot run the poller: %s", e.what());
+        poller.reset();
+    }
+    // Waits for a write in progress to end (at most the write host's
+    // timeouts): a change the status page queued is written or failed,
+    // never cut off.
+    void stop() noexcept override
+    {
+        if (poller) poller->stop();
+        poller.reset();
+    }
+    void lost(std::uint32_t taker) noexcept override
+    {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     OXBLOGNO(00121) "this process (%" APR_PID_T_FMT ") no longer polls the configdb: process %u "
+                     "took over",
+                     getpid(), taker);
+    }
+};
 
 // The block, kept in the parent across restarts (a new one only when this
 // module's layout differs from the kept one's).
@@ -472,11 +462,9 @@ int setup(apr_pool_t* pconf, server_rec* s)
     cfg->frontend = host;
     warn_routeless(s, *mc);
 
-    // On the leader's watchdog, as the prober: one process runs both.
-    auto* ctx = pool_new<WatchdogContext>(pconf);
-    ctx->s = s;
-    ctx->mc = mc;
-    apr_status_t rv = leader_register(pconf, ctx, watchdog_callback);
+    // A task of the leader, as the prober: one process runs both.
+    auto* task = pool_new<PollerTask>(pconf, s, *mc);
+    apr_status_t rv = task->enlist(pconf, *mc);
     if (rv == APR_ENOTIMPL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      OXBLOGNO(00108) "OXConfigDB needs mod_watchdog (its poller runs in the prober's process): "

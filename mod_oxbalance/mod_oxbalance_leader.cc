@@ -1,10 +1,12 @@
 #include "mod_oxbalance_leader.h"
 
+#include <mod_watchdog.h>
 #include <unistd.h>
 
 #include <chrono>
 
 #include "core/clock.h"
+#include "mod_oxbalance_config.h"
 
 namespace oxb {
 
@@ -21,24 +23,14 @@ std::uint32_t self() noexcept { return static_cast<std::uint32_t>(getpid()); }
 
 }  // namespace
 
-LeaderChange leader_step(const ox::state::Table& t, bool running) noexcept
-{
-    bool held = ox::state::renew_or_take(t.leader(), self(), steady_ms(), kLeaderStale);
-    if (held && !running) return LeaderChange::became;
-    if (!held && running) return LeaderChange::lost;
-    return LeaderChange::none;
-}
-
 bool is_leader(const ox::state::Table& t) noexcept { return ox::state::held_by(t.leader(), self()); }
-
-void leader_exits(const ox::state::Table& t) noexcept { ox::state::release(t.leader(), self()); }
 
 void leader_ended(const ox::state::Table& t, pid_t pid) noexcept
 {
     if (pid > 0) ox::state::release(t.leader(), static_cast<std::uint32_t>(pid));
 }
 
-apr_status_t leader_register(apr_pool_t* pconf, const void* data, ap_watchdog_callback_fn_t* callback) noexcept
+apr_status_t LeaderTask::enlist(apr_pool_t* pconf, ModuleConfig& mc) noexcept
 {
     auto* get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     auto* register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
@@ -46,7 +38,65 @@ apr_status_t leader_register(apr_pool_t* pconf, const void* data, ap_watchdog_ca
     ap_watchdog_t* wd = nullptr;
     // Not a singleton: a thread in every child; the lease picks the one.
     apr_status_t rv = get_instance(&wd, kLeaderWatchdogName, 0, 0, pconf);
-    return rv == APR_SUCCESS ? register_callback(wd, kLeaderTick, data, callback) : rv;
+    if (rv == APR_SUCCESS) rv = register_callback(wd, kLeaderTick, this, tick);
+    if (rv != APR_SUCCESS) return rv;
+    try {
+        mc.leader_tasks.push_back(this);
+    } catch (...) {
+        return APR_ENOMEM;
+    }
+    return APR_SUCCESS;
+}
+
+// Every kLeaderTick in every child: the leader runs the task, the others
+// wait to take over.
+apr_status_t LeaderTask::tick(int state, void* data, apr_pool_t*)
+{
+    auto* task = static_cast<LeaderTask*>(data);
+    std::lock_guard<std::mutex> lock(task->mu_);
+    if (task->closed_) return APR_SUCCESS;
+    try {
+        switch (state) {
+        case AP_WATCHDOG_STATE_STARTING:
+        case AP_WATCHDOG_STATE_RUNNING: {
+            bool held = ox::state::renew_or_take(task->table_.leader(), self(), steady_ms(), kLeaderStale);
+            bool running = task->running();
+            if (held && !running) {
+                task->start();
+            } else if (!held && running) {
+                task->stop();
+                task->lost(ox::state::holder(task->table_.leader()));
+            }
+            break;
+        }
+        case AP_WATCHDOG_STATE_STOPPING:
+            task->stop();
+            ox::state::release(task->table_.leader(), self());
+            break;
+        default: break;
+        }
+    } catch (const std::exception& e) {
+        task->failed(e);
+        return APR_EGENERAL;  // the watchdog stops calling this task
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t LeaderTask::child_exits(void* data)
+{
+    auto* task = static_cast<LeaderTask*>(data);
+    std::lock_guard<std::mutex> lock(task->mu_);
+    task->closed_ = true;
+    task->stop();
+    ox::state::release(task->table_.leader(), self());
+    return APR_SUCCESS;
+}
+
+void leader_child_init(apr_pool_t* pchild, const ModuleConfig& mc) noexcept
+{
+    for (LeaderTask* t : mc.leader_tasks) {
+        apr_pool_cleanup_register(pchild, t, LeaderTask::child_exits, apr_pool_cleanup_null);
+    }
 }
 
 }  // namespace oxb

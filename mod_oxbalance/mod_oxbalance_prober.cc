@@ -30,13 +30,34 @@ struct ProbedNode {
     const ox::MemberSpec* member;
 };
 
-// Everything the watchdog callback needs; lives as long as the
-// configuration (pconf), the prober as long as the child that runs it.
-struct ProberContext {
-    server_rec* s = nullptr;
-    const ox::state::Table* table = nullptr;
+// The prober as the leader's task: lives as long as the configuration
+// (pconf), the prober's threads as long as this process is the leader.
+struct ProberContext : LeaderTask {
+    ProberContext(server_rec* server, const ox::state::Table& t, std::vector<ProbedNode> probed)
+        : LeaderTask(t), s(server), nodes(std::move(probed))
+    {
+    }
+
+    server_rec* s;
     std::vector<ProbedNode> nodes;
     std::unique_ptr<ox::health::Prober> prober;
+
+protected:
+    bool running() const noexcept override { return prober != nullptr; }
+    void start() override;
+    void failed(const std::exception& e) noexcept override;
+    void stop() noexcept override
+    {
+        if (prober) prober->stop();
+        prober.reset();
+    }
+    void lost(std::uint32_t taker) noexcept override
+    {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     OXBLOGNO(00120) "this process (%" APR_PID_T_FMT ") no longer probes: process %u took over, "
+                     "this one had not renewed its lease for %lld ms (hung, or starved of CPU)",
+                     getpid(), taker, static_cast<long long>(kLeaderStale));
+    }
 };
 
 // Records one probe in the node's slot (the prober is its only writer) and
@@ -44,7 +65,7 @@ struct ProberContext {
 // is being stopped writes nothing: its successor writes now.
 void record(const ProberContext& ctx, const ProbedNode& pn, const ox::health::ProbeResult& r) noexcept
 {
-    if (!is_leader(*ctx.table)) return;
+    if (!is_leader(ctx.table())) return;
     ox::state::NodeSlot& n = *pn.slot;
     const ox::health::HealthCheckSpec& spec = pn.member->health;
     ox::health::ProbeCounters c;
@@ -101,12 +122,12 @@ void give_up(const ProberContext& ctx, const ProbedNode& pn) noexcept
 
 // Starts one probe thread per node; the first probe of each keeps the
 // schedule the node had (across a restart or a takeover by another child).
-void start(ProberContext& ctx)
+void ProberContext::start()
 {
-    std::vector<ox::health::Prober::Node> nodes;
-    nodes.reserve(ctx.nodes.size());
+    std::vector<ox::health::Prober::Node> probes;
+    probes.reserve(nodes.size());
     std::int64_t now = wall_ms();
-    for (const ProbedNode& pn : ctx.nodes) {
+    for (const ProbedNode& pn : nodes) {
         ox::health::Prober::Node node;
         const ox::health::HealthCheckSpec& spec = pn.member->health;
         ox::health::ProbeTarget target;
@@ -120,65 +141,27 @@ void start(ProberContext& ctx)
         std::int64_t last = pn.slot->probe_wall_ms.load(std::memory_order_relaxed);
         std::int64_t due = last + spec.interval.count() - now;
         if (last > 0 && due > 0 && due <= spec.interval.count()) node.first_delay = ox::Millis(due);
-        nodes.push_back(std::move(node));
+        probes.push_back(std::move(node));
     }
-    ctx.prober = std::make_unique<ox::health::Prober>(
-        std::move(nodes), [&ctx](std::size_t i, const ox::health::ProbeResult& r) { record(ctx, ctx.nodes[i], r); },
-        [&ctx](std::size_t i) { give_up(ctx, ctx.nodes[i]); });
-    ctx.prober->start();
+    prober = std::make_unique<ox::health::Prober>(
+        std::move(probes), [this](std::size_t i, const ox::health::ProbeResult& r) { record(*this, nodes[i], r); },
+        [this](std::size_t i) { give_up(*this, nodes[i]); });
+    prober->start();
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 OXBLOGNO(00046) "this process (%" APR_PID_T_FMT ") probes %" APR_SIZE_T_FMT " nodes", getpid(),
+                 nodes.size());
 }
 
-void stop(ProberContext& ctx) noexcept
+void ProberContext::failed(const std::exception& e) noexcept
 {
-    if (ctx.prober) ctx.prober->stop();
-    ctx.prober.reset();
-}
-
-// Every kLeaderTick in every child: the leader runs the prober, the others
-// wait to take over.
-apr_status_t prober_callback(int state, void* data, apr_pool_t*)
-{
-    auto* ctx = static_cast<ProberContext*>(data);
-    try {
-        switch (state) {
-        case AP_WATCHDOG_STATE_STARTING:
-        case AP_WATCHDOG_STATE_RUNNING:
-            switch (leader_step(*ctx->table, ctx->prober != nullptr)) {
-            case LeaderChange::became:
-                start(*ctx);
-                ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ctx->s,
-                             OXBLOGNO(00046) "this process (%" APR_PID_T_FMT ") probes %" APR_SIZE_T_FMT " nodes",
-                             getpid(), ctx->nodes.size());
-                break;
-            case LeaderChange::lost:
-                stop(*ctx);
-                ap_log_error(APLOG_MARK, APLOG_INFO, 0, ctx->s,
-                             OXBLOGNO(00120) "this process (%" APR_PID_T_FMT ") no longer probes: process %u took "
-                             "over, this one had not renewed its lease for %lld ms (hung, or starved of CPU)",
-                             getpid(), ox::state::holder(ctx->table->leader()),
-                             static_cast<long long>(kLeaderStale));
-                break;
-            case LeaderChange::none: break;
-            }
-            break;
-        case AP_WATCHDOG_STATE_STOPPING:
-            stop(*ctx);
-            leader_exits(*ctx->table);
-            break;
-        default: break;
-        }
-    } catch (const std::exception& e) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, ctx->s,
-                     OXBLOGNO(00045) "cannot run the prober: %s; its nodes count as up, and their health comes "
-                     "from failed requests only",
-                     e.what());
-        if (ctx->prober) ctx->prober->stop();
-        // This process keeps the lease, so no other takes over: a node
-        // found down would stay down.
-        for (const ProbedNode& pn : ctx->nodes) ox::state::forget_probes(*pn.slot);
-        return APR_EGENERAL;  // the watchdog stops calling us
-    }
-    return APR_SUCCESS;
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                 OXBLOGNO(00045) "cannot run the prober: %s; its nodes count as up, and their health comes "
+                 "from failed requests only",
+                 e.what());
+    stop();
+    // This process keeps the lease, so no other takes over: a node found
+    // down would stay down.
+    for (const ProbedNode& pn : nodes) ox::state::forget_probes(*pn.slot);
 }
 
 // The nodes to probe: each node once, probed as the first of its members
@@ -206,13 +189,9 @@ int register_prober(apr_pool_t* pconf, server_rec* s)
     if (!mc->table.valid()) return OK;
     std::vector<ProbedNode> nodes = probed_nodes(*mc);
     if (nodes.empty()) return OK;
-    auto* ctx = pool_new<ProberContext>(pconf);
-    ctx->s = s;
-    ctx->table = &mc->table;
-    ctx->nodes = std::move(nodes);
-    // Our threads keep the schedule; the callback only starts and stops
-    // them, and keeps the lease.
-    apr_status_t rv = leader_register(pconf, ctx, prober_callback);
+    auto* ctx = pool_new<ProberContext>(pconf, s, mc->table, std::move(nodes));
+    // Our threads keep the schedule; the task only starts and stops them.
+    apr_status_t rv = ctx->enlist(pconf, *mc);
     if (rv == APR_ENOTIMPL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      OXBLOGNO(00047) "health probes need mod_watchdog: load it, or set OXHealthCheck off");

@@ -13,7 +13,10 @@
 #   httpd serves after it, and the outage is not logged again after it;
 # - thawed: an oxbalancectl change issued during the stall (which waited
 #   for the server) applies, the configdb's state wins over the page's
-#   unwritten change, and the end of the outage is logged once.
+#   unwritten change, and the end of the outage is logged once;
+# - a graceful restart while the poller writes a page change (the table
+#   locked): the old generation's leader finishes the write before its
+#   process ends.
 use strict;
 use warnings;
 use Apache::Test qw(plan ok);
@@ -26,7 +29,7 @@ use OXB::Status qw(status_url page_nonce post_action ua);
 use OXB::ConfigDB qw(start_db freeze_db thaw_db db_query ctl use_configdb no_configdb main_json until_true
                      backend_of);
 
-plan tests => 30;
+plan tests => 35;
 
 my $main = Apache::Test::config()->{vars}{port};
 my $db = start_db();
@@ -162,5 +165,41 @@ ok t_cmp(admin_of('OX2'), 'active', "the configdb wins over the page's unwritten
 @log = error_log_since($mark);
 ok t_cmp(count(qr/OXB00102/, @log), 1, 'the end of the outage is logged once');
 ok t_cmp(count(qr/OXB00105/, @log), 1, 'the failed write is logged once');
+
+# ---- a graceful restart while a page change is being written --------------------------------
+# The state table is locked, so the poller's write of a page action waits
+# on the lock. The page answers after its 2 s wait (queued); then a
+# graceful restart ends the old generation, whose leader (the poller's
+# process) has no request left to finish, and 0.4 s later the lock goes
+# (its session killed), well within the write's 3 s read timeout. The old
+# leader waits for the write before its process ends: the change is in the
+# table, and nothing ended "during the write" (OXB00130: the old
+# generation's process used to be cut off in the middle of it).
+{
+    my $mark2 = error_log_mark();
+    my $sleeping = "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(20)%'";
+    my $locker = fork // die "fork: $!";
+    if (!$locker) {
+        eval { db_query($db, 'LOCK TABLES oxbalance_member_state WRITE; DO SLEEP(20); UNLOCK TABLES') };
+        _exit(0);
+    }
+    ok defined until_true(10, sub { db_query($db, $sleeping) =~ /^\d+$/m }) or print "# the table was never locked\n";
+    my $nonce2 = page_nonce(ua()->get(status_url())->content);
+    my $r2 = post_action(nonce => $nonce2, balancer => 'cdb', member => 'OX2', action => 'disable');
+    ok $r2->content =~ /queued for the configdb, but not written within 2 s/
+        or print "# ", $r2->content =~ /(<p id="notice".*?<\/p>)/s, "\n";
+    kill 'USR1', server_pid();
+    sleep 0.4;
+    my ($id) = db_query($db, $sleeping) =~ /^(\d+)$/m;
+    db_query($db, "KILL $id") if $id;
+    waitpid $locker, 0;
+    ok defined until_true(15, sub {
+        db_query($db, "SELECT admin_state FROM oxbalance_member_state WHERE balancer = 'cdb' AND route = 'OX2'")
+            =~ /^disabled$/m }) or print "# the page's change is not in the table\n";
+    ok defined until_true(15, sub { configdb()->{state} eq 'up' && admin_of('OX2') eq 'disabled' })
+        or print "# the change is not in force after the restart\n";
+    my @lines = error_log_since($mark2);
+    ok t_cmp(count(qr/OXB00130/, @lines), 0, 'no write was cut off by the restart') or print map { "# $_" } @lines;
+}
 
 no_configdb();
