@@ -30,6 +30,18 @@ void leader_ended(const ox::state::Table& t, pid_t pid) noexcept
     if (pid > 0) ox::state::release(t.leader(), static_cast<std::uint32_t>(pid));
 }
 
+// Frees the lease once none of this process's tasks runs: a task still
+// running here must not run beside another process's. One task's lock at
+// a time, never two.
+void release_when_idle(const ModuleConfig& mc) noexcept
+{
+    for (LeaderTask* t : mc.leader_tasks) {
+        std::lock_guard<std::mutex> lock(t->mu_);
+        if (t->running()) return;
+    }
+    if (!mc.leader_tasks.empty()) ox::state::release(mc.table.leader(), self());
+}
+
 apr_status_t LeaderTask::enlist(apr_pool_t* pconf, ModuleConfig& mc) noexcept
 {
     auto* get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
@@ -40,6 +52,7 @@ apr_status_t LeaderTask::enlist(apr_pool_t* pconf, ModuleConfig& mc) noexcept
     apr_status_t rv = get_instance(&wd, kLeaderWatchdogName, 0, 0, pconf);
     if (rv == APR_SUCCESS) rv = register_callback(wd, kLeaderTick, this, tick);
     if (rv != APR_SUCCESS) return rv;
+    mc_ = &mc;
     try {
         mc.leader_tasks.push_back(this);
     } catch (...) {
@@ -53,27 +66,25 @@ apr_status_t LeaderTask::enlist(apr_pool_t* pconf, ModuleConfig& mc) noexcept
 apr_status_t LeaderTask::tick(int state, void* data, apr_pool_t*)
 {
     auto* task = static_cast<LeaderTask*>(data);
+    if (state == AP_WATCHDOG_STATE_STOPPING) {
+        {
+            std::lock_guard<std::mutex> lock(task->mu_);
+            task->stop();
+        }
+        release_when_idle(*task->mc_);
+        return APR_SUCCESS;
+    }
+    if (state != AP_WATCHDOG_STATE_STARTING && state != AP_WATCHDOG_STATE_RUNNING) return APR_SUCCESS;
     std::lock_guard<std::mutex> lock(task->mu_);
     if (task->closed_) return APR_SUCCESS;
     try {
-        switch (state) {
-        case AP_WATCHDOG_STATE_STARTING:
-        case AP_WATCHDOG_STATE_RUNNING: {
-            bool held = ox::state::renew_or_take(task->table_.leader(), self(), steady_ms(), kLeaderStale);
-            bool running = task->running();
-            if (held && !running) {
-                task->start();
-            } else if (!held && running) {
-                task->stop();
-                task->lost(ox::state::holder(task->table_.leader()));
-            }
-            break;
-        }
-        case AP_WATCHDOG_STATE_STOPPING:
+        bool held = ox::state::renew_or_take(task->table_.leader(), self(), steady_ms(), kLeaderStale);
+        bool running = task->running();
+        if (held && !running) {
+            task->start();
+        } else if (!held && running) {
             task->stop();
-            ox::state::release(task->table_.leader(), self());
-            break;
-        default: break;
+            task->lost(ox::state::holder(task->table_.leader()));
         }
     } catch (const std::exception& e) {
         task->failed(e);
@@ -82,21 +93,31 @@ apr_status_t LeaderTask::tick(int state, void* data, apr_pool_t*)
     return APR_SUCCESS;
 }
 
-apr_status_t LeaderTask::child_exits(void* data)
+namespace {
+
+// The child's pool is going: every task stops (and is waited for) and
+// never starts again here; then the lease is free for the next child.
+apr_status_t child_exits(void* data)
 {
-    auto* task = static_cast<LeaderTask*>(data);
-    std::lock_guard<std::mutex> lock(task->mu_);
-    task->closed_ = true;
-    task->stop();
-    ox::state::release(task->table_.leader(), self());
+    const auto& mc = *static_cast<const ModuleConfig*>(data);
+    for (LeaderTask* t : mc.leader_tasks) t->close();
+    release_when_idle(mc);
     return APR_SUCCESS;
+}
+
+}  // namespace
+
+void LeaderTask::close() noexcept
+{
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    stop();
 }
 
 void leader_child_init(apr_pool_t* pchild, const ModuleConfig& mc) noexcept
 {
-    for (LeaderTask* t : mc.leader_tasks) {
-        apr_pool_cleanup_register(pchild, t, LeaderTask::child_exits, apr_pool_cleanup_null);
-    }
+    if (mc.leader_tasks.empty()) return;
+    apr_pool_cleanup_register(pchild, &mc, child_exits, apr_pool_cleanup_null);
 }
 
 }  // namespace oxb

@@ -59,6 +59,9 @@ public:
 
     const ox::state::Table& table() const noexcept { return table_; }
 
+    // The child exits: stop, wait, and never start again here.
+    void close() noexcept;
+
 protected:
     virtual bool running() const noexcept = 0;
     // This process became the leader. May throw: then failed() says so,
@@ -73,13 +76,16 @@ protected:
 
 private:
     static apr_status_t tick(int state, void* data, apr_pool_t*);
-    static apr_status_t child_exits(void* data);
-    friend void leader_child_init(apr_pool_t* pchild, const ModuleConfig& mc) noexcept;
+    friend void release_when_idle(const ModuleConfig& mc) noexcept;
 
     const ox::state::Table& table_;
+    ModuleConfig* mc_ = nullptr;  // enlist
     std::mutex mu_;
     bool closed_ = false;  // the child exits
 };
+
+// Frees this process's lease once none of mc's tasks runs here.
+void release_when_idle(const ModuleConfig& mc) noexcept;
 
 // child_init: the child's end stops every task and frees the lease.
 void leader_child_init(apr_pool_t* pchild, const ModuleConfig& mc) noexcept;
