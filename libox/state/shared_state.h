@@ -4,10 +4,11 @@
 // the block, so a block means the same in every process that maps it.
 //
 // A block is a header (with the leader's lease, state/lease.h) and regions
-// in a fixed order, each sized by a count in the header: the member slots, the process rows (in-flight counts per
-// process, see state/in_flight.h), the node slots (health per backend
-// address, shared by every balancer that lists the address) and one session
-// sketch per member (state/session_sketch.h).
+// in a fixed order, each sized by a count in the header: the member slots,
+// the process rows (in-flight counts per process, see state/in_flight.h),
+// the node slots (health per backend address, shared by every balancer
+// that lists the address) and one session sketch per member
+// (state/session_sketch.h).
 #ifndef LIBOX_STATE_SHARED_STATE_H
 #define LIBOX_STATE_SHARED_STATE_H
 
