@@ -123,6 +123,7 @@ ox::status::StatusModel status_model(const server_rec* s, const ModuleConfig& mc
     std::int64_t steady_now =
         std::chrono::duration_cast<std::chrono::milliseconds>(ox::Clock::now().time_since_epoch()).count();
     model.generated_ms = wall_now;
+    if (mc.table.valid()) model.leader_pid = ox::state::holder(mc.table.leader());
     model.sessions_window_minutes = kSessionsWindowMinutes;
     model.configdb = configdb_status(mc);
     if (!mc.table.valid()) return model;  // no balancers

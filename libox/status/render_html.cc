@@ -157,6 +157,11 @@ private:
             num(static_cast<std::uint64_t>(o_.refresh_seconds));
             raw(" s");
         }
+        if (m_.leader_pid != 0) {
+            raw(". Health probes and configdb polls run in process <span id=\"leader\">");
+            num(static_cast<std::uint64_t>(m_.leader_pid));
+            raw("</span>");
+        }
         raw(". Also as <a href=\"");
         text(o_.path);
         raw("?json\">JSON</a> and <a href=\"");

@@ -213,6 +213,9 @@ std::string render_json(const StatusModel& model)
     w.time("generated", model.generated_ms, true);
     w.key("sessions_window_minutes");
     w.number(static_cast<std::uint64_t>(model.sessions_window_minutes));
+    w.key("leader_pid");
+    if (model.leader_pid != 0) w.number(static_cast<std::uint64_t>(model.leader_pid));
+    else w.null();
     w.key("configdb");
     configdb(w, model.configdb, model.generated_ms);
     w.key("balancers");

@@ -103,6 +103,9 @@ struct StatusModel {
     std::string module_version;  // "0.1.0"
     std::int64_t generated_ms = 0;            // when the snapshot was taken, wall ms
     std::uint32_t sessions_window_minutes = 0;  // N of MemberStatus::sessions_recent
+    // The httpd process that runs the prober and the configdb poller (the
+    // leader); 0: none now.
+    std::uint32_t leader_pid = 0;
     std::vector<BalancerStatus> balancers;    // in configuration order
     ConfigdbStatus configdb;
 };

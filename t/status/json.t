@@ -12,8 +12,9 @@ use B ();
 use JSON::PP ();
 use Time::HiRes qw(time);
 use OXB::Status qw(status_url ua get_json member_of enable_all);
+use OXB::Test qw(child_pids error_log_since);
 
-plan tests => 37;
+plan tests => 38;
 
 # ---- the documented schema ----------------------------------------------
 my $doc = "$ENV{OXB_TOP}/docs/status.md";
@@ -121,6 +122,15 @@ print "# $_\n" for @problems;
 ok t_cmp(scalar @problems, 0, 'every documented field, with its documented type, everywhere');
 
 ok t_cmp($json->{schema}, 1, 'schema 1');
+# The leader: a live child, the one an OXB00046 line named when it started
+# to probe.
+{
+    my %kids = map { $_ => 1 } child_pids();
+    my %probers = map { /OXB00046: this process \((\d+)\) probes/ ? ($1 => 1) : () } error_log_since(0);
+    my $pid = $json->{leader_pid} // 'null';
+    ok $kids{$pid} && $probers{$pid}
+        or print "# leader_pid $pid, children: ", join(' ', sort keys %kids), ", probers: ", join(' ', sort keys %probers), "\n";
+}
 ok t_cmp($json->{sessions_window_minutes}, 10, 'sessions window');
 ok $json->{generated_ms} >= $t0 && $json->{generated_ms} <= time * 1000 + 1000;
 ok iso_matches_ms($json->{generated}, $json->{generated_ms});

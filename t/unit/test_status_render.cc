@@ -50,6 +50,7 @@ st::StatusModel model()
     m.module_version = "0.1.0";
     m.generated_ms = kNow;
     m.sessions_window_minutes = 10;
+    m.leader_pid = 4242;
 
     st::BalancerStatus b;
     b.name = "oxcluster";
@@ -994,8 +995,13 @@ START_TEST(json_schema_and_values)
     CK_JSON_NUM(d["generated_ms"], "1714566896789");
     CK_JSON_NUM(d["sessions_window_minutes"], "10");
     ck_assert(d.keys() == (std::set<std::string>{"schema", "server", "version", "generated", "generated_ms",
-                                                 "sessions_window_minutes", "balancers", "configdb"}));
+                                                 "sessions_window_minutes", "leader_pid", "balancers", "configdb"}));
     ck_assert_int_eq(d["configdb"].kind, Json::null_v);
+    CK_JSON_NUM(d["leader_pid"], "4242");
+    // No leader (no probes and no OXConfigDB, or between two leaders): null.
+    st::StatusModel none = model();
+    none.leader_pid = 0;
+    ck_assert_int_eq(parse_json(st::render_json(none))["leader_pid"].kind, Json::null_v);
 
     const Json& bs = d["balancers"];
     ck_assert_int_eq(bs.kind, Json::array_v);
@@ -1331,6 +1337,11 @@ START_TEST(html_structure)
 
     // Refreshes itself, as configured.
     ck_assert(contains(html, "<meta http-equiv=\"refresh\" content=\"15\">"));
+    // Which process probes and polls (none: not said).
+    ck_assert(contains(html, "Health probes and configdb polls run in process <span id=\"leader\">4242</span>."));
+    st::StatusModel leaderless = model();
+    leaderless.leader_pid = 0;
+    ck_assert(!contains(st::render_html(leaderless, o), "id=\"leader\""));
     // One section and table per balancer, one row per member, with the
     // identity in data attributes.
     std::vector<std::size_t> r = rows(p);
