@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "configdb/mysql_conn.h"
+#include "core/clock.h"
 #include "configdb/mysql_store.h"
 #include "configdb/poller.h"
 #include "mod_oxbalance_log.h"
@@ -40,12 +41,6 @@ constexpr ox::Millis kQueueCheck{50};
 struct Retained {
     apr_shm_t* shm;
 };
-
-std::int64_t wall_ms() noexcept
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 void* aligned(void* p) noexcept
 {
@@ -114,7 +109,7 @@ public:
         if (since != 0) {
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s_,
                          OXBLOGNO(00102) "configdb: read again after %" APR_INT64_T_FMT " s of outage; its states are in force",
-                         static_cast<apr_int64_t>((wall_ms() - since) / 1000));
+                         static_cast<apr_int64_t>((ox::wall_now_ms() - since) / 1000));
         }
     }
 
@@ -123,11 +118,11 @@ public:
         // Once per outage, also across a graceful restart (the block keeps
         // when it began).
         std::int64_t expected = 0;
-        if (!block_.outage_since_ms.compare_exchange_strong(expected, wall_ms())) return;
+        if (!block_.outage_since_ms.compare_exchange_strong(expected, ox::wall_now_ms())) return;
         std::int64_t last = block_.last_success_ms.load();
         char age[96];
         if (last != 0) {
-            apr_snprintf(age, sizeof age, "read %" APR_INT64_T_FMT " s ago", static_cast<apr_int64_t>((wall_ms() - last) / 1000));
+            apr_snprintf(age, sizeof age, "read %" APR_INT64_T_FMT " s ago", static_cast<apr_int64_t>((ox::wall_now_ms() - last) / 1000));
         } else {
             apr_snprintf(age, sizeof age, "not read since httpd started: OXStateFile's or the configuration's");
         }
@@ -182,7 +177,7 @@ private:
                          OXBLOGNO(00110) "configdb: the read host fails (%s); reading from the write host meanwhile",
                          why.c_str());
             ox::configdb::set_text(block_.last_error, "read host: " + why);
-            block_.last_error_ms.store(wall_ms());
+            block_.last_error_ms.store(ox::wall_now_ms());
         } else if (read_host_down_) {
             read_host_down_ = false;
             ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s_, OXBLOGNO(00111) "configdb: the read host answers again");
@@ -204,12 +199,12 @@ private:
                 drain(store);
                 repoll_ = false;
                 ox::Millis delay = poller.poll_once();
-                block_.last_attempt_ms.store(wall_ms());
+                block_.last_attempt_ms.store(ox::wall_now_ms());
                 block_.polls.fetch_add(1);
                 if (poller.in_outage()) {
                     block_.poll_failures.fetch_add(1);
                     ox::configdb::set_text(block_.last_error, store.last_error);
-                    block_.last_error_ms.store(wall_ms());
+                    block_.last_error_ms.store(ox::wall_now_ms());
                 } else {
                     note_read_host(mysql);
                 }
@@ -231,14 +226,14 @@ private:
     void reclaim() noexcept
     {
         std::vector<ox::configdb::AbandonedWrite> abandoned;
-        ox::configdb::reclaim(block_, wall_ms(), 60000, &abandoned);
+        ox::configdb::reclaim(block_, ox::wall_now_ms(), 60000, &abandoned);
         for (const auto& a : abandoned) {
             block_.write_failures.fetch_add(1);
             char text[160];
             apr_snprintf(text, sizeof text, "the process writing it (pid %d) ended during the write",
                          static_cast<int>(a.writer));
             ox::configdb::set_text(block_.last_write_error, text);
-            block_.last_write_error_ms.store(wall_ms());
+            block_.last_write_error_ms.store(ox::wall_now_ms());
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s_,
                          OXBLOGNO(00130) "configdb: the process writing the status page's change of balancer %s "
                          "route %s (pid %d) ended during the write; whether it reached the configdb is unknown, "
@@ -276,7 +271,7 @@ private:
                 } else {
                     block_.write_failures.fetch_add(1);
                     ox::configdb::set_text(block_.last_write_error, err);
-                    block_.last_write_error_ms.store(wall_ms());
+                    block_.last_write_error_ms.store(ox::wall_now_ms());
                     if (err != last_write_failure_) {
                         last_write_failure_ = err;
                         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s_,
@@ -286,7 +281,7 @@ private:
                                      c.balancer.c_str(), c.route.c_str(), c.client.c_str(), err.c_str());
                     }
                 }
-                ox::configdb::end_write(block_, i, ok, err, wall_ms());
+                ox::configdb::end_write(block_, i, ok, err, ox::wall_now_ms());
             }
         } catch (...) {
             // Out of memory: the entries stay queued for the next round.
@@ -295,7 +290,7 @@ private:
 
     void publish_rows(const std::vector<ox::configdb::MemberStateRow>& rows)
     {
-        block_.last_success_ms.store(wall_ms());
+        block_.last_success_ms.store(ox::wall_now_ms());
         std::set<MemberKey> pending;
         bool unsure = false;
         ox::configdb::pending_members(block_, pending, unsure);
@@ -580,7 +575,7 @@ ConfigdbTicket configdb_enqueue(request_rec* r, const ModuleConfig& mc, ox::conf
             t.refused = "not written to the configdb: " + why;
             return t;
         }
-        t.ticket = ox::configdb::enqueue(*cfg->block, change, wall_ms());
+        t.ticket = ox::configdb::enqueue(*cfg->block, change, ox::wall_now_ms());
         if (t.ticket.entry < 0) {
             t.refused = "NOT written to the configdb: too many changes are waiting to be written (is it slow or "
                         "down?); in force on this front end only";

@@ -3,8 +3,6 @@
 #include <mod_watchdog.h>
 #include <unistd.h>
 
-#include <chrono>
-
 #include "core/clock.h"
 #include "mod_oxbalance_config.h"
 
@@ -13,11 +11,6 @@ namespace oxb {
 namespace {
 
 constexpr const char* kLeaderWatchdogName = "oxbalance-leader";
-
-std::int64_t steady_ms() noexcept
-{
-    return std::chrono::duration_cast<ox::Millis>(ox::Clock::now().time_since_epoch()).count();
-}
 
 std::uint32_t self() noexcept { return static_cast<std::uint32_t>(getpid()); }
 
@@ -78,7 +71,7 @@ apr_status_t LeaderTask::tick(int state, void* data, apr_pool_t*)
     std::lock_guard<std::mutex> lock(task->mu_);
     if (task->closed_) return APR_SUCCESS;
     try {
-        bool held = ox::state::renew_or_take(task->table_.leader(), self(), steady_ms(), kLeaderStale);
+        bool held = ox::state::renew_or_take(task->table_.leader(), self(), ox::steady_now_ms(), kLeaderStale);
         bool running = task->running();
         if (held && !running) {
             task->start();

@@ -1,10 +1,10 @@
 #include "mod_oxbalance_prober.h"
 
-#include <chrono>
 #include <cstring>
 #include <memory>
 #include <vector>
 
+#include "core/clock.h"
 #include "health/probe.h"
 #include "health/probe_state.h"
 #include "health/prober.h"
@@ -17,12 +17,6 @@
 namespace oxb {
 
 namespace {
-
-std::int64_t wall_ms() noexcept
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // One probed node: its slot, and how its first member says to probe it.
 struct ProbedNode {
@@ -91,7 +85,7 @@ void record(const ProberContext& ctx, const ProbedNode& pn, const ox::health::Pr
         apr_snprintf(detail, sizeof detail, "%s%s%s%s", r.detail, *errbuf ? " (" : "", errbuf, *errbuf ? ")" : "");
     }
     ox::state::set_probe_detail(n, detail);
-    n.probe_wall_ms.store(wall_ms(), std::memory_order_release);
+    n.probe_wall_ms.store(ox::wall_now_ms(), std::memory_order_release);
     if (!changed) return;
     n.health.store(static_cast<std::uint8_t>(c.health), std::memory_order_release);
     if (c.health == ox::Health::down) {
@@ -126,7 +120,7 @@ void ProberContext::start()
 {
     std::vector<ox::health::Prober::Node> probes;
     probes.reserve(nodes.size());
-    std::int64_t now = wall_ms();
+    std::int64_t now = ox::wall_now_ms();
     for (const ProbedNode& pn : nodes) {
         ox::health::Prober::Node node;
         const ox::health::HealthCheckSpec& spec = pn.member->health;

@@ -30,7 +30,7 @@ ChildRuntime::ChildRuntime(const ModuleConfig& mc, ox::Millis default_timeout, s
 
 long ChildRuntime::log_due(Quiet& q, std::int64_t interval_ms, ox::TimePoint now) noexcept
 {
-    std::int64_t now_ms = std::chrono::duration_cast<ox::Millis>(now.time_since_epoch()).count();
+    std::int64_t now_ms = ox::to_ms(now);
     std::int64_t due = q.next_ms.load(std::memory_order_relaxed);
     if (now_ms < due || !q.next_ms.compare_exchange_strong(due, now_ms + interval_ms)) {
         q.suppressed.fetch_add(1, std::memory_order_relaxed);
@@ -70,7 +70,7 @@ bool ChildRuntime::acl_log_due(std::string_view client, std::string_view what, o
     }
     key |= 1;  // 0 marks an empty entry
     Seen& e = seen_[key % kSeen];
-    std::int64_t now_ms = std::chrono::duration_cast<ox::Millis>(now.time_since_epoch()).count();
+    std::int64_t now_ms = ox::to_ms(now);
     if (e.key.load(std::memory_order_relaxed) == key && now_ms < e.until_ms.load(std::memory_order_relaxed)) return false;
     e.key.store(key, std::memory_order_relaxed);
     e.until_ms.store(now_ms + kIntervalMs, std::memory_order_relaxed);

@@ -1,6 +1,5 @@
 #include "mod_oxbalance_status_action.h"
 
-#include <chrono>
 #include <string>
 
 #include "core/clock.h"
@@ -83,8 +82,7 @@ int recover(const StatusRequest& q, const BalancerConfig& bc, const ox::MemberSp
             const std::string& who)
 {
     ox::state::NodeSlot& node = q.mc.table.node_of(slot);
-    std::int64_t now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(ox::Clock::now().time_since_epoch()).count();
+    std::int64_t now = ox::steady_now_ms();
     std::int64_t until = node.error_until_ms.exchange(0, std::memory_order_relaxed);
     if (until <= now) return send_status_html(q, HTTP_OK, Notice::done, who + ": not in an error window already");
     std::string from = "open (" + seconds_words(until - now) + " left)";

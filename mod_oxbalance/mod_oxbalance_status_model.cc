@@ -1,8 +1,8 @@
 #include "mod_oxbalance_status_model.h"
 
-#include <chrono>
 #include <vector>
 
+#include "core/clock.h"
 #include "health/health_check.h"
 #include "mod_oxbalance_configdb.h"
 #include "state/session_sketch.h"
@@ -18,11 +18,6 @@ namespace {
 
 using ox::state::MemberSlot;
 using ox::state::NodeSlot;
-
-std::int64_t since_epoch_ms(std::chrono::system_clock::time_point t) noexcept
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 // The member whose health check probes each node: the first (in
 // configuration order) that asks for probes, as the prober decides
@@ -119,14 +114,13 @@ ox::status::StatusModel status_model(const server_rec* s, const ModuleConfig& mc
     ox::status::StatusModel model;
     model.server_name = s->server_hostname ? s->server_hostname : "";
     model.module_version = OXB_VERSION;
-    std::int64_t wall_now = since_epoch_ms(std::chrono::system_clock::now());
-    std::int64_t steady_now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(ox::Clock::now().time_since_epoch()).count();
+    std::int64_t wall_now = ox::wall_now_ms();
+    std::int64_t steady_now = ox::steady_now_ms();
     model.generated_ms = wall_now;
-    if (mc.table.valid()) model.leader_pid = ox::state::holder(mc.table.leader());
     model.sessions_window_minutes = kSessionsWindowMinutes;
     model.configdb = configdb_status(mc);
     if (!mc.table.valid()) return model;  // no balancers
+    model.leader_pid = ox::state::holder(mc.table.leader());
     std::vector<const ox::MemberSpec*> probers = probing_members(mc);
     model.balancers.reserve(mc.balancers.size());
     for (const auto& b : mc.balancers) {

@@ -1,9 +1,8 @@
 #include "balance/balancer_runtime.h"
 
-#include <chrono>
-
 #include "ajp/ajp_exchange.h"
 #include "balance/selection.h"
+#include "core/clock.h"
 #include "http/http_connection.h"
 #include "http/http_exchange.h"
 #include "http/http_request.h"
@@ -104,11 +103,6 @@ std::vector<state::SlotKey> local_keys(const BalancerSpec& spec)
         keys.push_back({spec.name, m.url, m.status, m.loadfactor, m.health.method != health::ProbeMethod::none});
     }
     return keys;
-}
-
-std::int64_t wall_ms() noexcept
-{
-    return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // The member's request head, in its protocol (an AJP forward request, or
@@ -300,7 +294,7 @@ void BalancerRuntime::count_choice(const Choice& c) noexcept
     state::MemberSlot& s = members_[c.member]->slot();
     switch (c.reason) {
     case Reason::sticky: {
-        std::int64_t now_ms = wall_ms();
+        std::int64_t now_ms = wall_now_ms();
         s.sticky.fetch_add(1, std::memory_order_relaxed);
         s.last_sticky_ms.store(now_ms, std::memory_order_relaxed);
         // The drain view: distinct sessions still seen on the member.

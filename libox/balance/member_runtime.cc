@@ -15,11 +15,6 @@ constexpr Millis kDefaultConnectTimeout{5000};
 // this much before it goes to a new one.
 constexpr Millis kMaxReusePingTimeout{2000};
 
-std::int64_t to_ms(TimePoint t) noexcept
-{
-    return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
-}
-
 PoolLimits limits_for(const MemberSpec& spec, std::size_t threads)
 {
     PoolLimits l;
