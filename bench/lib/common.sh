@@ -432,6 +432,26 @@ EOC
     echo "$f"
 }
 
+# conf_memfloor NAME PORT: the "memory floor" (bench/lib/mod_oxb_memfloor.c,
+# compiled into the run directory with apxs): the same URLs answered from
+# memory, as a proxy hands httpd a body, without a backend. What mod_http2
+# and mod_ssl cost for a body that is not a file, which every proxy pays.
+conf_memfloor() {
+    local name=$1 port=$2 f=$RUN/$1/conf/httpd.conf d=$RUN/$1
+    httpd_prepare "$name"
+    mkdir -p "$d/build"
+    cp "$bench_dir/lib/mod_oxb_memfloor.c" "$d/build/"
+    (cd "$d/build" && apxs -c mod_oxb_memfloor.c >build.log 2>&1) ||
+        die "mod_oxb_memfloor did not compile: $(tail -n 3 "$d/build/build.log")"
+    {
+        httpd_common "$name" "$port"
+        cat <<EOC
+LoadModule oxb_memfloor_module "$d/build/.libs/mod_oxb_memfloor.so"
+EOC
+    } >"$f"
+    echo "$f"
+}
+
 # conf_static NAME PORT: core's file handler, the same files at the same URLs
 # (/ox/small: 200 bytes; /ox/download: 1 MiB; the query string is ignored).
 # The files are mapped once at startup (mod_file_cache's MMapFile): served

@@ -8,7 +8,8 @@ import csv
 import statistics
 from collections import defaultdict
 
-LABEL = {"ox": "mod_oxbalance", "proxy": "mod_proxy_balancer", "jk": "mod_jk", "static": "static file (floor)"}
+LABEL = {"ox": "mod_oxbalance", "proxy": "mod_proxy_balancer", "jk": "mod_jk", "static": "static file (floor)",
+         "mem": "memory floor"}
 PROTO = {"h1": "HTTP/1.1", "h1tls": "HTTP/1.1 + TLS 1.3", "h2": "h2 (TLS 1.3)", "h2c": "h2c"}
 CLIENT = {"wrk": "wrk, saturated", "h2load": "h2load -n, saturated", "rate": "h2load --rps, equal load"}
 WORKLOAD = {"w1": "w1: 200-byte GET, 32 connections", "w3": "w3: 1 MiB download, 8 connections"}
