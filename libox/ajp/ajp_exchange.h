@@ -30,6 +30,9 @@ struct ExchangeParams {
     // How many bytes of a Content-Length body may be sent before the backend
     // asks for them, once it has asked for the first (0: only as asked).
     std::size_t send_ahead = 0;
+    // How long a body under way may wait for the backend's next bytes
+    // before what was gathered goes to the client with a flush (0: at once).
+    Millis flush_wait{0};
 };
 
 // The largest body chunk a packet of `packet_size` can carry to the backend.

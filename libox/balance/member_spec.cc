@@ -188,6 +188,16 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) v += "ms";
             err = parse_duration(v, out.acquire);
             if (!err.empty()) err = "acquire=" + std::string(value) + ": expected milliseconds (500) or a duration (2s)";
+        } else if (key == "flushwait") {
+            // mod_proxy's name and unit (milliseconds when none is given).
+            std::string v(value);
+            if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) v += "ms";
+            err = parse_duration(v, out.flush_wait);
+            if (!err.empty()) {
+                err = "flushwait=" + std::string(value) + ": expected milliseconds (1) or a duration (5ms)";
+            } else if (out.flush_wait > Millis(1000)) {
+                err = "flushwait=" + std::string(value) + ": at most 1s (it delays the flush at every pause of the backend)";
+            }
         } else if (key == "packetsize") {
             err = parse_size(key, value, ajp::kDefaultPacketSize, ajp::kMaxPacketSize, n);
             out.packet_size = n;
@@ -215,7 +225,7 @@ std::string parse_member(std::string_view url, const std::vector<std::string_vie
             err = "unknown member parameter '" + std::string(key) + "'" +
                   (upper ? " (parameter names are lower case)" : "") + " (known: route, loadfactor, status, timeout, connecttimeout, ttl, addressttl, retry, failontimeout, ping, "
                   "pingidle, "
-                  "smax, max, acquire, failonstatus, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
+                  "smax, max, acquire, failonstatus, flushwait, packetsize, sendahead, secret, hcmethod, hcinterval, hctimeout, hcfails, hcpasses, hcuri, hcexpect, "
                   "hchost, hcauth)";
         }
         if (!err.empty()) return err;

@@ -22,6 +22,10 @@ enum class Scheme { ajp, http };
 // connections in practice (httpd's KeepAliveTimeout 5 s, Tomcat's HTTP
 // connector 20-60 s, Grizzly's 30 s); docs/directives.md says why.
 constexpr Millis kDefaultPingIdle{2000};
+// flushwait=: a servlet writing a large body leaves the backend socket empty
+// for tens of microseconds between its packets; one millisecond bridges
+// those and delays the flush at a real pause by no more.
+constexpr Millis kDefaultFlushWait{1};
 
 struct MemberSpec {
     std::string url;  // normalised: "ajp://host:port"
@@ -49,6 +53,9 @@ struct MemberSpec {
     bool fail_on_status_set = false;
     std::size_t packet_size = 8192;
     std::size_t send_ahead = 65536;  // body bytes sent before the backend asks (see ajp::ExchangeParams)
+    // How long a body under way waits for the backend's next bytes before
+    // what it gathered is flushed to the client (see ajp::ExchangeParams).
+    Millis flush_wait{kDefaultFlushWait};
     std::string secret;
     AdminState status = AdminState::active;  // as configured; may change at run time
     // How its node is probed: the balancer's OXHealthCheck with the

@@ -20,6 +20,10 @@ using Step = ResponseReader::Step;
 // Body bytes gathered while the backend keeps sending are passed on in
 // steps of this size (as in ajp::exchange).
 constexpr std::size_t kPassBytes = 64 * 1024;
+// A body that has not yet been larger than this goes out at once when the
+// backend has nothing more (flush_wait is for long bodies: ajp::exchange
+// waits only after more than one packet).
+constexpr std::size_t kGatherAfter = 8 * 1024;
 // A chunk's size line: up to 16 hex digits and CRLF.
 constexpr std::size_t kSizeLineRoom = 18;
 // A health check reads at most this much of a body before it hangs up.
@@ -261,9 +265,10 @@ private:
     }
 
     // As in ajp::exchange: what the backend has sent is collected without
-    // waiting and passed on in steps of kPassBytes, and the client gets
-    // everything it has not got yet (with a flush) before the exchange
-    // blocks on the backend.
+    // waiting and passed on in steps of kPassBytes, a large body waits up
+    // to flush_wait for its next bytes, and the client gets everything it
+    // has not got yet (with a flush) before the exchange blocks on the
+    // backend.
     bool wait_for_more() noexcept
     {
         int err = 0;
@@ -272,10 +277,21 @@ private:
             if (c_.buffered() < c_.capacity()) {
                 net::IoStatus st = c_.fill_now(err);
                 if (st != net::IoStatus::timeout) return filled(st, err);
+                if (gathering() && c_.socket().readable_within(p_.flush_wait)) {
+                    st = c_.fill_now(err);
+                    if (st != net::IoStatus::timeout) return filled(st, err);
+                }
             }
             if (!release(true)) return false;
         }
         return filled(fill_for(c_, p_.max_head, p_.timeout, err), err);
+    }
+
+    // As in ajp::exchange: body bytes are held and the body so far is
+    // larger than a small response (kGatherAfter).
+    bool gathering() const noexcept
+    {
+        return held_bytes_ > 0 && p_.flush_wait.count() > 0 && out_.body_bytes_out > kGatherAfter;
     }
 
     bool filled(net::IoStatus st, int err) noexcept

@@ -31,6 +31,8 @@ struct ExchangeParams {
     // exchange right after head(), with the connection left to the caller
     // (not finished, not reusable). Without it a 101 is malformed.
     bool allow_upgrade = false;
+    // As ajp::ExchangeParams::flush_wait.
+    Millis flush_wait{0};
 };
 
 // Writes the head and the whole body, then reads the response. A response

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 
@@ -211,6 +212,17 @@ bool Socket::readable_now() const noexcept
 {
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, 0) > 0;
+}
+
+bool Socket::readable_within(Millis wait) const noexcept
+{
+    pollfd p{fd_, POLLIN, 0};
+    auto ms = static_cast<int>(std::min<Millis::rep>(wait.count(), 60000));
+    for (;;) {
+        int rc = ::poll(&p, 1, ms);
+        if (rc >= 0) return rc > 0;
+        if (errno != EINTR) return true;  // let the read say what is wrong
+    }
 }
 
 bool Socket::idle_and_open() const noexcept

@@ -57,6 +57,8 @@ public:
 
     // True when a read would not block (data, EOF or an error is pending).
     bool readable_now() const noexcept;
+    // The same, waiting up to `wait` for it (poll: SO_RCVTIMEO stays as set).
+    bool readable_within(Millis wait) const noexcept;
 
     // For an idle pooled connection: true when the peer has neither closed it
     // nor sent anything unexpected, so a request may be written on it.

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ajp/ajp_connection.h"
@@ -592,6 +594,89 @@ START_TEST(released_before_waiting)
         ck_assert_msg(seen == c.events, "%s: events %s when flushed", c.name, seen.c_str());
         ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
         ck_assert_int_eq(sink.finish_calls, 1);
+    }
+}
+END_TEST
+
+// flush_wait: a long body whose backend leaves the socket empty for a
+// moment between packets (here 30 ms, well inside the 30 s allowed) goes
+// out in passes without a flush, not in a flushed write per gap.
+START_TEST(flush_wait_bridges_short_gaps)
+{
+    const std::string data = unit::pattern(6 * 8184, 3);
+    auto packets = [&](std::size_t from, std::size_t n) {
+        Bytes all;
+        for (std::size_t i = from; i < from + n; ++i) {
+            Bytes b = pkt_body(std::string_view(data).substr(i * 8184, 8184));
+            all.insert(all.end(), b.begin(), b.end());
+        }
+        return all;
+    };
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK"), packets(0, 3)}));
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        p.send(packets(3, 3));
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        p.send(pkt_end(true));
+        p.read_to_eof();
+    });
+    StringBody body;
+    RecordingSink sink;
+    ExchangeParams params;
+    params.flush_wait = std::chrono::seconds(30);
+    Outcome o = rig.run(get_request(), body, sink, params);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_msg(sink.body_text == data, "body bytes differ");
+    ck_assert_int_eq(sink.flushes, 0);
+    ck_assert_int_eq(sink.finish_calls, 1);
+}
+END_TEST
+
+// ... but a pause longer than flush_wait still flushes what came before it
+// (the backend goes on only once it was flushed, or after 5 s), and a
+// small response (one packet or less) is not held at all, however long
+// flush_wait is.
+START_TEST(flush_wait_ends_at_a_pause)
+{
+    const std::string big = unit::pattern(3 * 8184, 5);
+    struct Case {
+        const char* name;
+        std::string first;  // the body before the pause
+        int wait_ms;
+    } cases[] = {
+        {"three packets, flush_wait 20 ms", big, 20},
+        {"a small body, flush_wait 30 s", "0123456789", 30000},
+        {"one full packet, flush_wait 30 s", big.substr(0, 8184), 30000},
+    };
+    for (const Case& c : cases) {
+        unit::Signal flushed;
+        bool in_time = false;
+        RecordingSink sink;
+        Rig rig([&](BackendPeer& p) {
+            p.read_packet();
+            Bytes first = pkt_headers(200, "OK");
+            for (std::size_t off = 0; off < c.first.size(); off += 8184) {
+                Bytes b = pkt_body(std::string_view(c.first).substr(off, 8184));
+                first.insert(first.end(), b.begin(), b.end());
+            }
+            p.send(first);
+            in_time = flushed.wait();
+            p.send(cat({pkt_body("tail"), pkt_end(true)}));
+            p.read_to_eof();
+        });
+        sink.on_release = [&] {
+            if (sink.flushes == 1) flushed.set();
+        };
+        StringBody body;
+        ExchangeParams params;
+        params.flush_wait = std::chrono::milliseconds(c.wait_ms);
+        Outcome o = rig.run(get_request(), body, sink, params);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert_msg(in_time, "%s: not flushed before the backend went on", c.name);
+        ck_assert_msg(sink.body_text == c.first + "tail", "%s: body bytes differ", c.name);
     }
 }
 END_TEST
@@ -1331,6 +1416,8 @@ int main()
     tcase_add_test(ok, large_response_streams);
     tcase_add_test(ok, body_views_valid_until_release);
     tcase_add_test(ok, released_before_waiting);
+    tcase_add_test(ok, flush_wait_bridges_short_gaps);
+    tcase_add_test(ok, flush_wait_ends_at_a_pause);
     tcase_add_test(ok, released_before_reading_client_body);
     tcase_add_test(ok, whole_response_in_one_write);
     tcase_add_test(ok, empty_chunk_flushes);

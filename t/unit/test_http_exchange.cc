@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/http_connection.h"
@@ -855,6 +857,72 @@ START_TEST(streaming_and_views)
 }
 END_TEST
 
+// flush_wait (as for AJP): a long body whose backend pauses 30 ms between
+// its pieces goes out without a flush when 30 s are allowed; a small one
+// (8 KiB or less so far) is flushed before the backend goes on however
+// long flush_wait is, and so is a long one at a pause longer than it.
+START_TEST(flush_wait_gathers_long_bodies)
+{
+    std::string data = unit::pattern(48 * 1024, 9);
+    {
+        Rig rig([&](HttpPeer& p) {
+            std::string raw;
+            p.read_request(raw);
+            p.send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(data.size()) + "\r\n\r\n" +
+                   data.substr(0, 16384));
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            p.send(data.substr(16384, 16384));
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            p.send(data.substr(32768));
+            p.rest();
+        });
+        StringBody body;
+        RecordingSink sink;
+        ExchangeParams params;
+        params.flush_wait = std::chrono::seconds(30);
+        Outcome o = rig.run(get_request(), body, sink, params);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert(sink.body_text == data);
+        ck_assert_int_eq(sink.flushes, 0);
+    }
+    struct Case {
+        const char* name;
+        std::size_t first;
+        int wait_ms;
+    } cases[] = {
+        {"a small body, flush_wait 30 s", 10, 30000},
+        {"8 KiB, flush_wait 30 s", 8192, 30000},
+        {"16 KiB, flush_wait 20 ms", 16384, 20},
+    };
+    for (const Case& c : cases) {
+        unit::Signal flushed;
+        bool in_time = false;
+        Rig rig([&](HttpPeer& p) {
+            std::string raw;
+            p.read_request(raw);
+            p.send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(data.size()) + "\r\n\r\n" +
+                   data.substr(0, c.first));
+            in_time = flushed.wait();
+            p.send(data.substr(c.first));
+            p.rest();
+        });
+        StringBody body;
+        RecordingSink sink;
+        sink.on_release = [&] {
+            if (sink.flushes == 1) flushed.set();
+        };
+        ExchangeParams params;
+        params.flush_wait = std::chrono::milliseconds(c.wait_ms);
+        Outcome o = rig.run(get_request(), body, sink, params);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert_msg(in_time, "%s: not flushed before the backend went on", c.name);
+        ck_assert_msg(sink.body_text == data, "%s: body bytes differ", c.name);
+    }
+}
+END_TEST
+
 // The client goes away: client_aborted, nothing aborted (nobody listens),
 // the connection (a response half read) not reused. At finish() the
 // response was read whole, so the connection stays in step (as with AJP).
@@ -978,6 +1046,7 @@ int main()
     tcase_add_test(ok, not_reusable_endings);
     tcase_add_test(ok, keep_alive_two_requests);
     tcase_add_test(ok, streaming_and_views);
+    tcase_add_test(ok, flush_wait_gathers_long_bodies);
     tcase_add_test(ok, large_head_allowed);
     tcase_add_test(ok, upgrade_stops_after_head);
     suite_add_tcase(s, ok);

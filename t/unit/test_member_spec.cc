@@ -213,9 +213,10 @@ START_TEST(http_member_parameters)
 {
     MemberSpec m;
     ck_assert(parse("http://ox1:8009", "route=OX1 timeout=100 ttl=60 retry=60 smax=0 loadfactor=50 max=8 acquire=200 "
-                    "pingidle=5s",
+                    "pingidle=5s flushwait=5",
                     m).empty());
     ck_assert_str_eq(m.route.c_str(), "OX1");
+    ck_assert_int_eq(m.flush_wait.count(), 5);
     ck_assert_int_eq(m.ping_idle.count(), 5000);  // no CPing, but the same idle rule (MemberRuntime::get)
     for (const char* p : {"packetsize=65536", "sendahead=0", "secret=x", "ping=1s"}) {
         MemberSpec h;
@@ -246,6 +247,7 @@ START_TEST(member_defaults)
     ck_assert_uint_eq(m.max, 0);
     ck_assert_uint_eq(m.packet_size, 8192);
     ck_assert_uint_eq(m.send_ahead, 65536);
+    ck_assert_int_eq(m.flush_wait.count(), 1);
     ck_assert_str_eq(m.secret.c_str(), "");
     ck_assert_str_eq(m.display_name().c_str(), "ajp://ox1:8009");
 }
@@ -258,7 +260,7 @@ START_TEST(member_all_parameters)
     std::string err = parse("ajp://ox1:8010",
                             "route=ox1.node-a_b loadfactor=100 timeout=90 connecttimeout=250ms ttl=2m addressttl=5m retry=30s "
                             "ping=500ms pingidle=750ms failontimeout=on smax=4 max=32 packetsize=65536 sendahead=131072 "
-                            "secret=s3cret",
+                            "secret=s3cret flushwait=10",
                             m);
     ck_assert_msg(err.empty(), "%s", err.c_str());
     ck_assert_str_eq(m.route.c_str(), "ox1.node-a_b");
@@ -275,6 +277,7 @@ START_TEST(member_all_parameters)
     ck_assert_uint_eq(m.max, 32);
     ck_assert_uint_eq(m.packet_size, 65536);
     ck_assert_uint_eq(m.send_ahead, 131072);
+    ck_assert_int_eq(m.flush_wait.count(), 10);
     ck_assert_str_eq(m.secret.c_str(), "s3cret");
     ck_assert_str_eq(m.display_name().c_str(), "ox1.node-a_b");
 
@@ -320,6 +323,11 @@ START_TEST(member_parameter_bounds)
         {"sendahead=0", true, nullptr},           {"sendahead=262144", true, nullptr},
         {"sendahead=262145", false, "sendahead"}, {"sendahead=64k", false, "sendahead"},
         {"secret=x", true, nullptr},              {"secret=", false, "secret"},
+        {"flushwait=0", true, nullptr},           {"flushwait=1000", true, nullptr},
+        {"flushwait=5ms", true, nullptr},         {"flushwait=1s", true, nullptr},
+        {"flushwait=1001", false, "flushwait=1001: at most 1s"},
+        {"flushwait=2s", false, "at most 1s"},    {"flushwait=", false, "flushwait=: expected milliseconds"},
+        {"flushwait=-1", false, "flushwait=-1"},  {"flushwait=fast", false, "flushwait=fast"},
         {"route=", false, "route"},               {"route=" "0123456789012345678901234567890123456789012345678901234567890123",
                                                    true, nullptr},
         {"route=" "01234567890123456789012345678901234567890123456789012345678901234", false, "64"},
