@@ -135,10 +135,10 @@ private:
     // an idempotent request free to go to another member (fail()).
     // Body bytes short of a pass wait up to flush_wait for the next ones:
     // a servlet writing a large body leaves the socket empty for a moment
-    // between its packets, and a pass each time costs the client side a
-    // write (and over HTTP/2 a hand-off between mod_http2's threads) per
-    // 8-30 KiB instead of per 64 KiB. A real pause still flushes, that
-    // much later.
+    // between its packets, and over HTTP/2 a pass each time is a hand-off
+    // between mod_http2's threads per 8-30 KiB instead of per 64 KiB (the
+    // caller sets flush_wait for HTTP/2 clients only: flush_wait_for). A
+    // real pause still flushes, that much later.
     bool wait_for_more() noexcept
     {
         int err = 0;

@@ -11,8 +11,10 @@
 //   /hang /close /reset?after=N /truncated /oversized[?len=N] /garbage?kind=K
 //   /noreuse /early  (misbehaving backends, see each handler)
 //   /longer /shorter (a body that disagrees with its Content-Length)
-//   /pause-before-end?ms=N|gate=G   head and whole body (Content-Length),
-//                            a pause, then END_RESPONSE
+//   /pause-before-end?ms=N|gate=G[&bytes=B]  head and whole body
+//                            (Content-Length; B pattern bytes in packets
+//                            instead of "whole body\n"), a pause, then
+//                            END_RESPONSE
 //   /pause-after-flush?ms=N|gate=G  head and an empty body chunk (Tomcat's
 //                            flush), a pause, then body and END_RESPONSE
 //   /open?gate=G             ends the pauses that wait for gate G (in this
@@ -732,10 +734,17 @@ After Session::shorter() {
 // it returns: the client should not wait for that.
 After Session::pause_before_end() {
     Pause p = pause_param();
+    std::uint64_t bytes = query_.number("bytes", 0, 0, 16 * 1024 * 1024);
     read_body();
     const std::string body = "whole body\n";
-    add_headers(200, {{"Content-Type", "text/plain"}, {"Content-Length", std::to_string(body.size())}});
-    if (body_allowed()) add_body(body);
+    add_headers(200, {{"Content-Type", "text/plain"},
+                      {"Content-Length", std::to_string(bytes > 0 ? bytes : body.size())}});
+    if (body_allowed() && bytes == 0) add_body(body);
+    for (std::uint64_t off = 0; body_allowed() && off < bytes;) {
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(max_chunk(), bytes - off));
+        add_pattern_chunk(off, n);
+        off += n;
+    }
     flush();
     pause(p);
     add_end(true);

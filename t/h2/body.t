@@ -33,7 +33,7 @@ use OXB::Test qw(parse_dump error_log_mark error_log_since);
 use Apache::TestRequest qw(GET);
 
 my @modes = qw(h2c upgrade tls);
-plan tests => 44 * @modes + 2;
+plan tests => 47 * @modes + 2;
 my $mark = error_log_mark();
 
 sub pattern {
@@ -136,6 +136,22 @@ for my $mode (@modes) {
         $h2->wait_done([$a, $h, @open], 30);
         body_ok($h2->stream($a), "after the pause\n", "$mode: AJP response after the gate");
         body_ok($h2->stream($h), "before the pause\nafter the pause\n", "$mode: HTTP response after the gate");
+    }
+
+    # A long body (40 000 bytes, five AJP packets) and then a pause: held
+    # at most flushwait= (1 ms) for more, it reaches the client while the
+    # backend waits at its gate.
+    {
+        my ($g, $n) = ("$gate-$mode-long", 40000);
+        my $id = $h2->request(path => "/one/pause-before-end?gate=$g&bytes=$n");
+        my $raw = $h2->{streams};
+        $h2->pump(8, sub { length($raw->{$id}{body} // '') >= $n });
+        my $s = $h2->stream($id);
+        ok t_cmp(length($s->body), $n, "$mode: a long body before a pause arrives while the backend waits");
+        ok(!$s->ended && !defined $s->reset) or print "# ", $s->describe, "\n";
+        my $o = $h2->request(path => "/one/open?gate=$g");
+        $h2->wait_done([$id, $o], 30);
+        body_ok($h2->stream($id), substr($down, 0, $n), "$mode: the long body, whole, after the gate");
     }
 
     if ($mode eq 'upgrade') {
