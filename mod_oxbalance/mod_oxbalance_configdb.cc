@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "configdb/mysql_conn.h"
-#include "core/clock.h"
 #include "configdb/mysql_store.h"
 #include "configdb/poller.h"
+#include "core/clock.h"
 #include "mod_oxbalance_log.h"
 #include "mod_oxbalance_pool.h"
 #include "mod_oxbalance_leader.h"
