@@ -10,6 +10,7 @@
 #include "ajp/ajp_message.h"
 #include "ajp/ajp_protocol.h"
 #include "core/text.h"
+#include "net/flush_window.h"
 #include "proxy/method.h"
 
 namespace ox::ajp {
@@ -65,7 +66,7 @@ class Exchange {
 public:
     Exchange(Connection& c, const proxy::Request& req, const ExchangeParams& p, proxy::BodySource& body,
              proxy::ResponseSink& sink) noexcept
-        : c_(c), req_(req), p_(p), body_(body), sink_(sink)
+        : c_(c), req_(req), p_(p), body_(body), sink_(sink), window_(p.flush_wait)
     {
         if (req.body == proxy::BodyKind::length) {
             remaining_ = static_cast<std::uint64_t>(req.content_length) - p.first_chunk.size();
@@ -133,7 +134,8 @@ private:
     // empty body chunk, which releases it (on_body). Until then the
     // response can still be forgotten: a node that dies in between leaves
     // an idempotent request free to go to another member (fail()).
-    // Body bytes short of a pass wait up to flush_wait for the next ones:
+    // Body bytes short of a pass wait for the next ones, up to flush_wait
+    // in all however the backend spaces them (net::FlushWindow):
     // a servlet writing a large body leaves the socket empty for a moment
     // between its packets, and over HTTP/2 a pass each time is a hand-off
     // between mod_http2's threads per 8-30 KiB instead of per 64 KiB (the
@@ -146,7 +148,7 @@ private:
             if (held_bytes_ >= kPassBytes && !pass()) return false;
             net::IoStatus st = c_.fill_now(err);
             if (st != net::IoStatus::timeout) return filled(st, err);
-            if (gathering() && c_.socket().readable_within(p_.flush_wait)) {
+            if (gathering() && window_.more_within(c_.socket())) {
                 st = c_.fill_now(err);
                 if (st != net::IoStatus::timeout) return filled(st, err);
             }
@@ -183,6 +185,7 @@ private:
     bool release(bool flush) noexcept
     {
         held_bytes_ = 0;
+        window_.close();
         unreleased_ = false;
         released_ = true;
         if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
@@ -194,6 +197,7 @@ private:
     bool pass() noexcept
     {
         held_bytes_ = 0;
+        window_.close();
         released_ = true;
         if (sink_.release(false) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
@@ -422,6 +426,7 @@ private:
     bool held_ = false;
     std::size_t held_len_ = 0, held_sent_ = 0;
     std::size_t held_bytes_ = 0;  // body bytes given to the sink since it last passed them on
+    net::FlushWindow window_;     // how much longer held bytes may wait for more
     bool unreleased_ = false;     // the sink holds a head or body the client has not got
     bool released_ = false;       // the sink was told to pass something on
     std::int64_t declared_length_ = -1;  // the response's Content-Length, -1 when none

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "http/http_reader.h"
+#include "net/flush_window.h"
 
 namespace ox::http {
 
@@ -60,7 +61,7 @@ class Exchange {
 public:
     Exchange(Connection& c, const proxy::Request& req, const ExchangeParams& p, proxy::BodySource& body,
              proxy::ResponseSink& sink) noexcept
-        : c_(c), r_(c.reader()), req_(req), p_(p), body_(body), sink_(sink)
+        : c_(c), r_(c.reader()), req_(req), p_(p), body_(body), sink_(sink), window_(p.flush_wait)
     {
     }
 
@@ -266,7 +267,7 @@ private:
 
     // As in ajp::exchange: what the backend has sent is collected without
     // waiting and passed on in steps of kPassBytes, a large body waits up
-    // to flush_wait for its next bytes, and the client gets everything it
+    // to flush_wait in all for its next bytes, and the client gets everything it
     // has not got yet (with a flush) before the exchange blocks on the
     // backend.
     bool wait_for_more() noexcept
@@ -277,7 +278,7 @@ private:
             if (c_.buffered() < c_.capacity()) {
                 net::IoStatus st = c_.fill_now(err);
                 if (st != net::IoStatus::timeout) return filled(st, err);
-                if (gathering() && c_.socket().readable_within(p_.flush_wait)) {
+                if (gathering() && window_.more_within(c_.socket())) {
                     st = c_.fill_now(err);
                     if (st != net::IoStatus::timeout) return filled(st, err);
                 }
@@ -324,6 +325,7 @@ private:
     bool release(bool flush) noexcept
     {
         held_bytes_ = 0;
+        window_.close();
         unreleased_ = false;
         if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
@@ -334,6 +336,7 @@ private:
     bool pass() noexcept
     {
         held_bytes_ = 0;
+        window_.close();
         if (sink_.release(false) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -361,6 +364,7 @@ private:
     int write_errno_ = 0;
     bool received_ = false;    // a response byte has arrived
     std::size_t held_bytes_ = 0;  // body bytes given to the sink since it last passed them on
+    net::FlushWindow window_;     // how much longer held bytes may wait for more
     bool unreleased_ = false;     // the sink holds a head or body the client has not got
 };
 

@@ -681,6 +681,45 @@ START_TEST(flush_wait_ends_at_a_pause)
 }
 END_TEST
 
+// ... and flush_wait bounds the whole wait, not each gap: a backend that
+// trickles small packets 10 ms apart for 600 ms (each gap well inside the
+// 200 ms allowed) gets what it sent flushed before it ends, not held until
+// a pass has gathered.
+START_TEST(flush_wait_bounds_a_trickle)
+{
+    const std::string big = unit::pattern(2 * 8184, 7);
+    const std::string drop(100, 't');
+    unit::Signal flushed;
+    bool in_time = false;
+    RecordingSink sink;
+    Rig rig([&](BackendPeer& p) {
+        p.read_packet();
+        p.send(cat({pkt_headers(200, "OK"), pkt_body(std::string_view(big).substr(0, 8184)),
+                    pkt_body(std::string_view(big).substr(8184))}));
+        for (int i = 0; i < 60; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            p.send(pkt_body(drop));
+        }
+        in_time = flushed.wait_for(0);
+        p.send(pkt_end(true));
+        p.read_to_eof();
+    });
+    sink.on_release = [&] {
+        if (sink.flushes == 1) flushed.set();
+    };
+    StringBody body;
+    ExchangeParams params;
+    params.flush_wait = std::chrono::milliseconds(200);
+    Outcome o = rig.run(get_request(), body, sink, params);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_msg(in_time, "nothing flushed while the backend trickled");
+    std::string want = big;
+    for (int i = 0; i < 60; ++i) want += drop;
+    ck_assert_msg(sink.body_text == want, "body bytes differ");
+}
+END_TEST
+
 // The same before waiting on the client's request body: a backend that
 // answers before it has read the body gets its head to the client first.
 START_TEST(released_before_reading_client_body)
@@ -1418,6 +1457,7 @@ int main()
     tcase_add_test(ok, released_before_waiting);
     tcase_add_test(ok, flush_wait_bridges_short_gaps);
     tcase_add_test(ok, flush_wait_ends_at_a_pause);
+    tcase_add_test(ok, flush_wait_bounds_a_trickle);
     tcase_add_test(ok, released_before_reading_client_body);
     tcase_add_test(ok, whole_response_in_one_write);
     tcase_add_test(ok, empty_chunk_flushes);

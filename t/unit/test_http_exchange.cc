@@ -923,6 +923,45 @@ START_TEST(flush_wait_gathers_long_bodies)
 }
 END_TEST
 
+// flush_wait bounds the whole wait, not each gap (as for AJP): a body
+// trickled in 100-byte pieces 10 ms apart for 600 ms is flushed before the
+// trickle ends with 200 ms allowed.
+START_TEST(flush_wait_bounds_a_trickle)
+{
+    const std::string big = unit::pattern(16 * 1024, 4);
+    const std::string drop(100, 't');
+    const std::size_t total = big.size() + 60 * drop.size();
+    unit::Signal flushed;
+    bool in_time = false;
+    RecordingSink sink;
+    Rig rig([&](HttpPeer& p) {
+        std::string raw;
+        p.read_request(raw);
+        p.send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(total) + "\r\n\r\n" + big);
+        for (int i = 0; i < 59; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            p.send(drop);
+        }
+        in_time = flushed.wait_for(0);
+        p.send(drop);
+        p.rest();
+    });
+    sink.on_release = [&] {
+        if (sink.flushes == 1) flushed.set();
+    };
+    StringBody body;
+    ExchangeParams params;
+    params.flush_wait = std::chrono::milliseconds(200);
+    Outcome o = rig.run(get_request(), body, sink, params);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_msg(in_time, "nothing flushed while the backend trickled");
+    std::string want = big;
+    for (int i = 0; i < 60; ++i) want += drop;
+    ck_assert_msg(sink.body_text == want, "body bytes differ");
+}
+END_TEST
+
 // The client goes away: client_aborted, nothing aborted (nobody listens),
 // the connection (a response half read) not reused. At finish() the
 // response was read whole, so the connection stays in step (as with AJP).
@@ -1047,6 +1086,7 @@ int main()
     tcase_add_test(ok, keep_alive_two_requests);
     tcase_add_test(ok, streaming_and_views);
     tcase_add_test(ok, flush_wait_gathers_long_bodies);
+    tcase_add_test(ok, flush_wait_bounds_a_trickle);
     tcase_add_test(ok, large_head_allowed);
     tcase_add_test(ok, upgrade_stops_after_head);
     suite_add_tcase(s, ok);
