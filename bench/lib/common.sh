@@ -73,12 +73,20 @@ port_busy() { # port_busy PORT: listening, or used by any socket?
 }
 
 # pick_ports N: sets PORTS to N consecutive free ports below the usual
-# ephemeral range (32768-60999), so client sockets do not take them.
+# ephemeral range (32768-60999), so client sockets do not take them:
+# 20000-31999, or OXB_BENCH_PORT_RANGE (LOW-HIGH), so that two benchmark
+# scripts started at the same moment (scripts/test-all's smoke runs) never
+# pick the same ports before either listens on them.
 declare -a PORTS=()
 pick_ports() {
-    local n=$1 try base i ok
+    local n=$1 try base i ok low=20000 high=31999
+    if [ -n "${OXB_BENCH_PORT_RANGE:-}" ]; then
+        low=${OXB_BENCH_PORT_RANGE%-*} high=${OXB_BENCH_PORT_RANGE#*-}
+        [[ $low =~ ^[0-9]+$ && $high =~ ^[0-9]+$ && $high -ge $((low + n)) ]] ||
+            die "OXB_BENCH_PORT_RANGE=$OXB_BENCH_PORT_RANGE: LOW-HIGH with room for $n ports"
+    fi
     for ((try = 0; try < 100; try++)); do
-        base=$((20000 + RANDOM % (12000 - n)))
+        base=$((low + RANDOM % (high - low + 1 - n)))
         ok=1
         for ((i = 0; i < n; i++)); do
             if port_busy $((base + i)); then
@@ -92,7 +100,7 @@ pick_ports() {
             return 0
         fi
     done
-    die "found no $n free consecutive ports in 20000-32000"
+    die "found no $n free consecutive ports in $low-$high"
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
