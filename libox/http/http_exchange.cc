@@ -267,9 +267,9 @@ private:
 
     // As in ajp::exchange: what the backend has sent is collected without
     // waiting and passed on in steps of kPassBytes, a large body waits up
-    // to flush_wait in all for its next bytes, and the client gets everything it
-    // has not got yet (with a flush) before the exchange blocks on the
-    // backend.
+    // to flush_wait in all for its next bytes, and the client gets
+    // everything it has not got yet (with a flush) before the exchange
+    // blocks on the backend.
     bool wait_for_more() noexcept
     {
         int err = 0;

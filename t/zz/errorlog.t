@@ -130,8 +130,9 @@ my %count_tomcat_files = (
     # trusted.t's 203.0.113.5, 203.0.113.77 and the unknown client
     OXB00030 => [5, 5],
     # Tomcat OX3 frozen, OX1 killed twice (AJP and HTTP each), OX3 killed
-    # in t/tomcat/probe.t
-    OXB00043 => [6, 6],
+    # in t/tomcat/probe.t; and the http:// probe of OX1 seeing it down in
+    # the next server generation too, or not, each time (measured: 6, 7)
+    OXB00043 => [6, 8],
 );
 
 my %month;
