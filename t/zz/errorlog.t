@@ -147,11 +147,12 @@ sub log_time {
 
 my $log = Apache::Test::config()->{vars}{t_logs} . '/error_log';
 open my $fh, '<', $log or die "cannot read $log: $!";
-my (@unexpected, %count, %keys, %last, @repeated);
+my (@unexpected, %count, %keys, %last, @repeated, %lines_of);
 while (my $line = <$fh>) {
     next unless $line =~ /\[[a-z_]+:(warn|error|crit|alert|emerg)\]/;
     my ($id) = $line =~ /\b(OXB\d{5}|AH\d{5})\b/;
     $count{$id}++ if $id;
+    push @{ $lines_of{$id} }, $line if $id;
     if ($id && $per_process{$id}) {
         my ($secs, $re) = @{ $per_process{$id} };
         my $key = join ' ', $line =~ $re;
@@ -173,9 +174,10 @@ while (my $line = <$fh>) {
     }
     push @unexpected, $line;
 }
-print "# unexpected: $_" for @unexpected;
+# On STDERR: prove shows it without -v, and CI's failure summary picks it up.
+print STDERR "# unexpected: $_" for @unexpected;
 ok t_cmp(scalar @unexpected, 0, 'no unexpected warnings or errors in error_log');
-print "# logged again by the same process within its interval: $_" for @repeated;
+print STDERR "# logged again by the same process within its interval: $_" for @repeated;
 ok t_cmp(scalar @repeated, 0, 'rate-limited messages: at most once per key, interval and process');
 
 print STDERR "# error_log at warn and above (", mpm(), " MPM): ",
@@ -201,12 +203,16 @@ if ($ENV{OXB_FULL_RUN}) {
     for my $id (sort keys %expected) {
         my ($lo, $hi) = @{ $want->{$id} // [0, 0] };
         my $n = $per_process{$id} ? scalar keys %{ $keys{$id} // {} } : $count{$id} // 0;
-        push @off, "$id x$n" . ($per_process{$id} ? ' keys' : '') . " (expected " . ($lo == $hi ? $lo : "$lo to $hi") . ")" if $n < $lo || $n > $hi;
+        next unless $n < $lo || $n > $hi;
+        push @off, "$id x$n" . ($per_process{$id} ? ' keys' : '') . " (expected " . ($lo == $hi ? $lo : "$lo to $hi") . ")";
+        # The lines themselves (the last 20): which node, which test.
+        my @l = @{ $lines_of{$id} // [] };
+        push @off, map { "  $_" =~ s/\n\z//r } @l[($#l > 19 ? $#l - 19 : 0) .. $#l];
     }
     my $include = $count{include} // 0;
     my $includes = $part eq 'configdb' || $part eq 'tomcat' ? 0 : 4;
     push @off, "mod_include's refused includes x$include (expected $includes)" if $include != $includes;
-    print "# off: $_\n" for @off;
+    print STDERR "# off: $_\n" for @off;
     ok t_cmp(scalar @off, 0, 'each message id as often as the suite provokes it');
 } else {
     # Some test files only: what they provoke is not known here.
