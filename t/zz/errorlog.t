@@ -77,12 +77,13 @@ my %count_tomcat = (
     # 127.0.0.1 on /ajp/echo/protected and /ajp/echo/secret (subrequest.t)
     OXB00030 => [7, 7],
     # nodes found down by probes: probe.t's and t/http/probe.t's, Tomcat
-    # OX3 frozen, OX1 killed twice (AJP and HTTP each); and PROBED, dead
+    # OX3 frozen, OX1 killed twice (AJP, and HTTP if it stays down long
+    # enough: see %count_tomcat_files); and PROBED, dead
     # since probe.t, once in each server generation that lives two probe
     # intervals: on a loaded machine every one of restart.t's three starts
     # (measured: 9, 10, 11, 12); probe.t's prober takeover 1, OX3 killed in
     # t/tomcat/probe.t 1, t/health/reload.t's PROBEOFF 1
-    OXB00043 => [11, 15],
+    OXB00043 => [9, 15],
     # HG1 and AM1 (limits.t), HHG1 and HHG2 (t/http/limits.t); never under
     # prefork, where a process has one request at a time and so never all
     # of max= connections in use
@@ -129,10 +130,14 @@ my %count_tomcat_files = (
     # 127.0.0.1 on both rules (protect.t, and h2/acl.t on the same), and
     # trusted.t's 203.0.113.5, 203.0.113.77 and the unknown client
     OXB00030 => [5, 5],
-    # Tomcat OX3 frozen, OX1 killed twice (AJP and HTTP each), OX3 killed
-    # in t/tomcat/probe.t; and the http:// probe of OX1 seeing it down in
-    # the next server generation too, or not, each time (measured: 6, 7)
-    OXB00043 => [6, 8],
+    # Tomcat OX3 frozen, OX3 killed in t/tomcat/probe.t and OX1 killed
+    # twice, each found down by tcprobed's CPing (every second, 2 fails):
+    # 4. Then tchttp's probe of OX1 (tcp, every 5 s, 2 fails) finds each
+    # kill only if OX1 stays down 5-10 s before it is up again (its
+    # restart takes 4-12 s), and may find it again in the next server
+    # generation: 0 to 4 more (measured: 4, 6, 6, 7; the 4 on a quiet
+    # machine, as on CI's)
+    OXB00043 => [4, 8],
 );
 
 my %month;
