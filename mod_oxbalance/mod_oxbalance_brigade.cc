@@ -65,10 +65,34 @@ int BrigadeBodySource::error_status() const noexcept
     return ap_map_http_request_error(rv_ == APR_SUCCESS ? APR_EGENERAL : rv_, HTTP_BAD_REQUEST);
 }
 
+// The most a TLS record carries (RFC 8446 5.1).
+constexpr std::size_t kTlsRecord = 16384;
+// What an HTTP/2 stream's gathered buffers hold: a pass's worth.
+constexpr std::size_t kStreamBuffer = 65536;
+
+namespace {
+
+// mod_ssl encrypts bucket by bucket, one record per bucket: an AJP body
+// packet's 8 KiB would go out as records half full, and each record costs
+// its own encryption call and write (docs/performance.md: w3 over TLS).
+// mod_http2 copies every memory bucket of a stream on the connection's
+// side (h2_beam_receive, httpd 2.4.62) and handles each bucket on its own:
+// a pass of eight 8 KiB pieces costs more there than one 64 KiB piece,
+// and the copy into one buffer here costs less than that (docs/
+// performance.md: w3 over h2 and h2c, about 10 % less CPU per download).
+// Over HTTP/1.1 in the clear pieces go by reference, into one writev.
+std::size_t gather_size(conn_rec* c) noexcept
+{
+    if (c->master) return kStreamBuffer;
+    return ap_ssl_conn_is_ssl(c) ? kTlsRecord : 0;
+}
+
+}  // namespace
+
 BrigadeResponseSink::BrigadeResponseSink(request_rec* r) noexcept
     : r_(r),
       bb_(apr_brigade_create(r->pool, r->connection->bucket_alloc)),
-      gather_(ap_ssl_conn_is_ssl(r->connection) && !r->connection->master),
+      gather_(gather_size(r->connection)),
       keep_status_(r->prev && ap_is_HTTP_ERROR(r->status))
 {
 }
@@ -156,27 +180,20 @@ void release_block(void* base) { ox::net::BlockHold::release(base); }
 
 }  // namespace
 
-// The most a TLS record carries (RFC 8446 5.1).
-constexpr std::size_t kTlsRecord = 16384;
-
-// mod_ssl encrypts bucket by bucket, one record per bucket: an AJP body
-// packet's 8 KiB would go out as records half full, and each record costs
-// its own encryption call and write (docs/performance.md: w3 over TLS).
-// So over HTTP/1.1 with TLS, pieces smaller than a record are copied into
-// record-sized buffers; the copy costs less than the records it saves.
-// (mod_http2 sizes its own TLS records; its streams pass by reference.)
+// Pieces smaller than a TLS record are copied into buffers of gather_
+// bytes (see gather_size() for why); larger ones go by reference.
 void BrigadeResponseSink::gather(const char* data, std::size_t len) noexcept
 {
     apr_bucket_alloc_t* list = r_->connection->bucket_alloc;
     while (len > 0) {
-        if (!gathering_ || gathering_->length == kTlsRecord) {
-            auto* buf = static_cast<char*>(apr_bucket_alloc(kTlsRecord, list));
-            gathering_ = apr_bucket_heap_create(buf, kTlsRecord, apr_bucket_free, list);
+        if (!gathering_ || gathering_->length == gather_) {
+            auto* buf = static_cast<char*>(apr_bucket_alloc(gather_, list));
+            gathering_ = apr_bucket_heap_create(buf, gather_, apr_bucket_free, list);
             gathering_->length = 0;
             APR_BRIGADE_INSERT_TAIL(bb_, gathering_);
         }
         auto* h = static_cast<apr_bucket_heap*>(gathering_->data);
-        std::size_t n = std::min(len, kTlsRecord - gathering_->length);
+        std::size_t n = std::min(len, gather_ - gathering_->length);
         std::memcpy(h->base + gathering_->length, data, n);
         gathering_->length += n;
         data += n;
@@ -201,8 +218,8 @@ SinkResult BrigadeResponseSink::body(const char* data, std::size_t len, ox::net:
     // By reference, not copied: a heap bucket over the backend connection's
     // receive block, which the hold keeps until httpd destroys the bucket.
     // Output filters then set the bytes aside without a copy, and mod_http2
-    // takes them into its beam as they are (a transient bucket is copied
-    // there). The bucket's memory ends at the view, so nothing appends into
+    // takes them into its beam as they are (a transient bucket would be
+    // copied there once more). The bucket's memory ends at the view, so nothing appends into
     // the block behind it (apr_brigade_write fills a heap bucket's room).
     auto offset = static_cast<std::size_t>(data - base);
     apr_bucket* b = apr_bucket_heap_create(base, offset + len, release_block, list);

@@ -51,9 +51,11 @@ private:
 
     request_rec* r_;
     apr_bucket_brigade* bb_;
-    // HTTP/1.1 over TLS: small body pieces are gathered into full-record
-    // buffers (see gather()); the one being filled, last in bb_.
-    bool gather_ = false;
+    // Body pieces smaller than a TLS record are gathered into buffers of
+    // gather_ bytes (see gather(); 0: never): a record's size over
+    // HTTP/1.1 with TLS, 64 KiB for an HTTP/2 stream. The one being
+    // filled, last in bb_.
+    std::size_t gather_ = 0;
     apr_bucket* gathering_ = nullptr;
     bool keep_status_;  // an ErrorDocument's internal redirect: r->status is the error's
     bool delivered_ = false;
