@@ -29,7 +29,7 @@ use LWP::UserAgent ();
 use Time::HiRes qw(time sleep);
 use OXB::Test qw(session_store_plan);
 use OXB::ConfigDB qw(start_db ctl configdb_line use_configdb no_configdb start_frontend stop_frontend
-                     frontend_json until_true file_since stop_db);
+                     frontend_json until_true file_since stop_db polls_of applied_on_all);
 
 session_store_plan(38);
 
@@ -53,31 +53,15 @@ use_configdb($db);
 my @ports = (Apache::Test::config()->{vars}{port}, $fe2->{port});
 my @fe_name = ('front end 1', 'front end 2');
 
-# After a change written with oxbalancectl: whether both front ends show
-# OX1 in STATE, and, for each, by how many configdb polls after the write
-# returned (the poll count and the state from the same status document).
-# The poll under way when the write committed may have read before it; the
-# next one must apply it: 2, plus 1 for sampling. Counted in polls, not
-# seconds, so that a loaded machine, whose polls are late, tells nothing
-# false; the seconds are printed.
+# Whether both front ends show OX1 in STATE, at most 3 polls after POLLS.
 sub applied_on_both {
-    my ($state, @after_write) = @_;
-    my @seen;
-    my $t = until_true(10, sub {
-        for my $i (0 .. $#ports) {
-            next if defined $seen[$i];
-            my $doc = frontend_json($ports[$i]);
-            my ($b) = grep { $_->{name} eq 'tcfront' } @{ $doc->{balancers} };
-            my ($m) = grep { ($_->{route} // '') eq 'OX1' } @{ $b->{members} };
-            $seen[$i] = $doc->{configdb}{polls} - $after_write[$i] if $m->{admin} eq $state;
-        }
-        return !grep { !defined } @seen[0 .. $#ports];
+    my ($state, @polls) = @_;
+    return applied_on_all("OX1 $state on both front ends", \@ports, \@polls, sub {
+        my ($b) = grep { $_->{name} eq 'tcfront' } @{ $_[0]{balancers} };
+        my ($m) = grep { ($_->{route} // '') eq 'OX1' } @{ $b->{members} };
+        $m->{admin} eq $state;
     });
-    printf "# %s on both front ends after %.2f s, %s polls\n", $state, $t // -1,
-        join(' and ', map { $_ // 'no' } @seen[0 .. $#ports]);
-    return defined $t && !grep { $_ > 3 } @seen;
 }
-sub polls_now { return map { frontend_json($_)->{configdb}{polls} } @ports }
 
 sub admin_on_both {
     my ($route) = @_;
@@ -241,7 +225,7 @@ my %ox1_cookie = map { $_->{user} => $_->{cookie} } @ox1;
 $acted = 1;
 ($rc, $out) = ctl($db, 'drain', 'tcfront', 'OX1');
 ok t_cmp($rc, 0, 'oxbalancectl drain tcfront OX1') or print "# $out";
-ok applied_on_both('draining', polls_now()), 'draining on both front ends at the next poll';
+ok t_cmp(applied_on_both('draining', polls_of(@ports)), 1, 'draining on both front ends at the next poll');
 ok t_cmp(round('draining', \@users, sub {
     my ($s, $a, $before) = @_;
     return stays(@_) || ($a->{reason} ne 'sticky' ? "reason $a->{reason}" : '');
@@ -256,7 +240,7 @@ check $n->{OX2} > 0 && $n->{OX3} > 0, 'draining: new sessions on OX2 and OX3';
 # ---- disable -------------------------------------------------------------------------------------
 ($rc, $out) = ctl($db, 'disable', 'tcfront', 'OX1');
 ok t_cmp($rc, 0, 'oxbalancectl disable tcfront OX1') or print "# $out";
-ok applied_on_both('disabled', polls_now()), 'disabled on both front ends at the next poll';
+ok t_cmp(applied_on_both('disabled', polls_of(@ports)), 1, 'disabled on both front ends at the next poll');
 my (%moved_to, @differ);
 my $bad = 0;
 for my $s (@users, @late) {
@@ -334,7 +318,7 @@ my $up = until_true(20, sub {
 check defined $up, 'OX1 up again (health on the first front end)';
 ($rc, $out) = ctl($db, 'enable', 'tcfront', 'OX1');
 ok t_cmp($rc, 0, 'oxbalancectl enable tcfront OX1') or print "# $out";
-ok applied_on_both('active', polls_now()), 'active on both front ends at the next poll';
+ok t_cmp(applied_on_both('active', polls_of(@ports)), 1, 'active on both front ends at the next poll');
 $acted = 0;
 my @back = logins('back', 30);
 my %back_ox1;

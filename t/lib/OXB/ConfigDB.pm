@@ -18,7 +18,7 @@ use OXB::Test qw(error_log_mark wait_for_log server_pid mpm_load_module);
 
 our @EXPORT_OK = qw(start_db stop_db restart_db freeze_db thaw_db db_sql db_query ctl configdb_line use_configdb
                     no_configdb start_frontend stop_frontend restart_frontend frontend_json main_json until_true
-                    cdb_balancer new_backends backend_of file_since);
+                    cdb_balancer new_backends backend_of file_since polls_of applied_on_all);
 
 my $top = $ENV{OXB_TOP};
 my $mariadb = "$top/t/configdb/mariadb";
@@ -154,6 +154,32 @@ sub frontend_json {
 }
 
 sub main_json { frontend_json(Apache::Test::config()->{vars}{port}) }
+
+# The configdb poll counts of the front ends on these ports.
+sub polls_of { return map { frontend_json($_)->{configdb}{polls} } @_ }
+
+# applied_on_all(WHAT, [PORTS], [POLLS], COND): whether COND holds for the
+# status document of every front end within 10 s, and on each at most 3
+# configdb polls after POLLS (its counts when the change was written: the
+# poll under way then may have read before it, the next one must apply it,
+# plus one for sampling). Counted in polls, not seconds: on a loaded
+# machine polls are late, and that says nothing about the module. The
+# seconds and polls are printed.
+sub applied_on_all {
+    my ($what, $ports, $before, $cond) = @_;
+    my @seen;
+    my $t = until_true(10, sub {
+        for my $i (0 .. $#$ports) {
+            next if defined $seen[$i];
+            my $doc = frontend_json($ports->[$i]);
+            $seen[$i] = $doc->{configdb}{polls} - $before->[$i] if $cond->($doc);
+        }
+        return !grep { !defined } @seen[0 .. $#$ports];
+    });
+    printf "# %s after %.2f s, %s polls\n", $what, $t // -1, join(' and ', map { $_ // 'no' } @seen[0 .. $#$ports]);
+    my $late = grep { $_ > 3 } @seen;
+    return defined $t && !$late ? 1 : 0;
+}
 
 # Calls $cond every 50 ms until it returns true or $secs pass; returns the
 # seconds it took, or undef.
