@@ -1,6 +1,8 @@
 #include "mod_oxbalance_configdb.h"
 
 #include <apr_shm.h>
+#include <ap_mpm.h>
+#include <scoreboard.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -76,6 +78,21 @@ private:
     ox::configdb::Store& inner_;
 };
 
+// Whether this process still belongs to the generation httpd runs. After a
+// graceful restart the old generation's children finish their requests,
+// and their poller runs on until the watchdog stops it (it looks every
+// tenth of a second, then waits for a database call under way, up to the
+// read timeout). What that poller reads then, with the old settings, must
+// not reach the block the new generation's poller keeps (it outlives the
+// restart): a late failed read would start an outage there, and log it,
+// after the new settings had been read well.
+bool generation_current() noexcept
+{
+    int mine = 0;
+    if (!ap_scoreboard_image || ap_mpm_query(AP_MPMQ_GENERATION, &mine) != APR_SUCCESS) return true;
+    return ap_scoreboard_image->global->running_generation == mine;
+}
+
 // The poller's thread in the singleton process, and the Publisher that
 // writes what it reads into the member slots.
 class PollerThread final : public ox::configdb::Publisher {
@@ -99,6 +116,7 @@ public:
 
     void publish(const std::vector<ox::configdb::MemberStateRow>& rows, ox::TimePoint) noexcept override
     {
+        if (!generation_current()) return;
         try {
             publish_rows(rows);
         } catch (const std::exception& e) {
@@ -117,6 +135,7 @@ public:
     {
         // Once per outage, also across a graceful restart (the block keeps
         // when it began).
+        if (!generation_current()) return;
         std::int64_t expected = 0;
         if (!block_.outage_since_ms.compare_exchange_strong(expected, ox::wall_now_ms())) return;
         std::int64_t last = block_.last_success_ms.load();
@@ -136,6 +155,7 @@ public:
 
     void unknown_member(const std::string& balancer, const std::string& route) noexcept override
     {
+        if (!generation_current()) return;
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s_,
                      OXBLOGNO(00103) "configdb: the table has a row for balancer '%s' route '%s', which this "
                      "configuration does not have; ignored (logged once)",
@@ -195,10 +215,11 @@ private:
             o.create = cfg_.settings.create;
             o.known = known_members();
             ox::configdb::Poller poller(store, *this, clock, o);
-            while (!stopping()) {
+            while (!stopping() && generation_current()) {
                 drain(store);
                 repoll_ = false;
                 ox::Millis delay = poller.poll_once();
+                if (!generation_current()) break;
                 block_.last_attempt_ms.store(ox::wall_now_ms());
                 block_.polls.fetch_add(1);
                 if (poller.in_outage()) {
