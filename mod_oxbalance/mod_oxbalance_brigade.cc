@@ -219,8 +219,9 @@ SinkResult BrigadeResponseSink::body(const char* data, std::size_t len, ox::net:
     // receive block, which the hold keeps until httpd destroys the bucket.
     // Output filters then set the bytes aside without a copy, and mod_http2
     // takes them into its beam as they are (a transient bucket would be
-    // copied there once more). The bucket's memory ends at the view, so nothing appends into
-    // the block behind it (apr_brigade_write fills a heap bucket's room).
+    // copied there once more). The bucket's memory ends at the view, so
+    // nothing appends into the block behind it (apr_brigade_write fills a
+    // heap bucket's room).
     auto offset = static_cast<std::size_t>(data - base);
     apr_bucket* b = apr_bucket_heap_create(base, offset + len, release_block, list);
     hold.detach();

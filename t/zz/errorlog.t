@@ -135,8 +135,8 @@ my %count_tomcat_files = (
     # 4. Then tchttp's probe of OX1 (tcp, every 5 s, 2 fails) finds each
     # kill only if OX1 stays down 5-10 s before it is up again (its
     # restart takes 4-12 s), and may find it again in the next server
-    # generation: 0 to 4 more (measured: 4, 6, 6, 7; the 4 on a quiet
-    # machine, as on CI's)
+    # generation: 0 to 4 more (measured: 4, 5, 5, 6, 6, 7; the fewer, the
+    # quicker OX1's restarts)
     OXB00043 => [4, 8],
 );
 
