@@ -137,6 +137,8 @@ SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexce
     // early entries.
     headers_before_ = apr_is_empty_table(r->headers_out) ? nullptr : apr_table_copy(p, r->headers_out);
     status_before_ = r->status;
+    body_left_ = -1;  // this response's, not one discarded before it
+    gathered_ = false;
     // An error document fetched from a backend (ErrorDocument on an OXPass
     // path) keeps the status of the error it documents, as with mod_proxy.
     if (!keep_status_) r->status = head.status;
@@ -165,6 +167,7 @@ SinkResult BrigadeResponseSink::head(const ox::proxy::ResponseHead& head) noexce
             char* end = nullptr;
             if (apr_strtoff(&len, value, &end, 10) == APR_SUCCESS && end != value && !*end && len >= 0) {
                 ap_set_content_length(r, len);
+                body_left_ = len;
             }
             continue;
         }
@@ -181,33 +184,46 @@ void release_block(void* base) { ox::net::BlockHold::release(base); }
 }  // namespace
 
 // Pieces smaller than a TLS record are copied into buffers of gather_
-// bytes (see gather_size() for why); larger ones go by reference.
+// bytes (see gather_size() for why); larger ones go by reference. A buffer
+// is no larger than what is left of a body of known length, and a body of
+// unknown length starts with a record's size: a 200-byte answer does not
+// take 64 KiB (over HTTP/2, for as long as its stream holds it).
 void BrigadeResponseSink::gather(const char* data, std::size_t len) noexcept
 {
     apr_bucket_alloc_t* list = r_->connection->bucket_alloc;
+    apr_off_t left = body_left_;  // this piece included, or -1: unknown
     while (len > 0) {
-        if (!gathering_ || gathering_->length == gather_) {
-            auto* buf = static_cast<char*>(apr_bucket_alloc(gather_, list));
-            gathering_ = apr_bucket_heap_create(buf, gather_, apr_bucket_free, list);
+        auto* h = gathering_ ? static_cast<apr_bucket_heap*>(gathering_->data) : nullptr;
+        if (!h || gathering_->length == h->alloc_len) {
+            std::size_t size = gather_;
+            if (left >= 0) {
+                size = std::min(size, std::max(len, static_cast<std::size_t>(left)));
+            } else if (!gathered_) {
+                size = std::min(size, kTlsRecord);
+            }
+            gathered_ = true;
+            auto* buf = static_cast<char*>(apr_bucket_alloc(size, list));
+            gathering_ = apr_bucket_heap_create(buf, size, apr_bucket_free, list);
             gathering_->length = 0;
             APR_BRIGADE_INSERT_TAIL(bb_, gathering_);
+            h = static_cast<apr_bucket_heap*>(gathering_->data);
         }
-        auto* h = static_cast<apr_bucket_heap*>(gathering_->data);
-        std::size_t n = std::min(len, gather_ - gathering_->length);
+        std::size_t n = std::min(len, h->alloc_len - gathering_->length);
         std::memcpy(h->base + gathering_->length, data, n);
         gathering_->length += n;
         data += n;
         len -= n;
+        if (left >= 0) left = left > static_cast<apr_off_t>(n) ? left - static_cast<apr_off_t>(n) : 0;
     }
 }
 
 SinkResult BrigadeResponseSink::body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept
 {
     apr_bucket_alloc_t* list = r_->connection->bucket_alloc;
-    if (gather_ && len < kTlsRecord) {
-        gather(data, len);
-        return SinkResult::ok;
-    }
+    bool small = gather_ && len < kTlsRecord;
+    if (small) gather(data, len);
+    if (body_left_ >= 0) body_left_ = body_left_ > static_cast<apr_off_t>(len) ? body_left_ - static_cast<apr_off_t>(len) : 0;
+    if (small) return SinkResult::ok;
     // A larger piece goes as it is; what was gathered stays before it.
     gathering_ = nullptr;
     char* base = hold.base();

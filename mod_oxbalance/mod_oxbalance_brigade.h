@@ -57,6 +57,8 @@ private:
     // filled, last in bb_.
     std::size_t gather_ = 0;
     apr_bucket* gathering_ = nullptr;
+    bool gathered_ = false;      // a buffer was begun for this response
+    apr_off_t body_left_ = -1;   // of the backend's Content-Length; -1: none
     bool keep_status_;  // an ErrorDocument's internal redirect: r->status is the error's
     bool delivered_ = false;
     const char* upgrade_ = nullptr;  // a 101's Upgrade header
