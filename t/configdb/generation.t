@@ -5,9 +5,9 @@
 # The Apache::Test httpd with OXConfigDB (poll=1):
 # - on database A, frozen while the poller reads it; a graceful restart
 #   moves OXConfigDB to database B: the new generation reads B and stays
-#   "up"; the old poller's read of A, which times out 3 s later, logs no
-#   outage and starts none (the block keeping the state outlives the
-#   restart);
+#   "up"; the old poller's read of A, which gives up at its 2 s connect
+#   timeout, logs no outage and starts none (the block keeping the state
+#   outlives the restart);
 # - then OXConfigDB removed while old children serve requests held at the
 #   backend (a gate of the BIG test server), and the database stopped:
 #   nothing reads it any more (no outage logged); the held requests end
@@ -80,7 +80,6 @@ sub finish {
     return $done;
 }
 
-
 # ---- database A frozen while the poller reads it; a graceful restart moves to B -------
 use_configdb($db);
 ok defined until_true(10, sub { configdb()->{state} eq 'up' }) or print "# database A never read\n";
@@ -92,7 +91,7 @@ ok in_call($db) or print "# the poller is not in a call to A\n";
 my $mark = use_configdb($other);
 my $polls = configdb()->{polls};
 my $down = 0;
-# The new generation polls B; the old poller's read of A times out (3 s).
+# The new generation polls B; the old poller's read of A gives up meanwhile.
 until_true(5, sub {
     my $c = configdb();
     $down ||= $c->{state} eq 'up' ? 0 : "$c->{state}: " . ($c->{last_error} // '');
