@@ -14,7 +14,7 @@ use OXB::Test qw(error_log_mark error_log_since);
 use OXB::Status qw(status_url page_nonce post_action ua);
 use OXB::ConfigDB qw(start_db ctl configdb_line use_configdb no_configdb start_frontend stop_frontend
                      frontend_json main_json until_true new_backends backend_of file_since polls_of
-                     applied_on_all);
+                     applied_on_all admin_in);
 
 plan tests => 37;
 
@@ -31,21 +31,12 @@ my @ports = ($main, $fe2->{port});
 # after POLLS.
 sub admin_applied {
     my ($route, $state, $ports, @polls) = @_;
-    return applied_on_all("$route $state", $ports, \@polls, sub {
-        my ($b) = grep { $_->{name} eq 'cdb' } @{ $_[0]{balancers} };
-        my ($m) = grep { ($_->{route} // '') eq $route } @{ $b->{members} };
-        $m->{admin} eq $state;
-    });
+    return applied_on_all("$route $state", $ports, \@polls, sub { admin_in($_[0], 'cdb', $route) eq $state });
 }
 
 sub admin_everywhere {
     my ($route) = @_;
-    return join ' ', map {
-        my $doc = frontend_json($_);
-        my ($b) = grep { $_->{name} eq 'cdb' } @{ $doc->{balancers} };
-        my ($m) = grep { ($_->{route} // '') eq $route } @{ $b->{members} };
-        $m->{admin};
-    } @ports;
+    return join ' ', map { admin_in(frontend_json($_), 'cdb', $route) } @ports;
 }
 
 # Both front ends have read the configdb.

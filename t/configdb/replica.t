@@ -23,7 +23,7 @@ use Apache::TestUtil qw(t_cmp);
 use OXB::Test qw(error_log_mark error_log_since);
 use OXB::Status qw(status_url page_nonce post_action ua);
 use OXB::ConfigDB qw(start_db stop_db restart_db db_query ctl use_configdb no_configdb main_json until_true
-                     new_backends backend_of polls_of applied_on_all);
+                     new_backends backend_of polls_of applied_on_all admin_in);
 
 plan tests => 43;
 
@@ -35,12 +35,7 @@ for my $db ($read, $write) {
     ok t_cmp($rc, 0, "init-schema on 127.0.0.1:$db->{port}") or print "# $out";
 }
 
-sub admin_of {
-    my ($route, $doc) = @_;
-    my ($b) = grep { $_->{name} eq 'cdb' } @{ ($doc // main_json())->{balancers} };
-    my ($m) = grep { ($_->{route} // '') eq $route } @{ $b->{members} };
-    return $m->{admin};
-}
+sub admin_of { my ($route, $doc) = @_; return admin_in($doc // main_json(), 'cdb', $route) }
 sub admins { my ($doc) = @_; join ' ', map { "$_=" . admin_of($_, $doc) } qw(OX1 OX2 OX3) }
 sub configdb { main_json()->{configdb} }
 sub count { my ($re, @lines) = @_; return scalar grep { $_ =~ $re } @lines }

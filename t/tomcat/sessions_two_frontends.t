@@ -29,7 +29,7 @@ use LWP::UserAgent ();
 use Time::HiRes qw(time sleep);
 use OXB::Test qw(session_store_plan);
 use OXB::ConfigDB qw(start_db ctl configdb_line use_configdb no_configdb start_frontend stop_frontend
-                     frontend_json until_true file_since stop_db polls_of applied_on_all);
+                     frontend_json until_true file_since stop_db polls_of applied_on_all admin_in);
 
 session_store_plan(38);
 
@@ -56,20 +56,12 @@ my @fe_name = ('front end 1', 'front end 2');
 # Whether both front ends show OX1 in STATE, at most 3 polls after POLLS.
 sub applied_on_both {
     my ($state, @polls) = @_;
-    return applied_on_all("OX1 $state on both front ends", \@ports, \@polls, sub {
-        my ($b) = grep { $_->{name} eq 'tcfront' } @{ $_[0]{balancers} };
-        my ($m) = grep { ($_->{route} // '') eq 'OX1' } @{ $b->{members} };
-        $m->{admin} eq $state;
-    });
+    return applied_on_all("OX1 $state on both front ends", \@ports, \@polls, sub { admin_in($_[0], 'tcfront', 'OX1') eq $state });
 }
 
 sub admin_on_both {
     my ($route) = @_;
-    return join ' ', map {
-        my ($b) = grep { $_->{name} eq 'tcfront' } @{ frontend_json($_)->{balancers} };
-        my ($m) = grep { ($_->{route} // '') eq $route } @{ $b->{members} };
-        $m->{admin};
-    } @ports;
+    return join ' ', map { admin_in(frontend_json($_), 'tcfront', $route) } @ports;
 }
 
 for my $i (0, 1) {

@@ -18,7 +18,7 @@ use OXB::Test qw(error_log_mark wait_for_log server_pid mpm_load_module);
 
 our @EXPORT_OK = qw(start_db stop_db restart_db freeze_db thaw_db db_sql db_query ctl configdb_line use_configdb
                     no_configdb start_frontend stop_frontend restart_frontend frontend_json main_json until_true
-                    cdb_balancer new_backends backend_of file_since polls_of applied_on_all);
+                    cdb_balancer new_backends backend_of file_since polls_of applied_on_all admin_in);
 
 my $top = $ENV{OXB_TOP};
 my $mariadb = "$top/t/configdb/mariadb";
@@ -154,6 +154,15 @@ sub frontend_json {
 }
 
 sub main_json { frontend_json(Apache::Test::config()->{vars}{port}) }
+
+# admin_in(DOC, BALANCER, ROUTE): the member's admin state in a status
+# document (?json).
+sub admin_in {
+    my ($doc, $balancer, $route) = @_;
+    my ($b) = grep { $_->{name} eq $balancer } @{ $doc->{balancers} };
+    my ($m) = grep { ($_->{route} // '') eq $route } @{ $b->{members} };
+    return $m->{admin};
+}
 
 # The configdb poll counts of the front ends on these ports.
 sub polls_of { return map { frontend_json($_)->{configdb}{polls} } @_ }
