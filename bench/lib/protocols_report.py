@@ -28,6 +28,9 @@ def main():
     ap.add_argument("runs")
     for opt in ("started", "rounds", "duration", "machine", "module", "h2load"):
         ap.add_argument("--" + opt, default="")
+    # What receiving a body from Tomcat costs the kernel alone (bench/recv-floor; docs/performance.md,
+    # "The receive floor"): µs per request, lowest rounds measured.
+    ap.add_argument("--recv-floor", default="w1=32,w3=652")
     a = ap.parse_args()
 
     vals = defaultdict(list)   # (w, p, c, v, column) -> values over the rounds
@@ -38,7 +41,7 @@ def main():
             for k, col in zip("wpcv", key):
                 if col not in order[k]:
                     order[k].append(col)
-            for col in ("rps", "cpu_us", "p99_ms", "failed", "client_us"):
+            for col in ("rps", "cpu_us", "p99_ms", "failed", "client_us", "backend_us", "busy_cores"):
                 x = num(row[col])
                 if x is not None:
                     vals[key + (col,)].append(x)
@@ -120,6 +123,7 @@ def main():
                 if c == "rate":
                     targets.append((w, p, c, "p99 ≤ better peer's", rp, lambda x: x <= 1.0))
         out.append("")
+    out += req_rate_bound(order, med, dict(kv.split("=") for kv in a.recv_floor.split(",") if kv))
     if targets:
         out.append("### Targets (mod_oxbalance ÷ the better of mod_proxy_balancer and mod_jk, same run)")
         out.append("")
@@ -130,6 +134,54 @@ def main():
             out.append(f"| {w} | {PROTO.get(p, p)} | {CLIENT.get(c, c)} | {what} | {got} | {mark} |")
         out.append("")
     print("\n".join(out))
+
+
+def req_rate_bound(order, med, recv_floor):
+    """Saturated runs share the machine's CPUs between httpd, the client and
+    Tomcat: when they are busy, req/s follows the CPU all three spend per
+    request. The best ratio any proxy could reach against the better peer is
+    the peer's total over a total with httpd at the memory floor plus the
+    receive floor (the client's cost as with the memory floor, Tomcat's as
+    with the peer)."""
+    if "mem" not in order["v"]:
+        return []
+    out = ["### Saturated runs: where the CPU goes, and the req/s a proxy could reach", "",
+           "| workload | protocol | client | front end | req/s | httpd µs/req | client µs/req | Tomcat µs/req | "
+           "sum | busy cores |", "|---|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    bounds = []
+    for w in order["w"]:
+        for p in order["p"]:
+            for c in order["c"]:
+                if c == "rate":
+                    continue
+                tot = {}
+                for v in order["v"]:
+                    cols = [med(w, p, c, v, col) for col in ("rps", "cpu_us", "client_us", "backend_us", "busy_cores")]
+                    if cols[0] is None or None in cols[1:4]:
+                        continue
+                    tot[v] = sum(cols[1:4])
+                    out.append(f"| {w} | {PROTO.get(p, p)} | {CLIENT.get(c, c)} | {LABEL.get(v, v)} | {cols[0]:.0f} | "
+                               f"{cols[1]:.0f} | {cols[2]:.0f} | {cols[3]:.0f} | {tot[v]:.0f} | "
+                               (f"{cols[4]:.2f} |" if cols[4] is not None else "– |"))
+                peers = [v for v in PEERS if v in tot]
+                if "mem" not in tot or not peers or w not in recv_floor:
+                    continue
+                best = max(peers, key=lambda v: med(w, p, c, v, "rps"))
+                floor = (med(w, p, c, "mem", "cpu_us") + float(recv_floor[w]) + med(w, p, c, "mem", "client_us")
+                         + med(w, p, c, best, "backend_us"))
+                ours = med(w, p, c, "ox", "rps") if "ox" in tot else None
+                peer_rps = med(w, p, c, best, "rps")
+                bounds.append(f"| {w} | {PROTO.get(p, p)} | {CLIENT.get(c, c)} | {tot[best]:.0f} | {floor:.0f} | "
+                              f"{tot[best] / floor:.2f} | {tot['ox'] / floor if 'ox' in tot else 0:.2f} | "
+                              f"{ours / peer_rps if ours else 0:.2f} |")
+    out.append("")
+    if bounds:
+        out += ["Bound: memory floor + receive floor (" + ", ".join(f"{k} {v} µs" for k, v in recv_floor.items())
+                + ") for httpd, the memory floor's client cost, the better peer's Tomcat cost.", "",
+                "| workload | protocol | client | better peer's sum µs | bound's sum µs | best req/s ratio a proxy could "
+                "reach | ours: sum ÷ bound | ours: req/s ratio measured |",
+                "|---|---|---|---:|---:|---:|---:|---:|"] + bounds + [""]
+    return out
 
 
 if __name__ == "__main__":
