@@ -278,7 +278,7 @@ private:
             if (c_.buffered() < c_.capacity()) {
                 net::IoStatus st = c_.fill_now(err);
                 if (st != net::IoStatus::timeout) return filled(st, err);
-                if (gathering() && window_.more_within(c_.socket())) {
+                if (gathering() && window_.more_within(c_.socket(), worth_waking_for())) {
                     st = c_.fill_now(err);
                     if (st != net::IoStatus::timeout) return filled(st, err);
                 }
@@ -293,6 +293,15 @@ private:
     bool gathering() const noexcept
     {
         return held_bytes_ > 0 && p_.flush_wait.count() > 0 && out_.body_bytes_out > kGatherAfter;
+    }
+
+    // As in ajp::exchange: what the pass still lacks, but no more than
+    // the Content-Length still has to come; without a length, any bytes.
+    std::size_t worth_waking_for() const noexcept
+    {
+        std::uint64_t due = r_.length_left();
+        if (due <= c_.buffered() || held_bytes_ >= kPassBytes) return 1;
+        return static_cast<std::size_t>(std::min<std::uint64_t>(kPassBytes - held_bytes_, due - c_.buffered()));
     }
 
     bool filled(net::IoStatus st, int err) noexcept

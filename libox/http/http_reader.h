@@ -50,6 +50,11 @@ public:
     bool upgraded() const noexcept { return upgraded_; }
     // The framing of this response's body (none for HEAD, 204, 304, 101).
     Framing framing() const noexcept { return framing_; }
+    // Bytes of a Content-Length body not read yet (0 for other framings).
+    std::uint64_t length_left() const noexcept
+    {
+        return framing_ == Framing::length && phase_ == Phase::body ? remaining_ : 0;
+    }
     // The connection may carry another request after this response, as far
     // as the response says (HTTP/1.1, no Connection: close, a delimited
     // body). The caller still checks that nothing follows it.

@@ -16,8 +16,9 @@ class FlushWindow {
 public:
     explicit FlushWindow(Millis wait) noexcept : wait_(wait) {}
 
-    // True when the socket has bytes before the window closes.
-    bool more_within(const Socket& s) noexcept
+    // True when the socket has bytes (at least `at_least`, or EOF) before
+    // the window closes.
+    bool more_within(const Socket& s, std::size_t at_least = 1) noexcept
     {
         TimePoint now = Clock::now();
         if (!open_) {
@@ -25,7 +26,7 @@ public:
             open_ = true;
         }
         if (now >= deadline_) return false;
-        return s.readable_within(std::chrono::ceil<Millis>(deadline_ - now));
+        return s.readable_within(std::chrono::ceil<Millis>(deadline_ - now), at_least);
     }
 
     // The held bytes went out: the next ones get a window of their own.

@@ -214,15 +214,21 @@ bool Socket::readable_now() const noexcept
     return ::poll(&p, 1, 0) > 0;
 }
 
-bool Socket::readable_within(Millis wait) const noexcept
+bool Socket::readable_within(Millis wait, std::size_t at_least) const noexcept
 {
+    int lowat = static_cast<int>(std::min<std::size_t>(at_least, 1 << 20));
+    if (lowat > 1 && ::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat) != 0) lowat = 1;
     pollfd p{fd_, POLLIN, 0};
     auto ms = static_cast<int>(std::min<Millis::rep>(wait.count(), 60000));
-    for (;;) {
-        int rc = ::poll(&p, 1, ms);
-        if (rc >= 0) return rc > 0;
-        if (errno != EINTR) return true;  // let the read say what is wrong
+    int rc;
+    while ((rc = ::poll(&p, 1, ms)) < 0 && errno == EINTR) {
     }
+    if (lowat > 1) {
+        // Every other read of this socket wants its first byte.
+        int one = 1;
+        if (::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one) != 0) return true;  // the read says what is wrong
+    }
+    return rc != 0;  // an error other than EINTR: let the read say what is wrong
 }
 
 bool Socket::idle_and_open() const noexcept

@@ -58,7 +58,10 @@ public:
     // True when a read would not block (data, EOF or an error is pending).
     bool readable_now() const noexcept;
     // The same, waiting up to `wait` for it (poll: SO_RCVTIMEO stays as set).
-    bool readable_within(Millis wait) const noexcept;
+    // With `at_least` > 1, fewer bytes than that do not count (EOF and
+    // errors still do): SO_RCVLOWAT for the wait, so that the kernel wakes
+    // the thread once for them instead of once per segment; 1 again after.
+    bool readable_within(Millis wait, std::size_t at_least = 1) const noexcept;
 
     // For an idle pooled connection: true when the peer has neither closed it
     // nor sent anything unexpected, so a request may be written on it.

@@ -43,8 +43,10 @@ namespace {
 // script recorded may be read.
 class Rig {
 public:
-    explicit Rig(std::function<void(BackendPeer&)> script, std::size_t packet_size = 8192)
-        : fds_(unit::socket_pair()),
+    // `tcp`: over TCP on 127.0.0.1 instead of AF_UNIX (SO_RCVLOWAT only
+    // works there).
+    explicit Rig(std::function<void(BackendPeer&)> script, std::size_t packet_size = 8192, bool tcp = false)
+        : fds_(tcp ? unit::tcp_pair() : unit::socket_pair()),
           conn(ox::net::Socket(fds_.proxy), packet_size),
           backend_(fds_.backend, std::move(script))
     {
@@ -600,7 +602,9 @@ END_TEST
 
 // flush_wait: a long body whose backend leaves the socket empty for a
 // moment between packets (here 30 ms, well inside the 30 s allowed) goes
-// out in passes without a flush, not in a flushed write per gap.
+// out in passes without a flush, not in a flushed write per gap; with a
+// Content-Length over TCP too, where the wait counts only the bytes the
+// pass still lacks (SO_RCVLOWAT).
 START_TEST(flush_wait_bridges_short_gaps)
 {
     const std::string data = unit::pattern(6 * 8184, 3);
@@ -612,25 +616,67 @@ START_TEST(flush_wait_bridges_short_gaps)
         }
         return all;
     };
-    Rig rig([&](BackendPeer& p) {
-        p.read_packet();
-        p.send(cat({pkt_headers(200, "OK"), packets(0, 3)}));
-        std::this_thread::sleep_for(std::chrono::milliseconds(30));
-        p.send(packets(3, 3));
-        std::this_thread::sleep_for(std::chrono::milliseconds(30));
-        p.send(pkt_end(true));
-        p.read_to_eof();
-    });
-    StringBody body;
+    for (bool tcp : {false, true}) {
+        const unit::HeaderList cl = {{"Content-Length", std::to_string(data.size())}};
+        Rig rig(
+            [&](BackendPeer& p) {
+                p.read_packet();
+                p.send(cat({tcp ? pkt_headers(200, "OK", cl) : pkt_headers(200, "OK"), packets(0, 3)}));
+                std::this_thread::sleep_for(std::chrono::milliseconds(30));
+                p.send(packets(3, 3));
+                std::this_thread::sleep_for(std::chrono::milliseconds(30));
+                p.send(pkt_end(true));
+                p.read_to_eof();
+            },
+            8192, tcp);
+        StringBody body;
+        RecordingSink sink;
+        ExchangeParams params;
+        params.flush_wait = std::chrono::seconds(30);
+        Outcome o = rig.run(get_request(), body, sink, params);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert_msg(sink.body_text == data, "tcp %d: body bytes differ", tcp);
+        ck_assert_int_eq(sink.flushes, 0);
+        ck_assert_int_eq(sink.finish_calls, 1);
+    }
+}
+END_TEST
+
+// ... and the bytes it waits for are no more than the Content-Length still
+// has to bring: the last few bytes of a body end the wait when they come,
+// not when the window closes (30 s here).
+START_TEST(flush_wait_takes_the_last_bytes_at_once)
+{
+    const std::string big = unit::pattern(3 * 8184, 11);
+    const unit::HeaderList cl = {{"Content-Length", std::to_string(big.size() + 4)}};
+    unit::Signal finished;
+    bool in_time = false;
     RecordingSink sink;
+    sink.on_finish = [&] { finished.set(); };
+    Rig rig(
+        [&](BackendPeer& p) {
+            p.read_packet();
+            Bytes first = pkt_headers(200, "OK", cl);
+            for (std::size_t off = 0; off < big.size(); off += 8184) {
+                Bytes b = pkt_body(std::string_view(big).substr(off, 8184));
+                first.insert(first.end(), b.begin(), b.end());
+            }
+            p.send(first);
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            p.send(cat({pkt_body("tail"), pkt_end(true)}));
+            in_time = finished.wait();
+            p.read_to_eof();
+        },
+        8192, true);
+    StringBody body;
     ExchangeParams params;
     params.flush_wait = std::chrono::seconds(30);
     Outcome o = rig.run(get_request(), body, sink, params);
     rig.finish();
     CK_ASSERT_FAILURE(o.failure, Failure::none);
-    ck_assert_msg(sink.body_text == data, "body bytes differ");
-    ck_assert_int_eq(sink.flushes, 0);
-    ck_assert_int_eq(sink.finish_calls, 1);
+    ck_assert_msg(in_time, "the body's last bytes waited for the window");
+    ck_assert_msg(sink.body_text == big + "tail", "body bytes differ");
 }
 END_TEST
 
@@ -1456,6 +1502,7 @@ int main()
     tcase_add_test(ok, body_views_valid_until_release);
     tcase_add_test(ok, released_before_waiting);
     tcase_add_test(ok, flush_wait_bridges_short_gaps);
+    tcase_add_test(ok, flush_wait_takes_the_last_bytes_at_once);
     tcase_add_test(ok, flush_wait_ends_at_a_pause);
     tcase_add_test(ok, flush_wait_bounds_a_trickle);
     tcase_add_test(ok, released_before_reading_client_body);

@@ -122,8 +122,10 @@ private:
 // thread. finish() closes libox's end and waits for the script.
 class Rig {
 public:
-    explicit Rig(std::function<void(HttpPeer&)> script)
-        : fds_(unit::socket_pair()),
+    // `tcp`: over TCP on 127.0.0.1 instead of AF_UNIX (SO_RCVLOWAT only
+    // works there).
+    explicit Rig(std::function<void(HttpPeer&)> script, bool tcp = false)
+        : fds_(tcp ? unit::tcp_pair() : unit::socket_pair()),
           conn(ox::net::Socket(fds_.proxy)),
           backend_(fds_.backend, [script = std::move(script)](BackendPeer& p) {
               HttpPeer h(p);
@@ -923,6 +925,39 @@ START_TEST(flush_wait_gathers_long_bodies)
 }
 END_TEST
 
+// The bytes flush_wait waits for are no more than the Content-Length still
+// has to bring (as for AJP): the body's last bytes end the wait when they
+// come, not when the window closes (30 s here).
+START_TEST(flush_wait_takes_the_last_bytes_at_once)
+{
+    const std::string data = unit::pattern(24 * 1024 + 4, 12);
+    unit::Signal finished;
+    bool in_time = false;
+    RecordingSink sink;
+    sink.on_finish = [&] { finished.set(); };
+    Rig rig(
+        [&](HttpPeer& p) {
+            std::string raw;
+            p.read_request(raw);
+            p.send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(data.size()) + "\r\n\r\n" +
+                   data.substr(0, 24 * 1024));
+            std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            p.send(data.substr(24 * 1024));
+            in_time = finished.wait();
+            p.rest();
+        },
+        true);
+    StringBody body;
+    ExchangeParams params;
+    params.flush_wait = std::chrono::seconds(30);
+    Outcome o = rig.run(get_request(), body, sink, params);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::none);
+    ck_assert_msg(in_time, "the body's last bytes waited for the window");
+    ck_assert_msg(sink.body_text == data, "body bytes differ");
+}
+END_TEST
+
 // flush_wait bounds the whole wait, not each gap (as for AJP): a body
 // trickled in 100-byte pieces 10 ms apart for 600 ms is flushed before the
 // trickle ends with 200 ms allowed.
@@ -1087,6 +1122,7 @@ int main()
     tcase_add_test(ok, streaming_and_views);
     tcase_add_test(ok, flush_wait_gathers_long_bodies);
     tcase_add_test(ok, flush_wait_bounds_a_trickle);
+    tcase_add_test(ok, flush_wait_takes_the_last_bytes_at_once);
     tcase_add_test(ok, large_head_allowed);
     tcase_add_test(ok, upgrade_stops_after_head);
     suite_add_tcase(s, ok);

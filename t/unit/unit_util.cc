@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -443,6 +444,7 @@ ox::proxy::SinkResult RecordingSink::finish() noexcept
     ++finish_calls;
     events += 'E';
     copy_pending();
+    if (on_finish) on_finish();
     return result(GoneAt::finish);
 }
 
@@ -524,6 +526,26 @@ FdPair socket_pair()
     // fds[0] is libox's end: blocking, as Socket::connect leaves it.
     set_timeouts(fds[1], 5);
     return {fds[0], fds[1]};
+}
+
+FdPair tcp_pair()
+{
+    int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (lfd < 0) die("socket");
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(bind_loopback(lfd));
+    if (::listen(lfd, 1) != 0) die("listen");
+    int proxy = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (proxy < 0 || ::connect(proxy, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) die("connect");
+    int backend = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (backend < 0) die("accept");
+    ::close(lfd);
+    int one = 1;
+    ::setsockopt(backend, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    set_timeouts(backend, 5);
+    return {proxy, backend};
 }
 
 ReservedPort::ReservedPort()

@@ -154,6 +154,7 @@ public:
     GoneAt gone_at = GoneAt::never;
     std::function<void()> on_head;     // called after head() recorded
     std::function<void()> on_release;  // called after release() recorded
+    std::function<void()> on_finish;   // called after finish() recorded
 
     int status = 0;
     std::string reason;
@@ -205,6 +206,9 @@ struct FdPair {
     int backend = -1;
 };
 FdPair socket_pair();
+// The same over TCP on 127.0.0.1, as a backend connection is: the kernel's
+// TCP paths (segments, SO_RCVLOWAT in poll) differ from AF_UNIX's.
+FdPair tcp_pair();
 // A TCP port on 127.0.0.1 that is bound but never listens: connecting to it
 // is refused, and nobody else can take it while this object lives.
 class ReservedPort {
