@@ -137,10 +137,11 @@ private:
     // Body bytes short of a pass wait for the next ones, up to flush_wait
     // in all however the backend spaces them (net::FlushWindow):
     // a servlet writing a large body leaves the socket empty for a moment
-    // between its packets, and over HTTP/2 a pass each time is a hand-off
-    // between mod_http2's threads per 8-30 KiB instead of per 64 KiB (the
-    // caller sets flush_wait for HTTP/2 clients only: flush_wait_for). A
-    // real pause still flushes, that much later.
+    // between its packets, and a pass each time is a write per 8-30 KiB
+    // instead of per 64 KiB (over HTTP/2 a hand-off between mod_http2's
+    // threads). The wait asks the kernel for the bytes the pass still
+    // lacks (worth_waking_for), so the worker wakes once for them, not
+    // once per packet. A real pause still flushes, that much later.
     bool wait_for_more() noexcept
     {
         int err = 0;

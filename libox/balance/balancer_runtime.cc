@@ -322,7 +322,7 @@ proxy::Outcome BalancerRuntime::exchange(MemberRuntime& m, net::BackendConnectio
         params.first_chunk = first_chunk;
         params.timeout = m.timeout();
         params.send_ahead = m.spec().send_ahead;
-        params.flush_wait = flush_wait_for(m.spec(), req.protocol);
+        params.flush_wait = m.spec().flush_wait;
         return ajp::exchange(static_cast<ajp::Connection&>(conn), req, params, body, sink);
     }
     auto& hc = static_cast<http::Connection&>(conn);
@@ -331,7 +331,7 @@ proxy::Outcome BalancerRuntime::exchange(MemberRuntime& m, net::BackendConnectio
     params.first_chunk = first_chunk;
     params.timeout = m.timeout();
     params.allow_upgrade = !req.upgrade.empty();
-    params.flush_wait = flush_wait_for(m.spec(), req.protocol);
+    params.flush_wait = m.spec().flush_wait;
     proxy::Outcome o = http::exchange(hc, req, params, body, sink);
     if (!o.ok() || o.status != 101 || req.upgrade.empty()) return o;
 

@@ -8,11 +8,6 @@
 
 namespace ox {
 
-Millis flush_wait_for(const MemberSpec& m, std::string_view client_protocol) noexcept
-{
-    return client_protocol.substr(0, 7) == "HTTP/2." ? m.flush_wait : Millis(0);
-}
-
 namespace {
 
 std::string parse_size(std::string_view key, std::string_view value, unsigned long long lo, unsigned long long hi,

@@ -69,15 +69,6 @@ struct MemberSpec {
     const std::string& display_name() const noexcept { return route.empty() ? url : route; }
 };
 
-// How long a response body for a client speaking `client_protocol` (the
-// request line's, "HTTP/2.0" for an HTTP/2 stream) waits for the backend's
-// next bytes before a flush (ajp::ExchangeParams::flush_wait): the member's
-// flushwait= for HTTP/2, where every pass is a hand-off between mod_http2's
-// threads; none for HTTP/1.x, where the write to the client is the work
-// done while the backend sends on (waiting instead cost 15-20 % more CPU
-// per 1 MiB download: docs/performance.md).
-Millis flush_wait_for(const MemberSpec& m, std::string_view client_protocol) noexcept;
-
 // Parses a duration: "30" (seconds), "30s", "250ms", "2m". Returns an empty
 // string or what is wrong.
 std::string parse_duration(std::string_view text, Millis& out);

@@ -248,12 +248,6 @@ START_TEST(member_defaults)
     ck_assert_uint_eq(m.packet_size, 8192);
     ck_assert_uint_eq(m.send_ahead, 65536);
     ck_assert_int_eq(m.flush_wait.count(), 1);
-    // ... in force for HTTP/2 clients only (each pass a hand-off between
-    // mod_http2's threads); HTTP/1.x responses are written at every gap.
-    ck_assert_int_eq(ox::flush_wait_for(m, "HTTP/2.0").count(), 1);
-    ck_assert_int_eq(ox::flush_wait_for(m, "HTTP/1.1").count(), 0);
-    ck_assert_int_eq(ox::flush_wait_for(m, "HTTP/1.0").count(), 0);
-    ck_assert_int_eq(ox::flush_wait_for(m, "").count(), 0);
     ck_assert_str_eq(m.display_name().c_str(), "ajp://ox1:8009");
 }
 END_TEST
