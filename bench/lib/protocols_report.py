@@ -160,9 +160,9 @@ def req_rate_bound(order, med, recv_floor):
                     if cols[0] is None or None in cols[1:4]:
                         continue
                     tot[v] = sum(cols[1:4])
+                    busy = f"{cols[4]:.2f}" if cols[4] is not None else "–"
                     out.append(f"| {w} | {PROTO.get(p, p)} | {CLIENT.get(c, c)} | {LABEL.get(v, v)} | {cols[0]:.0f} | "
-                               f"{cols[1]:.0f} | {cols[2]:.0f} | {cols[3]:.0f} | {tot[v]:.0f} | "
-                               (f"{cols[4]:.2f} |" if cols[4] is not None else "– |"))
+                               f"{cols[1]:.0f} | {cols[2]:.0f} | {cols[3]:.0f} | {tot[v]:.0f} | {busy} |")
                 peers = [v for v in PEERS if v in tot]
                 if "mem" not in tot or not peers or w not in recv_floor:
                     continue

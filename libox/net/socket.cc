@@ -224,9 +224,10 @@ bool Socket::readable_within(Millis wait, std::size_t at_least) const noexcept
     while ((rc = ::poll(&p, 1, ms)) < 0 && errno == EINTR) {
     }
     if (lowat > 1) {
-        // Every other read of this socket wants its first byte.
+        // Every other read of this socket, and the pool's idle check, want
+        // a single byte. (Cannot fail where setting the mark did.)
         int one = 1;
-        if (::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one) != 0) return true;  // the read says what is wrong
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
     }
     return rc != 0;  // an error other than EINTR: let the read say what is wrong
 }
