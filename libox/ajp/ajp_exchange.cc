@@ -165,16 +165,13 @@ private:
         return held_bytes_ > 0 && p_.flush_wait.count() > 0 && out_.body_bytes_out > c_.packet_size();
     }
 
-    // How many bytes the backend's next ones are worth waking up for: what
-    // the pass still lacks, but no more than are still due under the
-    // Content-Length (less those buffered, a packet's part), so that the
-    // last ones are not held for the window; without a length, any.
+    // How many bytes the backend's next ones are worth waking up for
+    // (net::bytes_worth_waking_for; the buffered bytes are a packet's part).
     std::size_t worth_waking_for() const noexcept
     {
-        if (declared_length_ < 0 || held_bytes_ >= kPassBytes) return 1;
-        std::uint64_t due = static_cast<std::uint64_t>(declared_length_) - out_.body_bytes_out;
-        if (due <= c_.buffered()) return 1;
-        return static_cast<std::size_t>(std::min<std::uint64_t>(kPassBytes - held_bytes_, due - c_.buffered()));
+        std::uint64_t due =
+            declared_length_ < 0 ? 0 : static_cast<std::uint64_t>(declared_length_) - out_.body_bytes_out;
+        return net::bytes_worth_waking_for(due, c_.buffered(), held_bytes_, kPassBytes);
     }
 
     bool filled(net::IoStatus st, int err) noexcept

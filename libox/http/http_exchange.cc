@@ -295,13 +295,10 @@ private:
         return held_bytes_ > 0 && p_.flush_wait.count() > 0 && out_.body_bytes_out > kGatherAfter;
     }
 
-    // As in ajp::exchange: what the pass still lacks, but no more than
-    // the Content-Length still has to come; without a length, any bytes.
+    // As in ajp::exchange (net::bytes_worth_waking_for).
     std::size_t worth_waking_for() const noexcept
     {
-        std::uint64_t due = r_.length_left();
-        if (due <= c_.buffered() || held_bytes_ >= kPassBytes) return 1;
-        return static_cast<std::size_t>(std::min<std::uint64_t>(kPassBytes - held_bytes_, due - c_.buffered()));
+        return net::bytes_worth_waking_for(r_.length_left(), c_.buffered(), held_bytes_, kPassBytes);
     }
 
     bool filled(net::IoStatus st, int err) noexcept
