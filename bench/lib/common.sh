@@ -460,6 +460,28 @@ EOC
     echo "$f"
 }
 
+# conf_ajpfloor NAME PORT AJP1 AJP2: the "AJP floor"
+# (bench/lib/mod_oxb_ajpfloor.c, compiled into the run directory with
+# apxs): the memory floor plus one AJP13 round trip to the Tomcats per
+# request and nothing else (no balancing, sessions, rules, shared state or
+# failover): the least any AJP proxy inside httpd can cost.
+conf_ajpfloor() {
+    local name=$1 port=$2 f=$RUN/$1/conf/httpd.conf d=$RUN/$1
+    httpd_prepare "$name"
+    mkdir -p "$d/build"
+    cp "$bench_dir/lib/mod_oxb_ajpfloor.c" "$d/build/"
+    (cd "$d/build" && apxs -c mod_oxb_ajpfloor.c >build.log 2>&1) ||
+        die "mod_oxb_ajpfloor did not compile: $(tail -n 3 "$d/build/build.log")"
+    {
+        httpd_common "$name" "$port"
+        cat <<EOC
+LoadModule oxb_ajpfloor_module "$d/build/.libs/mod_oxb_ajpfloor.so"
+OxbAjpFloorBackend 127.0.0.1:$3 127.0.0.1:$4
+EOC
+    } >"$f"
+    echo "$f"
+}
+
 # conf_static NAME PORT: core's file handler, the same files at the same URLs
 # (/ox/small: 200 bytes; /ox/download: 1 MiB; the query string is ignored).
 # The files are mapped once at startup (mod_file_cache's MMapFile): served
