@@ -46,12 +46,18 @@ bench_cleanup() {
     for p in ${BG_PIDS[@]+"${BG_PIDS[@]}"}; do
         kill "$p" 2>/dev/null
     done
+    # All at once: each stop waits for its server to go (about 2 s for a
+    # Tomcat).
+    local -a stopping=()
     for c in ${STARTED_CONFS[@]+"${STARTED_CONFS[@]}"}; do
-        httpd_stop "$c"
+        httpd_stop "$c" &
+        stopping+=($!)
     done
     for b in ${STARTED_TOMCATS[@]+"${STARTED_TOMCATS[@]}"}; do
-        "$oxb_tomcat" stop --base "$b" >/dev/null 2>&1
+        "$oxb_tomcat" stop --base "$b" >/dev/null 2>&1 &
+        stopping+=($!)
     done
+    for p in ${stopping[@]+"${stopping[@]}"}; do wait "$p"; done
     if [ -n "$RUN" ] && [ -d "$RUN" ]; then
         if [ "$KEEP_RUN" = 1 ] || { [ "$rc" != 0 ] && [ "${KEEP_ON_FAILURE:-1}" = 1 ]; }; then
             note "run directory kept: $RUN"
