@@ -446,47 +446,37 @@ EOC
     echo "$f"
 }
 
-# conf_memfloor NAME PORT: the "memory floor" (bench/lib/mod_oxb_memfloor.c,
-# compiled into the run directory with apxs): the same URLs answered from
-# memory, as a proxy hands httpd a body, without a backend. What mod_http2
-# and mod_ssl cost for a body that is not a file, which every proxy pays.
-conf_memfloor() {
-    local name=$1 port=$2 f=$RUN/$1/conf/httpd.conf d=$RUN/$1
+# conf_floor_module NAME PORT MODULE [CONF LINE...]: a front end that loads
+# bench/lib/mod_oxb_MODULE.c, compiled into its run directory with apxs (a
+# handler of the benchmark's own), and the configuration lines given.
+conf_floor_module() {
+    local name=$1 port=$2 m=mod_oxb_$3 f=$RUN/$1/conf/httpd.conf d=$RUN/$1
+    shift 3
     httpd_prepare "$name"
     mkdir -p "$d/build"
-    cp "$bench_dir/lib/mod_oxb_memfloor.c" "$d/build/"
-    (cd "$d/build" && apxs -c mod_oxb_memfloor.c >build.log 2>&1) ||
-        die "mod_oxb_memfloor did not compile: $(tail -n 3 "$d/build/build.log")"
+    cp "$bench_dir/lib/$m.c" "$d/build/"
+    (cd "$d/build" && apxs -c "$m.c" >build.log 2>&1) ||
+        die "$m did not compile: $(tail -n 3 "$d/build/build.log")"
     {
         httpd_common "$name" "$port"
-        cat <<EOC
-LoadModule oxb_memfloor_module "$d/build/.libs/mod_oxb_memfloor.so"
-EOC
+        echo "LoadModule ${m#mod_}_module \"$d/build/.libs/$m.so\""
+        [ $# = 0 ] || printf '%s\n' "$@"
     } >"$f"
     echo "$f"
 }
 
+# conf_memfloor NAME PORT: the "memory floor" (bench/lib/mod_oxb_memfloor.c):
+# the same URLs answered from memory, as a proxy hands httpd a body, without
+# a backend. What mod_http2 and mod_ssl cost for a body that is not a file,
+# which every proxy pays.
+conf_memfloor() { conf_floor_module "$1" "$2" memfloor; }
+
 # conf_ajpfloor NAME PORT AJP1 AJP2: the "AJP floor"
-# (bench/lib/mod_oxb_ajpfloor.c, compiled into the run directory with
-# apxs): the memory floor plus one AJP13 round trip to the Tomcats per
-# request and nothing else (no balancing, sessions, rules, shared state or
-# failover): the least any AJP proxy inside httpd can cost.
-conf_ajpfloor() {
-    local name=$1 port=$2 f=$RUN/$1/conf/httpd.conf d=$RUN/$1
-    httpd_prepare "$name"
-    mkdir -p "$d/build"
-    cp "$bench_dir/lib/mod_oxb_ajpfloor.c" "$d/build/"
-    (cd "$d/build" && apxs -c mod_oxb_ajpfloor.c >build.log 2>&1) ||
-        die "mod_oxb_ajpfloor did not compile: $(tail -n 3 "$d/build/build.log")"
-    {
-        httpd_common "$name" "$port"
-        cat <<EOC
-LoadModule oxb_ajpfloor_module "$d/build/.libs/mod_oxb_ajpfloor.so"
-OxbAjpFloorBackend 127.0.0.1:$3 127.0.0.1:$4
-EOC
-    } >"$f"
-    echo "$f"
-}
+# (bench/lib/mod_oxb_ajpfloor.c): the memory floor plus one AJP13 round trip
+# to the Tomcats per request and nothing else (no balancing, sessions,
+# rules, shared state or failover): the least any AJP proxy inside httpd
+# can cost.
+conf_ajpfloor() { conf_floor_module "$1" "$2" ajpfloor "OxbAjpFloorBackend 127.0.0.1:$3 127.0.0.1:$4"; }
 
 # conf_static NAME PORT: core's file handler, the same files at the same URLs
 # (/ox/small: 200 bytes; /ox/download: 1 MiB; the query string is ignored).
