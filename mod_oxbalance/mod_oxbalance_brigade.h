@@ -33,6 +33,7 @@ public:
     ox::proxy::SinkResult head(const ox::proxy::ResponseHead& head) noexcept override;
     ox::proxy::SinkResult body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept override;
     ox::proxy::SinkResult release(bool flush) noexcept override;
+    bool end_apart_costs() const noexcept override { return r_->connection->master != nullptr; }
     ox::proxy::SinkResult finish() noexcept override;
     void abort() noexcept override;
     void discard() noexcept override;

@@ -8,7 +8,7 @@ import csv
 import statistics
 from collections import defaultdict
 
-LABEL = {"ox": "mod_oxbalance", "proxy": "mod_proxy_balancer", "jk": "mod_jk", "static": "static file (floor)",
+LABEL = {"ox": "mod_oxbalance", "oxb": "mod_oxbalance B", "proxy": "mod_proxy_balancer", "jk": "mod_jk", "static": "static file (floor)",
          "mem": "memory floor", "ajpfloor": "AJP floor"}
 PROTO = {"h1": "HTTP/1.1", "h1tls": "HTTP/1.1 + TLS 1.3", "h2": "h2 (TLS 1.3)", "h2c": "h2c"}
 CLIENT = {"wrk": "wrk, saturated", "h2load": "h2load -n, saturated", "rate": "h2load --rps, equal load"}

@@ -142,18 +142,21 @@ private:
     // threads). The wait asks the kernel for the bytes the pass still
     // lacks (worth_waking_for), so the worker wakes once for them, not
     // once per packet. A real pause still flushes, that much later.
+    // A body complete by its Content-Length waits the same way for the
+    // END_RESPONSE behind it (ending()).
     bool wait_for_more() noexcept
     {
         int err = 0;
-        if (unreleased_) {
+        // A head alone has nothing to release: no look before the wait.
+        if (unreleased_ && (held_bytes_ > 0 || released_)) {
             if (held_bytes_ >= kPassBytes && !pass()) return false;
             net::IoStatus st = c_.fill_now(err);
             if (st != net::IoStatus::timeout) return filled(st, err);
-            if (gathering() && window_.more_within(c_.socket(), worth_waking_for())) {
+            if ((gathering() || ending()) && window_.more_within(c_.socket(), worth_waking_for())) {
                 st = c_.fill_now(err);
                 if (st != net::IoStatus::timeout) return filled(st, err);
             }
-            if ((held_bytes_ > 0 || released_) && !release(true)) return false;
+            if (!release(true)) return false;
         }
         return filled(c_.fill(p_.timeout, err), err);
     }
@@ -163,6 +166,21 @@ private:
     bool gathering() const noexcept
     {
         return held_bytes_ > 0 && p_.flush_wait.count() > 0 && out_.body_bytes_out > c_.packet_size();
+    }
+
+    // Worth waiting for the end: the whole declared body is held, only
+    // END_RESPONSE is missing, and the client's side pays for an end sent
+    // apart (HTTP/2). Tomcat closes a response whose Content-Length is
+    // reached and writes END_RESPONSE a moment after the body's last packet,
+    // often in a segment of its own. Released before it, a small response
+    // goes to an HTTP/2 client in two passes, head and body with a flush,
+    // then its end: two hand-offs between mod_http2's threads and two
+    // wake-ups of the connection (docs/performance.md, "A small response's
+    // end"). Over HTTP/1.1 the body's last byte completes the response: it
+    // goes out at once.
+    bool ending() const noexcept
+    {
+        return held_bytes_ > 0 && p_.flush_wait.count() > 0 && body_complete() && sink_.end_apart_costs();
     }
 
     // How many bytes the backend's next ones are worth waking up for

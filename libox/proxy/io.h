@@ -48,6 +48,13 @@ public:
     virtual SinkResult release(bool flush) noexcept = 0;
     // The response is complete.
     virtual SinkResult finish() noexcept = 0;
+    // Whether the response's end, passed on apart from its body, costs the
+    // client's side a message and a write of its own: over HTTP/2 a frame
+    // with END_STREAM (and a hand-off between mod_http2's threads), where
+    // over HTTP/1.1 the last byte of a Content-Length body ends it. The
+    // exchange then waits (up to flush_wait) for the end behind a body it
+    // holds whole.
+    virtual bool end_apart_costs() const noexcept { return false; }
     // The backend failed after head(): the client must see a broken response,
     // never a short one that looks complete.
     virtual void abort() noexcept = 0;

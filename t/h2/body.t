@@ -10,6 +10,9 @@
 #     and HTTP members (Content-Length, chunked, and read until close);
 #   - what the backend has sent reaches the client while the backend is
 #     still working (a sequence check with gates, not a timing one);
+#   - a small body complete by its Content-Length travels with the stream's
+#     end in one DATA frame when the backend's END_RESPONSE follows within
+#     flushwait=, and reaches the client without it when it does not;
 #   - no response the client received whole is logged as one it walked
 #     away from (OXB00014): mod_http2 marks a stream's connection aborted
 #     once the stream is closed, which can be before the handler returns.
@@ -33,7 +36,7 @@ use OXB::Test qw(parse_dump error_log_mark error_log_since);
 use Apache::TestRequest qw(GET);
 
 my @modes = qw(h2c upgrade tls);
-plan tests => 47 * @modes + 2;
+plan tests => 51 * @modes + 2;
 my $mark = error_log_mark();
 
 sub pattern {
@@ -152,6 +155,30 @@ for my $mode (@modes) {
         my $o = $h2->request(path => "/one/open?gate=$g");
         $h2->wait_done([$id, $o], 30);
         body_ok($h2->stream($id), substr($down, 0, $n), "$mode: the long body, whole, after the gate");
+    }
+
+    # A body complete by its Content-Length, then END_RESPONSE 50 ms later
+    # (the member waits up to flushwait=500 for it): the body and the
+    # stream's end in one DATA frame, not the body, then an empty frame
+    # with END_STREAM. With the end held at a gate, the body still comes
+    # after flushwait=, while the backend waits.
+    {
+        my $id = $h2->request(path => "/endwait/pause-before-end?ms=50");
+        $h2->wait_done([$id], 30);
+        my $s = $h2->stream($id);
+        body_ok($s, "whole body\n", "$mode: a complete body with its end 50 ms behind");
+        ok t_cmp(scalar @{ $s->frames }, 1, "$mode: the body and the stream's end in one DATA frame")
+            or print "# ", $s->describe, "\n";
+        my $g = "$gate-$mode-endwait";
+        my $p = $h2->request(path => "/endwait/pause-before-end?gate=$g");
+        my $raw = $h2->{streams};
+        $h2->pump(8, sub { length($raw->{$p}{body} // '') >= 11 });
+        my $sp = $h2->stream($p);
+        ok(length($sp->body) == 11 && !$sp->ended && !defined $sp->reset)
+            or print "# $mode: a complete body whose end waits at a gate: ", $sp->describe, "\n";
+        my $o = $h2->request(path => "/one/open?gate=$g");
+        $h2->wait_done([$p, $o], 30);
+        body_ok($h2->stream($p), "whole body\n", "$mode: the complete body, ended after the gate");
     }
 
     if ($mode eq 'upgrade') {

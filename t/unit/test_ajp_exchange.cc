@@ -766,6 +766,62 @@ START_TEST(flush_wait_bounds_a_trickle)
 }
 END_TEST
 
+// For a client whose protocol pays for an end sent apart (HTTP/2), a body
+// complete by its Content-Length waits up to flush_wait for the
+// END_RESPONSE behind it (Tomcat writes it a moment later, often in a
+// segment of its own), so that the response goes out in one pass with its
+// end; a backend that pauses longer before the end still gets the body
+// flushed to the client after flush_wait (it goes on only once flushed, or
+// after 5 s). Without a Content-Length nothing says the body is complete,
+// and over HTTP/1.1 its last byte completes the response: released at once.
+START_TEST(flush_wait_holds_a_complete_body_for_its_end)
+{
+    const unit::HeaderList cl10 = {{"Content-Length", "10"}};
+    struct Case {
+        const char* name;
+        bool with_length;
+        bool end_apart;        // the sink's end_apart_costs()
+        int wait_ms;           // flush_wait
+        bool pause_for_flush;  // the backend sends the end only once flushed
+        const char* events;
+    } cases[] = {
+        {"complete, end 30 ms later, flush_wait 30 s", true, true, 30000, false, "HbE"},
+        {"complete, end after the flush, flush_wait 20 ms", true, true, 20, true, "HbfE"},
+        {"unknown length, flush_wait 30 s", false, true, 30000, true, "HbfE"},
+        {"complete, an end apart costs nothing, flush_wait 30 s", true, false, 30000, true, "HbfE"},
+    };
+    for (const Case& c : cases) {
+        unit::Signal flushed;
+        bool in_time = true;
+        RecordingSink sink;
+        Rig rig([&](BackendPeer& p) {
+            p.read_packet();
+            p.send(cat({c.with_length ? pkt_headers(200, "OK", cl10) : pkt_headers(200, "OK"), pkt_body("0123456789")}));
+            if (c.pause_for_flush) {
+                in_time = flushed.wait();
+            } else {
+                std::this_thread::sleep_for(std::chrono::milliseconds(30));
+            }
+            p.send(pkt_end(true));
+            p.read_to_eof();
+        });
+        sink.end_apart = c.end_apart;
+        sink.on_release = [&] {
+            if (sink.flushes == 1) flushed.set();
+        };
+        StringBody body;
+        ExchangeParams params;
+        params.flush_wait = std::chrono::milliseconds(c.wait_ms);
+        Outcome o = rig.run(get_request(), body, sink, params);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::none);
+        ck_assert_msg(in_time, "%s: not flushed before the backend went on", c.name);
+        ck_assert_msg(sink.events == c.events, "%s: events %s", c.name, sink.events.c_str());
+        ck_assert_str_eq(sink.body_text.c_str(), "0123456789");
+    }
+}
+END_TEST
+
 // The same before waiting on the client's request body: a backend that
 // answers before it has read the body gets its head to the client first.
 START_TEST(released_before_reading_client_body)
@@ -1505,6 +1561,7 @@ int main()
     tcase_add_test(ok, flush_wait_takes_the_last_bytes_at_once);
     tcase_add_test(ok, flush_wait_ends_at_a_pause);
     tcase_add_test(ok, flush_wait_bounds_a_trickle);
+    tcase_add_test(ok, flush_wait_holds_a_complete_body_for_its_end);
     tcase_add_test(ok, released_before_reading_client_body);
     tcase_add_test(ok, whole_response_in_one_write);
     tcase_add_test(ok, empty_chunk_flushes);

@@ -145,12 +145,14 @@ public:
     ox::proxy::SinkResult head(const ox::proxy::ResponseHead& head) noexcept override;
     ox::proxy::SinkResult body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept override;
     ox::proxy::SinkResult release(bool flush) noexcept override;
+    bool end_apart_costs() const noexcept override { return end_apart; }
     ox::proxy::SinkResult finish() noexcept override;
     void abort() noexcept override;
     // Forgets the head and body (as the contract asks) and records 'D'.
     void discard() noexcept override;
 
     bool lazy = false;
+    bool end_apart = false;  // what end_apart_costs() says (true: as over HTTP/2)
     GoneAt gone_at = GoneAt::never;
     std::function<void()> on_head;     // called after head() recorded
     std::function<void()> on_release;  // called after release() recorded
