@@ -680,6 +680,21 @@ START_TEST(flush_wait_takes_the_last_bytes_at_once)
 }
 END_TEST
 
+// Runs a GET with flush_wait `wait_ms`; `flushed` is set at the sink's
+// first flush (the backends of these tests wait for it).
+Outcome run_flushing(Rig& rig, RecordingSink& sink, unit::Signal& flushed, int wait_ms)
+{
+    sink.on_release = [&] {
+        if (sink.flushes == 1) flushed.set();
+    };
+    StringBody body;
+    ExchangeParams params;
+    params.flush_wait = std::chrono::milliseconds(wait_ms);
+    Outcome o = rig.run(get_request(), body, sink, params);
+    rig.finish();
+    return o;
+}
+
 // ... but a pause longer than flush_wait still flushes what came before it
 // (the backend goes on only once it was flushed, or after 5 s), and a
 // small response (one packet or less) is not held at all, however long
@@ -712,14 +727,7 @@ START_TEST(flush_wait_ends_at_a_pause)
             p.send(cat({pkt_body("tail"), pkt_end(true)}));
             p.read_to_eof();
         });
-        sink.on_release = [&] {
-            if (sink.flushes == 1) flushed.set();
-        };
-        StringBody body;
-        ExchangeParams params;
-        params.flush_wait = std::chrono::milliseconds(c.wait_ms);
-        Outcome o = rig.run(get_request(), body, sink, params);
-        rig.finish();
+        Outcome o = run_flushing(rig, sink, flushed, c.wait_ms);
         CK_ASSERT_FAILURE(o.failure, Failure::none);
         ck_assert_msg(in_time, "%s: not flushed before the backend went on", c.name);
         ck_assert_msg(sink.body_text == c.first + "tail", "%s: body bytes differ", c.name);
@@ -806,14 +814,7 @@ START_TEST(flush_wait_holds_a_complete_body_for_its_end)
             p.read_to_eof();
         });
         sink.end_apart = c.end_apart;
-        sink.on_release = [&] {
-            if (sink.flushes == 1) flushed.set();
-        };
-        StringBody body;
-        ExchangeParams params;
-        params.flush_wait = std::chrono::milliseconds(c.wait_ms);
-        Outcome o = rig.run(get_request(), body, sink, params);
-        rig.finish();
+        Outcome o = run_flushing(rig, sink, flushed, c.wait_ms);
         CK_ASSERT_FAILURE(o.failure, Failure::none);
         ck_assert_msg(in_time, "%s: not flushed before the backend went on", c.name);
         ck_assert_msg(sink.events == c.events, "%s: events %s", c.name, sink.events.c_str());
