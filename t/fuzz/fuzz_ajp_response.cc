@@ -8,7 +8,10 @@
 // stream. Flags: bit 0 the request is HEAD; bits 1-2 its body: 1 with
 // Content-Length, 2 chunked, else none; bit 3 send ahead (sendahead=65536,
 // else 0); bit 4 the client goes away at sink call byte 1; bit 5 the first
-// body chunk goes with the request (as the module sends it).
+// body chunk goes with the request (as the module sends it); bit 6 as for
+// an HTTP/2 client: flushwait=1 ms and a sink whose end costs a message of
+// its own (end_apart_costs), so held bodies wait for more and a complete
+// one for its END_RESPONSE.
 //
 // The exchange runs on a real socket: one end of an AF_UNIX SOCK_SEQPACKET
 // pair, whose other end writes the stream as messages and then shuts down
@@ -285,7 +288,9 @@ private:
 
 class Sink final : public ox::proxy::ResponseSink {
 public:
-    explicit Sink(int gone_at) : gone_at_(gone_at) {}
+    Sink(int gone_at, bool end_apart) : gone_at_(gone_at), end_apart_(end_apart) {}
+
+    bool end_apart_costs() const noexcept override { return end_apart_; }
 
     ox::proxy::SinkResult head(const ox::proxy::ResponseHead& h) noexcept override
     {
@@ -375,6 +380,7 @@ private:
     }
 
     int gone_at_;
+    bool end_apart_;
     int calls_ = 0;
     bool gone_ = false;
     std::vector<std::pair<const char*, std::string>> held_;
@@ -388,6 +394,7 @@ struct Setup {
     bool send_ahead = false;
     bool first_chunk = false;
     int gone_at = 0;
+    bool http2 = false;  // flushwait and end_apart_costs as over HTTP/2
 };
 
 struct Run {
@@ -483,9 +490,10 @@ Run feed(std::string_view stream, const std::vector<std::size_t>& cuts, const Se
     p.timeout = ox::Millis(5000);
     p.first_chunk = first;
     p.send_ahead = st.send_ahead ? 65536 : 0;
+    if (st.http2) p.flush_wait = ox::Millis(1);
     Body body(st.kind == ox::proxy::BodyKind::none ? 0 : st.body_size, first.size(),
               st.kind == ox::proxy::BodyKind::chunked);
-    Sink sink(st.gone_at);
+    Sink sink(st.gone_at, st.http2);
     Run run;
     {
         ox::ajp::Connection conn(ox::net::Socket(fds[0]), kPacketSize);
@@ -547,6 +555,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     st.send_ahead = flags & 8;
     st.gone_at = (flags & 16) ? data[1] : 0;
     st.first_chunk = flags & 32;
+    st.http2 = flags & 64;
     unsigned pattern = static_cast<unsigned>(data[2]) << 8 | data[3];
     st.body_size = 1 + 97 * static_cast<std::size_t>(data[4]);
     std::string_view stream = g_input.substr(5);
