@@ -28,6 +28,7 @@ KEEP_RUN=0            # --keep: leave the run directory behind
 declare -a STARTED_CONFS=()   # httpd configs we started
 declare -a STARTED_TOMCATS=() # Tomcat bases we started
 declare -a BG_PIDS=()         # background helpers (probes)
+declare -a RESTORE_SYSCTLS=() # KEY=VALUE: set back by bench_cleanup
 
 bench_init_run() {
     RUN=$(mktemp -d /tmp/oxb-bench-XXXXXX)
@@ -58,6 +59,9 @@ bench_cleanup() {
         stopping+=($!)
     done
     for p in ${stopping[@]+"${stopping[@]}"}; do wait "$p"; done
+    for p in ${RESTORE_SYSCTLS[@]+"${RESTORE_SYSCTLS[@]}"}; do
+        sysctl -q -w "$p" >/dev/null || note "could not set $p back"
+    done
     if [ -n "$RUN" ] && [ -d "$RUN" ]; then
         if [ "$KEEP_RUN" = 1 ] || { [ "$rc" != 0 ] && [ "${KEEP_ON_FAILURE:-1}" = 1 ]; }; then
             note "run directory kept: $RUN"
@@ -66,6 +70,17 @@ bench_cleanup() {
         fi
     fi
     exit "$rc"
+}
+
+# bench_sysctl KEY VALUE: sets a kernel setting for this run; bench_cleanup
+# sets it back (root only).
+bench_sysctl() {
+    local old
+    old=$(sysctl -n "$1") || die "no kernel setting $1"
+    [ "$old" = "$2" ] && return 0
+    sysctl -q -w "$1=$2" >/dev/null || die "could not set $1=$2 (root needed)"
+    RESTORE_SYSCTLS+=("$1=$old")
+    note "$1 = $2 for this run (was $old)"
 }
 
 # ---- ports -----------------------------------------------------------------
@@ -324,7 +339,7 @@ machine_description() {
         sed -n 's/^Server version: *//p') || true
     jk=$(dpkg-query -W -f '${Version}' libapache2-mod-jk 2>/dev/null) || jk='?'
     wrkv=$(wrk -v 2>&1 | sed -n "1,1p" | awk '{print $2}') || true
-    echo "- Machine: ${cpu:-?}, $cores cores${hv:+ ($hv guest)}, $mem RAM, $kern"
+    echo "- Machine: ${cpu:-?}, $cores cores${hv:+ ($hv guest)}, $mem RAM, $kern, TCP congestion control $(sysctl -n net.ipv4.tcp_congestion_control 2>/dev/null || echo '?')"
     echo "- Software: ${httpdv:-apache2 ?}, mod_jk $jk, ${tomcat:-Tomcat 10}, $java, wrk ${wrkv:-?}"
 }
 
