@@ -83,21 +83,27 @@ def main():
                 "rps": ratio(mine["rps"], better(w, p, c, "rps", False)),
                 "p99": ratio(mine["p99_ms"], better(w, p, c, "p99_ms", True)), "over": over}
 
+    def offered_rate(w, p, c):
+        """The rate offered to every front end of a fixed-rate cell (None:
+        not a fixed-rate cell, or data from before it was recorded)."""
+        if c != "rate":
+            return None
+        return next((x for x in (med(w, p, c, v, "offered_rps") for v in order["v"]) if x), None)
+
     def short_of_rate(w, p, c):
         """At a fixed rate, the front ends that answered less than 97 % of the
         offered rate (queued: saturated, not at equal load), as text."""
-        offered = med(w, p, c, "ox", "offered_rps") or med(w, p, c, "proxy", "offered_rps")
-        if c != "rate" or not offered:
+        offered = offered_rate(w, p, c)
+        if not offered:
             return ""
-        short = [f"{LABEL.get(v, v)} {med(w, p, c, v, 'rps'):.0f}" for v in order["v"]
-                 if v not in ("static", "mem") and med(w, p, c, v, "rps") is not None
-                 and med(w, p, c, v, "rps") < 0.97 * offered]
+        answered = {v: med(w, p, c, v, "rps") for v in order["v"] if v not in ("static", "mem")}
+        short = [f"{LABEL.get(v, v)} {x:.0f}" for v, x in answered.items() if x is not None and x < 0.97 * offered]
         return f"not at equal load: {', '.join(short)} of {offered:.0f} req/s offered" if short else ""
 
     def client_label(w, p, c):
-        offered = med(w, p, c, "ox", "offered_rps") or med(w, p, c, "proxy", "offered_rps")
+        offered = offered_rate(w, p, c)
         label = CLIENT.get(c, c)
-        return f"{label} ({offered:.0f} req/s)" if c == "rate" and offered else label
+        return f"{label} ({offered:.0f} req/s)" if offered else label
 
     targets = []
     unequal = []
