@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "acl/client_address.h"
+#include "core/text.h"
 #include "mod_oxbalance_acl.h"
 #include "proxy/forwarded.h"
 #include "proxy/hop_by_hop.h"
@@ -15,7 +16,10 @@ namespace {
 
 std::string_view sv(const char* s) noexcept { return s ? std::string_view(s) : std::string_view(); }
 
-bool named(const char* key, const char* name) noexcept { return strcasecmp(key, name) == 0; }
+// Header names compared by length first: the header loop runs for every
+// header of every request, and most names differ in length from the few
+// it looks for.
+bool named(std::string_view key, std::string_view lower_name) noexcept { return ox::equals_lowercase(key, lower_name); }
 
 void fill_tls(request_rec* r, ox::proxy::TlsInfo& tls)
 {
@@ -96,13 +100,13 @@ bool hop_by_client(const RequestState* first, const char* value) noexcept
 }
 
 // Whether header `key` goes to the backend.
-bool forwarded_header(const char* key, bool length_header) noexcept
+bool forwarded_header(std::string_view key, bool length_header) noexcept
 {
     // Expect is answered by httpd itself; Transfer-Encoding does not exist
     // in AJP, which frames the body itself; Content-Length only while it is
     // the body's.
-    if (ox::proxy::is_hop_by_hop(key) || named(key, "Expect")) return false;
-    return length_header || !named(key, "Content-Length");
+    if (ox::proxy::is_hop_by_hop(key) || named(key, "expect")) return false;
+    return length_header || !named(key, "content-length");
 }
 
 // Whether the TCP peer is an OXTrustedProxy.
@@ -113,9 +117,9 @@ bool peer_trusted(const conn_rec* c, const ServerConfig& sc) noexcept
            sc.trusted.contains(peer);
 }
 
-bool forwarded_by_us(const char* key) noexcept
+bool forwarded_by_us(std::string_view key) noexcept
 {
-    return named(key, "X-Forwarded-For") || named(key, "X-Forwarded-Proto") || named(key, "X-Forwarded-Host");
+    return named(key, "x-forwarded-for") || named(key, "x-forwarded-proto") || named(key, "x-forwarded-host");
 }
 
 // X-Forwarded-For, -Proto and -Host as we set them (proxy/forwarded.h);
@@ -165,7 +169,7 @@ void note_hop_by_hop(request_rec* r, RequestState& st) noexcept
     const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
     auto lists = [&](const char* key) {
         for (int i = 0; i < arr->nelts; ++i) {
-            if (elts[i].key && elts[i].val && named(elts[i].key, "Connection") &&
+            if (elts[i].key && elts[i].val && named(elts[i].key, "connection") &&
                 ox::proxy::connection_names(elts[i].val, key)) {
                 return true;
             }
@@ -228,12 +232,14 @@ int build_request(request_rec* r, const RequestState& st, BrigadeBodySource& bod
     for (int i = 0; i < arr->nelts; ++i) {
         const char* key = elts[i].key;
         const char* val = elts[i].val;
-        if (!key || !val || !forwarded_header(key, length_header) || hop_by_client(first, val)) continue;
+        if (!key || !val) continue;
+        std::string_view name(key);
+        if (!forwarded_header(name, length_header) || hop_by_client(first, val)) continue;
         // A client's own claims are replaced by ours; RFC 7239 Forwarded
         // passes only through a trusted proxy.
-        if (sc.add_forwarded && (forwarded_by_us(key) || (named(key, "Forwarded") && !fwd.keep_forwarded))) continue;
+        if (sc.add_forwarded && (forwarded_by_us(name) || (named(name, "forwarded") && !fwd.keep_forwarded))) continue;
         // RFC 9112 3.2.2: an absolute-form target's authority is the host.
-        if (t.form == ox::proxy::TargetForm::absolute && named(key, "Host")) {
+        if (t.form == ox::proxy::TargetForm::absolute && named(name, "host")) {
             if (!host_sent) headers[n++] = {key, t.authority};
             host_sent = true;
             continue;

@@ -10,7 +10,7 @@ use Apache::TestRequest ();
 use LWP::UserAgent ();
 use OXB::Test qw(parse_dump);
 
-plan tests => 27;
+plan tests => 30;
 
 my $ua = LWP::UserAgent->new(timeout => 20);
 my $direct = Apache::TestRequest::resolve_url('/echo/fwd');
@@ -38,6 +38,14 @@ ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-Host')), 'mail.example.com
 ok t_cmp(scalar(() = $d->{headers_named}->('Forwarded')), 0, 'a client\'s Forwarded header is dropped');
 ok t_cmp($d->{'remote-addr'}, '127.0.0.1', 'remote address: the peer');
 ok t_cmp($d->{'is-ssl'}, '0', 'a forged X-Forwarded-Proto does not make the request HTTPS');
+
+# The same claims under names in other cases (header names are
+# case-insensitive; httpd keeps them as sent): replaced and dropped alike.
+($code, $d) = dump_of($direct, ':x-forwarded-for' => '10.99.1.1', ':X-FORWARDED-PROTO' => 'https',
+                      ':FORWARDED' => 'for=10.99.2.2');
+ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-For')), '127.0.0.1', 'x-forwarded-for in lower case: replaced');
+ok t_cmp(join('|', $d->{headers_named}->('X-Forwarded-Proto')), 'http', 'X-FORWARDED-PROTO in upper case: replaced');
+ok t_cmp(scalar(() = $d->{headers_named}->('Forwarded')), 0, 'FORWARDED in upper case: dropped');
 
 # No headers at all: ours are there anyway.
 ($code, $d) = dump_of($direct);
