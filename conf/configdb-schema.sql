@@ -41,3 +41,18 @@ CREATE TABLE IF NOT EXISTS oxbalance_member_state_history (
     PRIMARY KEY (id),
     KEY oxbalance_history_member (balancer, route, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- The members each front end serves, as its configuration names them:
+-- each front end's configdb poller replaces its own rows when it starts
+-- and hourly. oxbalancectl refuses a change for a route no front end
+-- serves (a typo would otherwise be written and change nothing). A front
+-- end is its host name and ServerRoot; rows not renewed for a day are
+-- not counted (a front end gone for good).
+CREATE TABLE IF NOT EXISTS oxbalance_frontend_member (
+    frontend            VARCHAR(255) NOT NULL,
+    balancer            VARCHAR(63)  NOT NULL,
+    route               VARCHAR(191) NOT NULL,
+    seen_at             DATETIME NOT NULL,
+    PRIMARY KEY (frontend, balancer, route),
+    KEY oxbalance_frontend_member_route (balancer, route)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

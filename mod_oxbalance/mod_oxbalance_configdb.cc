@@ -2,6 +2,7 @@
 
 #include <apr_shm.h>
 #include <ap_mpm.h>
+#include <http_main.h>
 #include <scoreboard.h>
 
 #include <chrono>
@@ -71,6 +72,14 @@ public:
         return inner_.history(q, out, err);
     }
     bool ensure_schema(std::string& err) override { return inner_.ensure_schema(err); }
+    bool announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err) override
+    {
+        return inner_.announce(frontend, members, err);
+    }
+    bool served(std::vector<ox::configdb::ServedMember>& out, std::string& err) override
+    {
+        return inner_.served(out, err);
+    }
 
     std::string last_error;
 
@@ -162,6 +171,17 @@ public:
                      balancer.c_str(), route.c_str());
     }
 
+    void announce_failed(const std::string& msg) noexcept override
+    {
+        if (!generation_current()) return;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s_,
+                     OXBLOGNO(00122) "configdb: cannot announce this front end's members (%s); the member states "
+                     "are unaffected, but oxbalancectl cannot check routes against this front end: create the "
+                     "table (conf/configdb-schema.sql) and GRANT as docs/configdb.md says; retried every minute, "
+                     "logged once until it succeeds",
+                     msg.c_str());
+    }
+
 private:
     bool stopping()
     {
@@ -214,6 +234,7 @@ private:
             o.poll = std::chrono::seconds(cfg_.settings.poll_seconds);
             o.create = cfg_.settings.create;
             o.known = known_members();
+            o.frontend = cfg_.announced_as;
             ox::configdb::Poller poller(store, *this, clock, o);
             while (!stopping() && generation_current()) {
                 drain(store);
@@ -476,6 +497,11 @@ int setup(apr_pool_t* pconf, server_rec* s)
     char host[256] = "";
     if (apr_gethostname(host, sizeof host, pconf) != APR_SUCCESS) host[0] = '\0';
     cfg->frontend = host;
+    // Two httpd on one host are two front ends: their ServerRoots differ.
+    cfg->announced_as = cfg->frontend + ":" + ap_server_root;
+    if (cfg->announced_as.size() > ox::configdb::kMaxFrontendChars) {
+        cfg->announced_as.resize(ox::configdb::kMaxFrontendChars);
+    }
     warn_routeless(s, *mc);
 
     // A task of the leader, as the prober: one process runs both.

@@ -32,6 +32,7 @@ struct ConfigdbConfig {
     std::string properties_path;  // "" with explicit arguments
     ConfigPlace place;
     std::string frontend;                        // who we are in the history (post_config)
+    std::string announced_as;                    // host:ServerRoot, in oxbalance_frontend_member
     ox::configdb::SharedBlock* block = nullptr;  // post_config
 };
 

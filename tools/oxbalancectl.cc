@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,6 +15,7 @@
 
 #include "configdb/mysql_store.h"
 #include "configdb/properties.h"
+#include "configdb/served.h"
 #include "core/text.h"
 #include "ctl_format.h"
 #include "ctl_status_mode.h"
@@ -26,7 +28,7 @@ constexpr int kOk = 0, kUsage = 1, kDatabase = 2, kInvalid = 3;
 constexpr const char* kDefaultProperties = "/opt/open-xchange/etc/configdb.properties";
 
 const char kUsageText[] =
-    "usage: oxbalancectl [SOURCE] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
+    "usage: oxbalancectl [SOURCE] [--json] [--force] [--timeout SECONDS] COMMAND [ARGS]\n"
     "\n"
     "SOURCE (default: --properties $OXBALANCECTL_PROPERTIES or\n"
     "        /opt/open-xchange/etc/configdb.properties):\n"
@@ -52,6 +54,9 @@ const char kUsageText[] =
     "  status                               can the read and write hosts be reached; schema there\n"
     "  init-schema                          create our tables on the write host (idempotent)\n"
     "\n"
+    "A change names a member some front end serves (the front ends announce theirs\n"
+    "in the configdb); --force writes one for a route no front end serves yet.\n"
+    "\n"
     "Exit codes: 0 ok, 1 usage, 2 database unreachable or failing (login, missing\n"
     "tables, rights) or status page unreachable or refusing, 3 not found or invalid\n"
     "(properties file, names, values). Front ends see a configdb change within their\n"
@@ -62,6 +67,7 @@ struct Options {
     std::string read, write, user, password_file;
     std::string status_url;
     bool json = false;
+    bool force = false;  // a change for a route no front end serves
     unsigned timeout = 0;
     unsigned limit = 20;
     std::vector<std::string> words;  // command and its arguments
@@ -100,6 +106,10 @@ int parse_options(int argc, char** argv, Options& o)
         }
         if (a == "--json") {
             o.json = true;
+            continue;
+        }
+        if (a == "--force") {
+            o.force = true;
             continue;
         }
         std::string name = a, value;
@@ -221,6 +231,54 @@ std::string served_by(const MysqlStore& store, const Settings& s)
     return "write host " + s.write.where();
 }
 
+std::string listed(const std::vector<std::string>& names)
+{
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+// A change for a member no front end serves is refused (unless --force):
+// a typo would be written, listed, and change nothing. Returns -1 to go
+// on, else an exit code. Where the check cannot be made (no front end has
+// announced its members, or they cannot be read), it says so and goes on.
+int check_served(MysqlStore& store, const Options& o, const Change& c)
+{
+    std::vector<ServedMember> rows;
+    std::string err;
+    if (!store.served(rows, err)) {
+        std::cerr << "oxbalancectl: warning: cannot read which members the front ends serve (" << err
+                  << "); the route is not checked\n";
+        return -1;
+    }
+    RouteCheck rc = check_route(rows, c.balancer, c.route, static_cast<std::int64_t>(std::time(nullptr)));
+    std::string what;
+    switch (rc.verdict) {
+    case RouteCheck::Verdict::served: return -1;
+    case RouteCheck::Verdict::unchecked:
+        std::cerr << "oxbalancectl: warning: no front end has announced its members in the last day (none runs "
+                     "with OXConfigDB, or they cannot write oxbalance_frontend_member: OXB00122 in their error "
+                     "logs); the route is not checked\n";
+        return -1;
+    case RouteCheck::Verdict::unknown_route:
+        what = "no front end serves route '" + c.route + "' in balancer '" + c.balancer + "' (its routes: " +
+               listed(rc.known) + ")";
+        break;
+    case RouteCheck::Verdict::unknown_balancer:
+        what = "no front end serves a balancer '" + c.balancer + "' (balancers: " + listed(rc.known) + ")";
+        break;
+    }
+    std::string from = std::to_string(rc.frontends) + (rc.frontends == 1 ? " front end" : " front ends") +
+                       " announced their members in the last day";
+    if (o.force) {
+        std::cerr << "oxbalancectl: warning: " << what << "; written anyway (--force); " << from << "\n";
+        return -1;
+    }
+    std::cerr << "oxbalancectl: " << what << "; nothing written (" << from
+              << "; --force writes it for a member yet to come)\n";
+    return kInvalid;
+}
+
 // --status-url: the page instead of the configdb.
 int run_status_page(const Options& o)
 {
@@ -228,6 +286,7 @@ int run_status_page(const Options& o)
         !o.password_file.empty()) {
         return usage_error("give --status-url or a configdb (--properties, --write ...), not both");
     }
+    if (o.force) return usage_error("--force is for the configdb: a status page refuses a member it does not have");
     const std::string& cmd = o.words[0];
     if (cmd == "history" || cmd == "init-schema") {
         std::cerr << "oxbalancectl: " << cmd << " needs the configdb (--properties or --write): "
@@ -345,6 +404,7 @@ int run(const Options& o)
         std::cerr << "oxbalancectl: " << why << "\n";
         return kInvalid;
     }
+    if (int refused = check_served(store, o, c); refused >= 0) return refused;
     if (!store.apply(c, err)) return db_error(store, err);
     std::cout << (o.json ? oxctl::change_json(c) : oxctl::change_text(c));
     return kOk;

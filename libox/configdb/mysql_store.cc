@@ -36,6 +36,13 @@ constexpr char kHistoryBalancer[] = OXB_HISTORY_COLUMNS " WHERE balancer = ? ORD
 constexpr char kHistoryMember[] = OXB_HISTORY_COLUMNS " WHERE balancer = ? AND route = ? ORDER BY id DESC LIMIT ?";
 #undef OXB_HISTORY_COLUMNS
 
+constexpr char kForgetServed[] = "DELETE FROM oxbalance_frontend_member WHERE frontend = ?";
+constexpr char kAddServed[] =
+    "INSERT INTO oxbalance_frontend_member (frontend, balancer, route, seen_at) VALUES (?, ?, ?, UTC_TIMESTAMP())";
+constexpr char kServed[] =
+    "SELECT frontend, balancer, route, UNIX_TIMESTAMP(seen_at) FROM oxbalance_frontend_member"
+    " ORDER BY balancer, route, frontend";
+
 constexpr unsigned kDeadlock = 1213;
 
 const std::string& text_of(const std::optional<std::string>& v)
@@ -122,6 +129,24 @@ bool MysqlStore::on_read_host(Fn fn, std::string& err)
     return false;
 }
 
+template <class Fn>
+bool MysqlStore::once_more_after_deadlock(Fn write)
+{
+    // A deadlock rolled the transaction back whole: once more is safe.
+    if (write()) return true;
+    if (last_code_ != kDeadlock) return false;
+    return write();
+}
+
+bool MysqlStore::write_failed()
+{
+    last_ = write_.last_error();
+    last_code_ = write_.last_code();
+    std::string ignored;
+    if (last_ != DbError::unreachable) write_.query("ROLLBACK", ignored);
+    return false;
+}
+
 bool MysqlStore::load(std::vector<MemberStateRow>& out, std::string& err)
 {
     out.clear();
@@ -157,31 +182,21 @@ bool MysqlStore::apply(const Change& c, std::string& err)
         err = why;
         return false;
     }
-    // A deadlock rolled the transaction back whole: once more is safe.
-    if (apply_once(c, err)) return true;
-    if (last_code_ != kDeadlock) return false;
-    return apply_once(c, err);
+    return once_more_after_deadlock([&] { return apply_once(c, err); });
 }
 
 bool MysqlStore::apply_once(const Change& c, std::string& err)
 {
     last_code_ = 0;
-    auto failed = [&]() {
-        last_ = write_.last_error();
-        last_code_ = write_.last_code();
-        std::string ignored;
-        if (last_ != DbError::unreachable) write_.query("ROLLBACK", ignored);
-        return false;
-    };
-    if (!write_.query("START TRANSACTION", err)) return failed();
-    if (!write_.exec(kLockRow, {Param::str(c.balancer), Param::str(c.route)}, nullptr, err)) return failed();
+    if (!write_.query("START TRANSACTION", err)) return write_failed();
+    if (!write_.exec(kLockRow, {Param::str(c.balancer), Param::str(c.route)}, nullptr, err)) return write_failed();
     std::vector<Row> rows;
-    if (!write_.exec(kReadRow, {Param::str(c.balancer), Param::str(c.route)}, &rows, err)) return failed();
+    if (!write_.exec(kReadRow, {Param::str(c.balancer), Param::str(c.route)}, &rows, err)) return write_failed();
     std::optional<AdminState> old_admin;
     unsigned old_lf = 0;
     if (rows.size() != 1 || !admin_of(rows[0][0], old_admin) || !number_of(rows[0][1], old_lf)) {
         err = write_.name() + ": cannot read back the row of " + c.balancer + " " + c.route;
-        failed();
+        write_failed();
         last_ = DbError::other;
         return false;
     }
@@ -191,18 +206,63 @@ bool MysqlStore::apply_once(const Change& c, std::string& err)
                      {admin_param(new_admin), Param::num(new_lf), Param::str(c.frontend), Param::str(c.client),
                       Param::str(c.tool), Param::str(c.balancer), Param::str(c.route)},
                      nullptr, err)) {
-        return failed();
+        return write_failed();
     }
     if (!write_.exec(kAddHistory,
                      {Param::str(c.balancer), Param::str(c.route), admin_param(old_admin), admin_param(new_admin),
                       Param::num(old_lf), Param::num(new_lf), Param::str(c.frontend), Param::str(c.client),
                       Param::str(c.tool)},
                      nullptr, err)) {
-        return failed();
+        return write_failed();
     }
-    if (!write_.query("COMMIT", err)) return failed();
+    if (!write_.query("COMMIT", err)) return write_failed();
     last_ = DbError::none;
     return true;
+}
+
+bool MysqlStore::announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err)
+{
+    return once_more_after_deadlock([&] { return announce_once(frontend, members, err); });
+}
+
+bool MysqlStore::announce_once(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err)
+{
+    last_code_ = 0;
+    if (!write_.query("START TRANSACTION", err)) return write_failed();
+    if (!write_.exec(kForgetServed, {Param::str(frontend)}, nullptr, err)) return write_failed();
+    for (const MemberKey& m : members) {
+        if (!write_.exec(kAddServed, {Param::str(frontend), Param::str(m.balancer), Param::str(m.route)}, nullptr,
+                         err)) {
+            return write_failed();
+        }
+    }
+    if (!write_.query("COMMIT", err)) return write_failed();
+    last_ = DbError::none;
+    return true;
+}
+
+bool MysqlStore::served(std::vector<ServedMember>& out, std::string& err)
+{
+    out.clear();
+    auto fn = [&out](Connection& c, std::string& e) {
+        std::vector<Row> rows;
+        if (!c.exec(kServed, {}, &rows, e)) return false;
+        out.clear();
+        for (const Row& r : rows) {
+            ServedMember m;
+            m.frontend = text_of(r[0]);
+            m.balancer = text_of(r[1]);
+            m.route = text_of(r[2]);
+            if (!seconds_of(r[3], m.seen_at)) {
+                e = c.name() + ": oxbalance_frontend_member has a row this version cannot read (front end '" +
+                    m.frontend + "')";
+                return false;
+            }
+            out.push_back(std::move(m));
+        }
+        return true;
+    };
+    return on_read_host(fn, err);
 }
 
 bool MysqlStore::history(const HistoryQuery& q, std::vector<HistoryRow>& out, std::string& err)

@@ -26,6 +26,8 @@ public:
     bool apply(const Change& c, std::string& err) override;
     bool history(const HistoryQuery& q, std::vector<HistoryRow>& out, std::string& err) override;
     bool ensure_schema(std::string& err) override;
+    bool announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err) override;
+    bool served(std::vector<ServedMember>& out, std::string& err) override;
 
     enum class Host { read, write };
 
@@ -49,7 +51,14 @@ private:
     // Runs `fn` on the read host, then on the write host if that fails.
     template <class Fn>
     bool on_read_host(Fn fn, std::string& err);
+    // Runs a write transaction, and once more if a deadlock rolled it back.
+    template <class Fn>
+    bool once_more_after_deadlock(Fn write);
+    // Ends a failed write: its kind recorded, the transaction rolled back
+    // (unless the connection is gone). Returns false.
+    bool write_failed();
     bool apply_once(const Change& c, std::string& err);
+    bool announce_once(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err);
 
     Connection read_;
     Connection write_;

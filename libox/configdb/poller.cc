@@ -1,6 +1,7 @@
 #include "configdb/poller.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace ox::configdb {
 
@@ -8,6 +9,8 @@ namespace {
 
 constexpr Millis kFirstRetry{1000};
 constexpr Millis kMaxRetry{60000};
+// A failed announcement is tried again this much later.
+constexpr Millis kAnnounceRetry{60000};
 // Made at load time: making it when memory has run out could throw again.
 const std::string kOutOfMemory = "configdb poll failed: out of memory";
 
@@ -19,7 +22,10 @@ Poller::Poller(Store& store, Publisher& publisher, const TimeSource& clock, Poll
       clock_(clock),
       poll_(std::max<Millis>(options.poll, Millis(1000))),
       known_(options.known.begin(), options.known.end()),
-      create_(options.create)
+      create_(options.create),
+      frontend_(std::move(options.frontend)),
+      known_list_(known_.begin(), known_.end()),
+      announce_every_(std::max<Millis>(options.announce_every, kAnnounceRetry))
 {
 }
 
@@ -76,10 +82,34 @@ Millis Poller::poll_once() noexcept
             in_outage_ = false;
             publisher_.recovered();
         }
+        try {
+            announce();
+        } catch (...) {
+            // Out of memory: tried again at the next poll.
+        }
         return poll_;
     } catch (...) {
         // Only std::bad_alloc can get here: a failed poll like any other.
         return failed(kOutOfMemory);
+    }
+}
+
+void Poller::announce()
+{
+    if (frontend_.empty()) return;
+    TimePoint now = clock_.now();
+    if (announced_ && now < next_announce_) return;
+    announced_ = true;
+    std::string err;
+    if (store_.announce(frontend_, known_list_, err)) {
+        next_announce_ = now + announce_every_;
+        announce_failing_ = false;
+        return;
+    }
+    next_announce_ = now + kAnnounceRetry;
+    if (!announce_failing_) {
+        announce_failing_ = true;
+        publisher_.announce_failed(err);
     }
 }
 

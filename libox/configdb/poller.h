@@ -8,7 +8,9 @@
 // backoff of 1 s doubling up to min(poll x 4, 60 s); the first success
 // publishes and reports the recovery once. Rows for members the
 // configuration does not have are left out of the snapshot and reported
-// once each, never fatal.
+// once each, never fatal. After its first good poll, and hourly, the
+// poller announces the configuration's members as this front end's
+// (Store::announce), for oxbalancectl to check routes against.
 //
 // Threads: run() in the poller's own thread; stop() and poll_now() from
 // any thread. poll_once() and the accessors belong to the thread that
@@ -22,7 +24,6 @@
 #include <mutex>
 #include <set>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -45,21 +46,20 @@ public:
     virtual void recovered() noexcept = 0;
     // A row names a balancer or route the configuration lacks; once each.
     virtual void unknown_member(const std::string& balancer, const std::string& route) noexcept = 0;
-};
-
-struct MemberKey {
-    std::string balancer;
-    std::string route;
-    friend bool operator<(const MemberKey& a, const MemberKey& b)
-    {
-        return std::tie(a.balancer, a.route) < std::tie(b.balancer, b.route);
-    }
+    // Announcing this front end's members failed; once until one succeeds
+    // (retried every minute meanwhile; the member states are unaffected).
+    virtual void announce_failed(const std::string& msg) noexcept = 0;
 };
 
 struct PollerOptions {
     std::chrono::seconds poll{5};
     std::vector<MemberKey> known;  // the configuration's members
     bool create = false;           // ensure_schema() until it once succeeds
+    // Who this front end is: after its first good poll, and then every
+    // `announce_every`, the poller announces `known` as the members this
+    // front end serves (Store::announce). "" announces nothing.
+    std::string frontend;
+    Millis announce_every{std::chrono::hours(1)};
 };
 
 class Poller {
@@ -91,6 +91,8 @@ private:
     bool poll(std::vector<MemberStateRow>& rows, std::string& err);
     // Counts a failed poll, reports the outage if it is new; the delay.
     Millis failed(const std::string& msg) noexcept;
+    // Announces the known members when it is time to (see PollerOptions).
+    void announce();
 
     Store& store_;
     Publisher& publisher_;
@@ -99,6 +101,12 @@ private:
     std::set<MemberKey> known_;
     std::set<MemberKey> reported_;
     bool create_;
+    std::string frontend_;
+    std::vector<MemberKey> known_list_;
+    Millis announce_every_;
+    bool announced_ = false;  // once tried: next_announce_ holds
+    bool announce_failing_ = false;
+    TimePoint next_announce_{};
     bool schema_done_ = false;
     bool in_outage_ = false;
     unsigned failures_ = 0;

@@ -43,6 +43,27 @@ struct MemberStateRow {
     std::uint64_t version = 0;        // 1 on the first change, +1 on each
 };
 
+// A member by its names, as the configuration and the tables key it.
+struct MemberKey {
+    std::string balancer;
+    std::string route;
+    friend bool operator<(const MemberKey& a, const MemberKey& b)
+    {
+        return a.balancer != b.balancer ? a.balancer < b.balancer : a.route < b.route;
+    }
+};
+
+// A member one front end serves, as that front end announced it
+// (oxbalance_frontend_member).
+struct ServedMember {
+    std::string frontend;      // "host:ServerRoot" of the httpd that serves it
+    std::string balancer;
+    std::string route;
+    std::int64_t seen_at = 0;  // its last announcement, seconds since the epoch (UTC)
+};
+// Who a front end is in oxbalance_frontend_member.
+constexpr std::size_t kMaxFrontendChars = 255;
+
 // One change. Unset fields stay as they are.
 struct Change {
     std::string balancer;
@@ -84,6 +105,11 @@ public:
     virtual bool history(const HistoryQuery& q, std::vector<HistoryRow>& out, std::string& err) = 0;
     // Creates our tables where missing (CREATE TABLE IF NOT EXISTS).
     virtual bool ensure_schema(std::string& err) = 0;
+    // Replaces the members `frontend` announced before with `members`, all
+    // seen now (the write host, one transaction).
+    virtual bool announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err) = 0;
+    // Every front end's announced members (reads as load()).
+    virtual bool served(std::vector<ServedMember>& out, std::string& err) = 0;
 };
 
 }  // namespace ox::configdb

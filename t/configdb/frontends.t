@@ -14,9 +14,9 @@ use OXB::Test qw(error_log_mark error_log_since);
 use OXB::Status qw(status_url page_nonce post_action ua);
 use OXB::ConfigDB qw(start_db ctl configdb_line use_configdb no_configdb start_frontend stop_frontend
                      frontend_json main_json until_true new_backends backend_of file_since polls_of
-                     applied_on_all admin_in);
+                     applied_on_all admin_in db_query db_sql);
 
-plan tests => 37;
+plan tests => 47;
 
 my $main = Apache::Test::config()->{vars}{port};
 my $db = start_db();
@@ -45,6 +45,38 @@ for my $p (@ports) {
     ok defined $t or print "# front end on $p never read the configdb\n";
 }
 ok t_cmp(admin_everywhere('OX1'), 'active active', 'OX1 active on both');
+
+# ---- each front end announces the members it serves ------------------------------------
+# As host:ServerRoot; oxbalancectl checks a change's route against them.
+sub announced_cdb {
+    my %by;
+    for (split /\n/, db_query($db, "SELECT frontend, route FROM oxbalance_frontend_member WHERE balancer = 'cdb' "
+                                    . "ORDER BY frontend, route")) {
+        my ($fe, $route) = split /\t/;
+        $by{$fe} .= ($by{$fe} ? ',' : '') . $route;
+    }
+    return \%by;
+}
+my $t_ann = until_true(10, sub { keys %{ announced_cdb() } == 2 });
+my $ann = announced_cdb();
+ok t_cmp(join(' ', map { $ann->{$_} } sort keys %$ann), 'OX1,OX2,OX3 OX1,OX2,OX3',
+         'both front ends announced cdb\'s routes') or print "# ", join('; ', map { "$_ => $ann->{$_}" } keys %$ann), "\n";
+ok t_cmp(scalar(grep { /:\Q$fe2->{dir}\E$/ } keys %$ann), 1, 'a front end is its host and ServerRoot');
+
+($rc, $out) = ctl($db, 'drain', 'cdb', 'OX4');
+ok t_cmp($rc, 3, 'drain of a route no front end serves: exit 3') or print "# $out";
+ok $out =~ /no front end serves route 'OX4' in balancer 'cdb' \(its routes: OX1, OX2, OX3\); nothing written \(2 front ends/
+    or print "# $out";
+ok t_cmp(db_query($db, "SELECT COUNT(*) FROM oxbalance_member_state WHERE route = 'OX4'"), "0\n", '... and nothing written');
+($rc, $out) = ctl($db, 'drain', 'cbd', 'OX1');
+ok t_cmp($rc, 3, 'a balancer no front end has: exit 3') or print "# $out";
+ok $out =~ /no front end serves a balancer 'cbd' \(balancers: [^)]*\bcdb\b/ or print "# $out";
+($rc, $out) = ctl($db, 'loadfactor', 'cdb', 'ox1', '5');
+ok t_cmp($rc, 3, 'routes are matched as written (ox1 is not OX1)') or print "# $out";
+($rc, $out) = ctl($db, '--force', 'drain', 'cdb', 'OX4');
+ok t_cmp($rc, 0, '--force writes it anyway') or print "# $out";
+ok $out =~ /warning: no front end serves route 'OX4' .*written anyway \(--force\)/ or print "# $out";
+db_sql($db, "DELETE FROM configdb.oxbalance_member_state WHERE route = 'OX4'");
 ok t_cmp(new_backends($_, 6), 'BIG=2,OX1=2,OX2=2', "new sessions on $_ go everywhere") for @ports;
 
 # ---- drain -------------------------------------------------------------------------

@@ -79,10 +79,31 @@ public:
         if (!schema_ok) err = "CREATE command denied";
         return schema_ok;
     }
+
+    // announce(): each call as "frontend: balancer/route ..."; fails with
+    // announce_error while that is set.
+    std::vector<std::string> announced;
+    std::string announce_error;
+    bool announce_throws = false;
+    bool announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err) override
+    {
+        std::string call = frontend + ":";
+        for (const MemberKey& m : members) call += " " + m.balancer + "/" + m.route;
+        announced.push_back(call);
+        if (announce_throws) throw std::bad_alloc();
+        if (announce_error.empty()) return true;
+        err = announce_error;
+        return false;
+    }
+    bool served(std::vector<ServedMember>&, std::string& err) override
+    {
+        err = "not in this fake";
+        return false;
+    }
 };
 
 // Records every call in order: "P2" (publish, 2 rows), "O:msg", "R",
-// "U:balancer/route".
+// "U:balancer/route", "A:msg" (announcing failed).
 class RecordingPublisher final : public Publisher {
 public:
     std::vector<std::string> events;
@@ -103,6 +124,7 @@ public:
     {
         events.push_back("U:" + b + "/" + r);
     }
+    void announce_failed(const std::string& msg) noexcept override { events.push_back("A:" + msg); }
     std::string joined() const
     {
         std::string s;
@@ -298,6 +320,8 @@ START_TEST(a_throwing_store_counts_as_a_failed_poll)
         bool apply(const Change&, std::string&) override { return false; }
         bool history(const HistoryQuery&, std::vector<HistoryRow>&, std::string&) override { return false; }
         bool ensure_schema(std::string&) override { return false; }
+        bool announce(const std::string&, const std::vector<MemberKey>&, std::string&) override { return false; }
+        bool served(std::vector<ServedMember>&, std::string&) override { return false; }
     } store;
     RecordingPublisher pub;
     ManualTimeSource clock;
@@ -343,6 +367,102 @@ START_TEST(stop_before_run_returns_at_once)
 }
 END_TEST
 
+START_TEST(announces_after_the_first_good_poll_then_hourly)
+{
+    FakeStore store;
+    RecordingPublisher pub;
+    ManualTimeSource clock;
+    PollerOptions o = options();
+    o.frontend = "fe1.example.com:/etc/apache2";
+    Poller p(store, pub, clock, o);
+    // Not while the database is down: nothing is announced, nothing said.
+    store.down("gone");
+    p.poll_once();
+    ck_assert_uint_eq(store.announced.size(), 0);
+    p.poll_once();
+    CK_ASSERT_STRING_EQ(store.announced.at(0),
+                        "fe1.example.com:/etc/apache2: oxcluster/OX1 oxcluster/OX2 oxcluster_sync/OX1");
+    // Within the hour, polls do not announce again.
+    for (int i = 0; i < 10; ++i) {
+        clock.advance(Millis(5 * 60 * 1000));
+        p.poll_once();
+    }
+    ck_assert_uint_eq(store.announced.size(), 1);
+    clock.advance(Millis(10 * 60 * 1000));
+    p.poll_once();
+    ck_assert_uint_eq(store.announced.size(), 2);
+    ck_assert(pub.joined().find("A:") == std::string::npos);
+}
+END_TEST
+
+START_TEST(a_failed_announcement_is_said_once_and_retried_every_minute)
+{
+    FakeStore store;
+    RecordingPublisher pub;
+    ManualTimeSource clock;
+    PollerOptions o = options();
+    o.frontend = "fe1:/srv/httpd";
+    Poller p(store, pub, clock, o);
+    store.announce_error = "INSERT command denied to user 'oxbalance'";
+    p.poll_once();
+    ck_assert_uint_eq(store.announced.size(), 1);
+    // Retried after a minute, not at every poll; said once.
+    for (int i = 0; i < 11; ++i) {
+        clock.advance(Millis(5000));
+        p.poll_once();
+    }
+    ck_assert_uint_eq(store.announced.size(), 1);
+    clock.advance(Millis(5000));
+    p.poll_once();
+    ck_assert_uint_eq(store.announced.size(), 2);
+    CK_ASSERT_STRING_EQ(pub.joined(), "P0 A:INSERT command denied to user 'oxbalance' P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0 P0");
+    // The member states were published all along, and no outage said.
+    ck_assert(!p.in_outage());
+    // It succeeds, then fails again: said again.
+    store.announce_error.clear();
+    clock.advance(Millis(60000));
+    p.poll_once();
+    ck_assert_uint_eq(store.announced.size(), 3);
+    store.announce_error = "table gone";
+    clock.advance(Millis(3600 * 1000));
+    p.poll_once();
+    ck_assert_uint_eq(store.announced.size(), 4);
+    CK_ASSERT_STRING_EQ(pub.events.back(), "A:table gone");
+}
+END_TEST
+
+START_TEST(a_throwing_announcement_is_not_an_outage)
+{
+    FakeStore store;
+    RecordingPublisher pub;
+    ManualTimeSource clock;
+    PollerOptions o = options();
+    o.frontend = "fe1:/etc/apache2";
+    Poller p(store, pub, clock, o);
+    store.announce_throws = true;
+    ck_assert_int_eq(ms(p.poll_once()), 5000);
+    ck_assert(!p.in_outage());
+    CK_ASSERT_STRING_EQ(pub.joined(), "P0");
+    // Tried again at the next poll.
+    store.announce_throws = false;
+    p.poll_once();
+    ck_assert_uint_eq(store.announced.size(), 2);
+}
+END_TEST
+
+START_TEST(no_frontend_announces_nothing)
+{
+    FakeStore store;
+    RecordingPublisher pub;
+    ManualTimeSource clock;
+    Poller p(store, pub, clock, options());
+    p.poll_once();
+    clock.advance(Millis(2 * 3600 * 1000));
+    p.poll_once();
+    ck_assert_uint_eq(store.announced.size(), 0);
+}
+END_TEST
+
 int main()
 {
     Suite* s = suite_create("configdb_poller");
@@ -354,6 +474,10 @@ int main()
     tcase_add_test(tc, unknown_members_reported_once_each_and_left_out);
     tcase_add_test(tc, create_on_runs_the_schema_until_it_succeeds);
     tcase_add_test(tc, a_throwing_store_counts_as_a_failed_poll);
+    tcase_add_test(tc, announces_after_the_first_good_poll_then_hourly);
+    tcase_add_test(tc, a_failed_announcement_is_said_once_and_retried_every_minute);
+    tcase_add_test(tc, a_throwing_announcement_is_not_an_outage);
+    tcase_add_test(tc, no_frontend_announces_nothing);
     suite_add_tcase(s, tc);
     tc = tcase_create("thread");
     tcase_add_test(tc, run_stops_promptly_and_poll_now_wakes_it);

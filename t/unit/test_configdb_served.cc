@@ -1,0 +1,103 @@
+// oxbalancectl's question before a change: does some front end serve the
+// member? From the front ends' announcements (oxbalance_frontend_member):
+// served, an unknown route (with the balancer's routes), an unknown
+// balancer (with the balancers), or not checkable (nothing announced in
+// the last day).
+#include <string>
+#include <vector>
+
+#include "configdb/served.h"
+#include "unit_util.h"
+
+using namespace ox::configdb;
+
+namespace {
+
+constexpr std::int64_t kNow = 1800000000;
+
+ServedMember served(const char* fe, const char* b, const char* r, std::int64_t age = 60)
+{
+    return {fe, b, r, kNow - age};
+}
+
+std::string joined(const std::vector<std::string>& v)
+{
+    std::string s;
+    for (const std::string& x : v) s += (s.empty() ? "" : ",") + x;
+    return s;
+}
+
+const std::vector<ServedMember> kTwoFrontends = {
+    served("fe1:/etc/apache2", "oxcluster", "OX1"), served("fe1:/etc/apache2", "oxcluster", "OX2"),
+    served("fe2:/etc/apache2", "oxcluster", "OX1"), served("fe2:/etc/apache2", "oxcluster", "OX3"),
+    served("fe2:/etc/apache2", "oxcluster_sync", "OX1"),
+};
+
+}  // namespace
+
+START_TEST(a_route_one_front_end_serves_is_served)
+{
+    RouteCheck c = check_route(kTwoFrontends, "oxcluster", "OX3", kNow);
+    ck_assert(c.verdict == RouteCheck::Verdict::served);
+    ck_assert_uint_eq(c.frontends, 2);
+}
+END_TEST
+
+START_TEST(an_unknown_route_names_the_balancers_routes)
+{
+    RouteCheck c = check_route(kTwoFrontends, "oxcluster", "OX4", kNow);
+    ck_assert(c.verdict == RouteCheck::Verdict::unknown_route);
+    CK_ASSERT_STRING_EQ(joined(c.known), "OX1,OX2,OX3");
+    // Routes are compared as they are written (the table's collation is binary).
+    c = check_route(kTwoFrontends, "oxcluster", "ox1", kNow);
+    ck_assert(c.verdict == RouteCheck::Verdict::unknown_route);
+    // A route of another balancer is not this balancer's.
+    c = check_route({served("fe1", "a", "OX1"), served("fe1", "b", "OX2")}, "a", "OX2", kNow);
+    ck_assert(c.verdict == RouteCheck::Verdict::unknown_route);
+    CK_ASSERT_STRING_EQ(joined(c.known), "OX1");
+}
+END_TEST
+
+START_TEST(an_unknown_balancer_names_the_balancers)
+{
+    RouteCheck c = check_route(kTwoFrontends, "oxclustr", "OX1", kNow);
+    ck_assert(c.verdict == RouteCheck::Verdict::unknown_balancer);
+    CK_ASSERT_STRING_EQ(joined(c.known), "oxcluster,oxcluster_sync");
+    ck_assert_uint_eq(c.frontends, 2);
+}
+END_TEST
+
+START_TEST(announcements_older_than_a_day_do_not_count)
+{
+    std::vector<ServedMember> rows = {served("gone", "oxcluster", "OX9", kServedMaxAgeSeconds + 1),
+                                      served("fe1", "oxcluster", "OX1", kServedMaxAgeSeconds - 1)};
+    RouteCheck c = check_route(rows, "oxcluster", "OX9", kNow);
+    ck_assert(c.verdict == RouteCheck::Verdict::unknown_route);
+    CK_ASSERT_STRING_EQ(joined(c.known), "OX1");
+    ck_assert_uint_eq(c.frontends, 1);
+    c = check_route(rows, "oxcluster", "OX1", kNow);
+    ck_assert(c.verdict == RouteCheck::Verdict::served);
+}
+END_TEST
+
+START_TEST(nothing_announced_lately_cannot_be_checked)
+{
+    ck_assert(check_route({}, "oxcluster", "OX1", kNow).verdict == RouteCheck::Verdict::unchecked);
+    RouteCheck c = check_route({served("fe1", "oxcluster", "OX1", 2 * kServedMaxAgeSeconds)}, "oxcluster", "OX2", kNow);
+    ck_assert(c.verdict == RouteCheck::Verdict::unchecked);
+    ck_assert_uint_eq(c.frontends, 0);
+}
+END_TEST
+
+int main()
+{
+    Suite* s = suite_create("configdb_served");
+    TCase* tc = tcase_create("check_route");
+    tcase_add_test(tc, a_route_one_front_end_serves_is_served);
+    tcase_add_test(tc, an_unknown_route_names_the_balancers_routes);
+    tcase_add_test(tc, an_unknown_balancer_names_the_balancers);
+    tcase_add_test(tc, announcements_older_than_a_day_do_not_count);
+    tcase_add_test(tc, nothing_announced_lately_cannot_be_checked);
+    suite_add_tcase(s, tc);
+    return unit::run_suite(s);
+}
