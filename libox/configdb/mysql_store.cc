@@ -222,7 +222,10 @@ bool MysqlStore::apply_once(const Change& c, std::string& err)
 
 bool MysqlStore::announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err)
 {
-    return once_more_after_deadlock([&] { return announce_once(frontend, members, err); });
+    bool ok = once_more_after_deadlock([&] { return announce_once(frontend, members, err); });
+    // Hourly: not worth a connection to the write host held between times.
+    write_.close();
+    return ok;
 }
 
 bool MysqlStore::announce_once(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err)
