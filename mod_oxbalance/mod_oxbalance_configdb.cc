@@ -54,6 +54,21 @@ void* aligned(void* p) noexcept
 
 std::string host_db(const ox::configdb::Endpoint& e) { return e.where() + "/" + e.database; }
 
+// Whether this process still belongs to the generation httpd runs. After a
+// graceful restart the old generation's children finish their requests,
+// and their poller runs on until the watchdog stops it (it looks every
+// tenth of a second, then waits for a database call under way, up to the
+// read timeout). What that poller reads then, with the old settings, must
+// not reach the block the new generation's poller keeps (it outlives the
+// restart): a late failed read would start an outage there, and log it,
+// after the new settings had been read well.
+bool generation_current() noexcept
+{
+    int mine = 0;
+    if (!ap_scoreboard_image || ap_mpm_query(AP_MPMQ_GENERATION, &mine) != APR_SUCCESS) return true;
+    return ap_scoreboard_image->global->running_generation == mine;
+}
+
 // A Store that remembers the last failure's text: the Poller reports an
 // outage once, the status page shows the latest error.
 class TappedStore final : public ox::configdb::Store {
@@ -74,6 +89,12 @@ public:
     bool ensure_schema(std::string& err) override { return inner_.ensure_schema(err); }
     bool announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err) override
     {
+        // The new generation announces its own members under the same
+        // name: an old one's late announcement would undo that for an hour.
+        if (!generation_current()) {
+            err = "a graceful restart ended this poller's generation";
+            return false;
+        }
         return inner_.announce(frontend, members, err);
     }
     bool served(std::vector<ox::configdb::ServedMember>& out, std::string& err) override
@@ -86,21 +107,6 @@ public:
 private:
     ox::configdb::Store& inner_;
 };
-
-// Whether this process still belongs to the generation httpd runs. After a
-// graceful restart the old generation's children finish their requests,
-// and their poller runs on until the watchdog stops it (it looks every
-// tenth of a second, then waits for a database call under way, up to the
-// read timeout). What that poller reads then, with the old settings, must
-// not reach the block the new generation's poller keeps (it outlives the
-// restart): a late failed read would start an outage there, and log it,
-// after the new settings had been read well.
-bool generation_current() noexcept
-{
-    int mine = 0;
-    if (!ap_scoreboard_image || ap_mpm_query(AP_MPMQ_GENERATION, &mine) != APR_SUCCESS) return true;
-    return ap_scoreboard_image->global->running_generation == mine;
-}
 
 // The poller's thread in the singleton process, and the Publisher that
 // writes what it reads into the member slots.

@@ -133,7 +133,7 @@ std::string history_json(const std::vector<HistoryRow>& rows, const std::string&
     return out + "]}\n";
 }
 
-std::string status_text(const std::vector<HostStatus>& hosts)
+std::string status_text(const std::vector<HostStatus>& hosts, const AnnouncedStatus& announced)
 {
     std::string out;
     for (const HostStatus& h : hosts) {
@@ -146,10 +146,21 @@ std::string status_text(const std::vector<HostStatus>& hosts)
             out += "reachable (MariaDB/MySQL " + h.check.version + "), schema present\n";
         }
     }
+    out += "front ends announcing their members (last day): ";
+    if (!announced.error.empty()) return out + "cannot read them: " + announced.error + "\n";
+    if (announced.frontends.empty()) {
+        return out + "none (they run without OXConfigDB, or cannot write oxbalance_frontend_member: OXB00122 in "
+                     "their error logs); changes are written unchecked\n";
+    }
+    out += std::to_string(announced.frontends.size()) + "\n";
+    for (const auto& f : announced.frontends) {
+        out += "  " + f.frontend + ": " + std::to_string(f.members) + (f.members == 1 ? " member" : " members") +
+               ", announced " + format_time(f.seen_at) + "\n";
+    }
     return out;
 }
 
-std::string status_json(const std::vector<HostStatus>& hosts)
+std::string status_json(const std::vector<HostStatus>& hosts, const AnnouncedStatus& announced)
 {
     std::string out = "{";
     for (std::size_t i = 0; i < hosts.size(); ++i) {
@@ -160,7 +171,14 @@ std::string status_json(const std::vector<HostStatus>& hosts)
                ",\"schema\":" + (h.check.schema ? "true" : "false") + ",\"version\":" + json(h.check.version) +
                ",\"error\":" + json(h.check.error) + "}";
     }
-    return out + "}\n";
+    out += ",\"frontends\":{\"error\":" + json(announced.error) + ",\"announced\":[";
+    for (std::size_t i = 0; i < announced.frontends.size(); ++i) {
+        const auto& f = announced.frontends[i];
+        if (i) out += ',';
+        out += "{\"frontend\":" + json(f.frontend) + ",\"members\":" + std::to_string(f.members) +
+               ",\"seen_at\":" + json_time(f.seen_at) + "}";
+    }
+    return out + "]}}\n";
 }
 
 std::string change_text(const Change& c)

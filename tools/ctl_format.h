@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "configdb/mysql_store.h"
+#include "configdb/served.h"
 #include "configdb/store.h"
 #include "ctl_status_page.h"
 
@@ -32,8 +33,14 @@ struct HostStatus {
     std::string database;
     ox::configdb::MysqlStore::HostCheck check;
 };
-std::string status_text(const std::vector<HostStatus>& hosts);
-std::string status_json(const std::vector<HostStatus>& hosts);
+// The front ends' announcements (oxbalance_frontend_member): those of the
+// last day, or why they could not be read (`error`).
+struct AnnouncedStatus {
+    std::string error;
+    std::vector<ox::configdb::FrontendSeen> frontends;
+};
+std::string status_text(const std::vector<HostStatus>& hosts, const AnnouncedStatus& announced);
+std::string status_json(const std::vector<HostStatus>& hosts, const AnnouncedStatus& announced);
 
 // A change done: "oxcluster OX1: admin state draining".
 std::string change_text(const ox::configdb::Change& c);

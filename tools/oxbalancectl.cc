@@ -51,7 +51,8 @@ const char kUsageText[] =
     "  recover BALANCER ROUTE               --status-url only: end the node's error window\n"
     "                                       on that front end (requests go to it again)\n"
     "  history [BALANCER [ROUTE]] [--limit N]   newest first (default 20)\n"
-    "  status                               can the read and write hosts be reached; schema there\n"
+    "  status                               can the read and write hosts be reached; schema there;\n"
+    "                                       the front ends that announced their members lately\n"
     "  init-schema                          create our tables on the write host (idempotent)\n"
     "\n"
     "A change names a member some front end serves (the front ends announce theirs\n"
@@ -363,7 +364,12 @@ int run(const Options& o)
         std::vector<oxctl::HostStatus> hosts;
         hosts.push_back({"read", s.read.where(), s.read.database, store.check(MysqlStore::Host::read)});
         hosts.push_back({"write", s.write.where(), s.write.database, store.check(MysqlStore::Host::write)});
-        std::cout << (o.json ? oxctl::status_json(hosts) : oxctl::status_text(hosts));
+        oxctl::AnnouncedStatus announced;
+        std::vector<ServedMember> served;
+        if (store.served(served, announced.error)) {
+            announced.frontends = frontends_seen(served, static_cast<std::int64_t>(std::time(nullptr)));
+        }
+        std::cout << (o.json ? oxctl::status_json(hosts, announced) : oxctl::status_text(hosts, announced));
         for (const auto& h : hosts) {
             if (!h.check.reachable || !h.check.schema) return kDatabase;
         }

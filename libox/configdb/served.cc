@@ -1,5 +1,6 @@
 #include "configdb/served.h"
 
+#include <map>
 #include <set>
 
 namespace ox::configdb {
@@ -26,6 +27,21 @@ RouteCheck check_route(const std::vector<ServedMember>& rows, const std::string&
         out.verdict = RouteCheck::Verdict::unknown_route;
         out.known.assign(routes.begin(), routes.end());
     }
+    return out;
+}
+
+std::vector<FrontendSeen> frontends_seen(const std::vector<ServedMember>& rows, std::int64_t now)
+{
+    std::map<std::string, FrontendSeen> by_name;
+    for (const ServedMember& m : rows) {
+        if (m.seen_at < now - kServedMaxAgeSeconds) continue;
+        FrontendSeen& f = by_name[m.frontend];
+        f.frontend = m.frontend;
+        ++f.members;
+        if (m.seen_at > f.seen_at) f.seen_at = m.seen_at;
+    }
+    std::vector<FrontendSeen> out;
+    for (auto& [name, f] : by_name) out.push_back(std::move(f));
     return out;
 }
 

@@ -31,6 +31,16 @@ struct RouteCheck {
     std::size_t frontends = 0;  // front ends counted (announced lately)
 };
 
+// One front end's announcement, for `oxbalancectl status`.
+struct FrontendSeen {
+    std::string frontend;
+    std::size_t members = 0;
+    std::int64_t seen_at = 0;  // its newest row
+};
+
+// The front ends that announced their members in the last day, by name.
+std::vector<FrontendSeen> frontends_seen(const std::vector<ServedMember>& rows, std::int64_t now);
+
 RouteCheck check_route(const std::vector<ServedMember>& rows, const std::string& balancer, const std::string& route,
                        std::int64_t now);
 

@@ -372,9 +372,10 @@ END_TEST
 START_TEST(schema_script_splits_into_our_create_statements)
 {
     std::vector<std::string> stmts = split_sql_script(schema_sql());
-    ck_assert_uint_eq(stmts.size(), 2);
+    ck_assert_uint_eq(stmts.size(), 3);
     ck_assert(contains(stmts[0], "CREATE TABLE IF NOT EXISTS oxbalance_member_state ("));
     ck_assert(contains(stmts[1], "CREATE TABLE IF NOT EXISTS oxbalance_member_state_history ("));
+    ck_assert(contains(stmts[2], "CREATE TABLE IF NOT EXISTS oxbalance_frontend_member ("));
     for (const std::string& s : stmts) {
         ck_assert(!contains(s, ";"));
         ck_assert(!contains(s, "--"));

@@ -89,6 +89,22 @@ START_TEST(nothing_announced_lately_cannot_be_checked)
 }
 END_TEST
 
+START_TEST(frontends_seen_counts_each_front_ends_members_of_the_last_day)
+{
+    std::vector<ServedMember> rows = kTwoFrontends;
+    rows.push_back(served("gone:/etc/apache2", "oxcluster", "OX1", kServedMaxAgeSeconds + 1));
+    rows.push_back(served("fe1:/etc/apache2", "oxcluster_sync", "OX1", 10));
+    std::vector<FrontendSeen> f = frontends_seen(rows, kNow);
+    ck_assert_uint_eq(f.size(), 2);
+    CK_ASSERT_STRING_EQ(f[0].frontend, "fe1:/etc/apache2");
+    ck_assert_uint_eq(f[0].members, 3);
+    ck_assert_int_eq(f[0].seen_at, kNow - 10);  // its newest row
+    CK_ASSERT_STRING_EQ(f[1].frontend, "fe2:/etc/apache2");
+    ck_assert_uint_eq(f[1].members, 3);
+    ck_assert_uint_eq(frontends_seen({}, kNow).size(), 0);
+}
+END_TEST
+
 int main()
 {
     Suite* s = suite_create("configdb_served");
@@ -98,6 +114,7 @@ int main()
     tcase_add_test(tc, an_unknown_balancer_names_the_balancers);
     tcase_add_test(tc, announcements_older_than_a_day_do_not_count);
     tcase_add_test(tc, nothing_announced_lately_cannot_be_checked);
+    tcase_add_test(tc, frontends_seen_counts_each_front_ends_members_of_the_last_day);
     suite_add_tcase(s, tc);
     return unit::run_suite(s);
 }
