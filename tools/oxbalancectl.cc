@@ -366,7 +366,10 @@ int run(const Options& o)
         hosts.push_back({"write", s.write.where(), s.write.database, store.check(MysqlStore::Host::write)});
         oxctl::AnnouncedStatus announced;
         std::vector<ServedMember> served;
-        if (store.served(served, announced.error)) {
+        // Neither host answered: not a second round of waiting for them.
+        if (!hosts[0].check.reachable && !hosts[1].check.reachable) {
+            announced.error = "neither host is reachable";
+        } else if (store.served(served, announced.error)) {
             announced.frontends = frontends_seen(served, static_cast<std::int64_t>(std::time(nullptr)));
         }
         std::cout << (o.json ? oxctl::status_json(hosts, announced) : oxctl::status_text(hosts, announced));
