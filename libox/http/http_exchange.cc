@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "http/http_reader.h"
+#include "proxy/method.h"
 #include "net/flush_window.h"
 
 namespace ox::http {
@@ -25,6 +26,14 @@ constexpr std::size_t kPassBytes = 64 * 1024;
 // backend has nothing more (flush_wait is for long bodies: ajp::exchange
 // waits only after more than one packet).
 constexpr std::size_t kGatherAfter = 8 * 1024;
+// How long a response head that came alone waits for its first body bytes
+// (or its end) before it is written by itself. HTTP has no flush signal
+// (AJP's empty body chunk) that tells a servlet's deliberate head-only
+// flush from a node that dies after its head: held, a head the node
+// follows with a close can still be dropped and an idempotent request go
+// to another member; a stream that sends its head early (server-sent
+// events, long polls) reaches its client this much later.
+constexpr Millis kHeadHold{100};
 // A chunk's size line: up to 16 hex digits and CRLF.
 constexpr std::size_t kSizeLineRoom = 18;
 // A health check reads at most this much of a body before it hangs up.
@@ -273,6 +282,12 @@ private:
     bool wait_for_more() noexcept
     {
         int err = 0;
+        if (unreleased_ && held_bytes_ == 0 && !released_ && !head_held_) {
+            // A head alone (kHeadHold).
+            head_held_ = true;
+            net::IoStatus st = c_.fill(std::min(kHeadHold, p_.timeout), err);
+            if (st != net::IoStatus::timeout) return filled(st, err);
+        }
         if (unreleased_) {
             if (held_bytes_ >= kPassBytes && !pass()) return false;
             if (c_.buffered() < c_.capacity()) {
@@ -333,6 +348,7 @@ private:
         held_bytes_ = 0;
         window_.close();
         unreleased_ = false;
+        released_ = true;
         if (sink_.release(flush) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
@@ -343,18 +359,30 @@ private:
     {
         held_bytes_ = 0;
         window_.close();
+        released_ = true;
         if (sink_.release(false) == SinkResult::client_gone) return fail(Failure::client_aborted, "");
         return true;
     }
 
     // Records the failure; a response already under way is aborted so that
-    // the client never takes a truncated body for a complete one.
+    // the client never takes a truncated body for a complete one. As in
+    // ajp::exchange, a node that closed before any of its response was
+    // released has it forgotten instead: the client has nothing of it, and
+    // an idempotent request may go to another member.
     bool fail(Failure f, const char* detail) noexcept
     {
         out_.failure = f;
         out_.detail = detail;
         out_.reusable = false;
-        if (out_.head_sent && f != Failure::client_aborted) sink_.abort();
+        if (!out_.head_sent || f == Failure::client_aborted) return false;
+        if (f == Failure::backend_closed && !released_ && proxy::is_idempotent(req_.method)) {
+            sink_.discard();
+            out_.head_sent = false;
+            out_.head_discarded = true;
+            out_.body_bytes_out = 0;
+            return false;
+        }
+        sink_.abort();
         return false;
     }
 
@@ -372,6 +400,8 @@ private:
     std::size_t held_bytes_ = 0;  // body bytes given to the sink since it last passed them on
     net::FlushWindow window_;     // how much longer held bytes may wait for more
     bool unreleased_ = false;     // the sink holds a head or body the client has not got
+    bool released_ = false;       // the sink was told to pass something on
+    bool head_held_ = false;      // a head alone has waited (kHeadHold)
 };
 
 }  // namespace

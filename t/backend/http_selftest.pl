@@ -709,6 +709,14 @@ subtest 'broken modes' => sub {
     ok(length $data > 0 && $data !~ /^HTTP/, '--mode garbage: an answer that is no HTTP');
     ok($eof, '--mode garbage: closed after it');
     is(stop_server('HXGARBAGE'), 0, 'SIGTERM: exit 0');
+
+    my $ph = start_server('HXHEADCLOSE', '--mode', 'headclose');
+    $c = Http->new($ph);
+    $c->send("GET /echo HTTP/1.1\r\nHost: h\r\n\r\n");
+    ($data, $eof) = $c->read_until_idle(5);
+    like($data, qr{\AHTTP/1\.1 200 OK\r\n.*Content-Length: 100\r\n\r\n\z}s, '--mode headclose: a head alone');
+    ok($eof, '--mode headclose: closed after it');
+    is(stop_server('HXHEADCLOSE'), 0, 'SIGTERM: exit 0');
 };
 
 subtest 'command line' => sub {

@@ -40,7 +40,7 @@
 
 namespace {
 
-enum class Mode { http, close, garbage };
+enum class Mode { http, close, garbage, headclose };
 
 struct Options {
     std::string host = "127.0.0.1";
@@ -89,7 +89,8 @@ Options parse_args(int argc, char** argv) {
             if (m == "http") o.mode = Mode::http;
             else if (m == "close") o.mode = Mode::close;
             else if (m == "garbage") o.mode = Mode::garbage;
-            else usage("--mode must be http, close or garbage");
+            else if (m == "headclose") o.mode = Mode::headclose;
+            else usage("--mode must be http, close, garbage or headclose");
         } else if (arg == "--verbose" && !has_value) {
             o.config.verbose = true;
         } else if (arg == "--help" || arg == "-h") {
@@ -106,18 +107,26 @@ Options parse_args(int argc, char** argv) {
     return o;
 }
 
-// --mode close and garbage: one read of what the proxy sends (bounded, so a
-// proxy that sends nothing cannot hold the thread), no answer or one that is
-// no HTTP, and the connection closed (after a FIN and a short drain, so the
-// garbage is not lost to a reset).
+// --mode close, garbage and headclose: one read of what the proxy sends
+// (bounded, so a proxy that sends nothing cannot hold the thread), no
+// answer, one that is no HTTP, or a response head without its body (a node
+// that dies right after its head), and the connection closed (after a FIN
+// and a short drain, so what was sent is not lost to a reset).
 void run_broken(int fd, Mode mode) noexcept {
     timeval tv{5, 0};
     (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char buf[65536];
     (void)::recv(fd, buf, sizeof buf, 0);
-    if (mode == Mode::garbage) {
+    if (mode == Mode::garbage || mode == Mode::headclose) {
         static const char kGarbage[] = "\x16\x03\x01\x00\x05garbage, not HTTP\r\n\r\n";
-        (void)::send(fd, kGarbage, sizeof kGarbage - 1, MSG_NOSIGNAL);
+        static const char kHead[] =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: JSESSIONID=lost.HHC1; Path=/\r\n"
+            "X-Backend: HHC1\r\nContent-Length: 100\r\n\r\n";
+        if (mode == Mode::garbage) {
+            (void)::send(fd, kGarbage, sizeof kGarbage - 1, MSG_NOSIGNAL);
+        } else {
+            (void)::send(fd, kHead, sizeof kHead - 1, MSG_NOSIGNAL);
+        }
         ::shutdown(fd, SHUT_WR);
         timeval shortwait{1, 0};
         (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &shortwait, sizeof shortwait);

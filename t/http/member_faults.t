@@ -6,7 +6,7 @@ use strict;
 use warnings;
 use Apache::Test qw(plan ok);
 use Apache::TestUtil qw(t_cmp);
-use Apache::TestRequest qw(GET);
+use Apache::TestRequest qw(GET POST);
 use OXB::Test qw(curl base_url error_log_mark wait_for_log);
 
 # [path, status, member, what the OXB00010 line says]
@@ -23,7 +23,7 @@ my @faults = (
      qw(status-line obs-fold bare-lf bare-cr space-before-colon no-colon nul-in-header huge-head many-headers
         two-cl two-cl-equal cl-sign cl-te te-gzip)),
 );
-plan tests => 4 * @faults + 11;
+plan tests => 4 * @faults + 18;
 
 my $base = base_url();
 
@@ -78,4 +78,29 @@ fault(@$_) for @faults;
         or print "# log: ", ($tries[0] // "(none)\n");
     ok(($states[0] // '') =~ /member HD8 \(http:\/\/127\.0\.0\.8:\d+\) is in error state for 60s/)
         or print "# log: ", ($states[0] // "(none)\n");
+}
+
+# A node that answers a response head and dies before its body (the
+# connection closed right after the head): nothing of it reached the client
+# (a head alone is held a moment for its body), so a GET goes to the other
+# member, without the first one's headers; a POST, which the node may have
+# acted on, is not sent again: 502. The sessions are HHC1's, so HHC1 is
+# tried first.
+{
+    my $mark = error_log_mark();
+    my $r = GET '/hheadclose/echo', Cookie => 'JSESSIONID=hc1.HHC1';
+    ok t_cmp($r->code, 200, 'head then close: the GET is answered');
+    ok t_cmp($r->header('X-Backend'), 'HX2', '... by the other member');
+    ok t_cmp(scalar(grep { /lost\.HHC1/ } $r->header('Set-Cookie')), 0, '... without the dead node\'s cookie');
+    my @lines = grep { /OXB00010/ } wait_for_log($mark, qr/OXB00010/);
+    ok t_cmp(scalar @lines, 1, 'head then close: logged once');
+    ok(($lines[0] // '') =~ /member HHC1 .*backend closed the connection.*trying another member/)
+        or print "# log: ", ($lines[0] // "(none)\n");
+
+    $mark = error_log_mark();
+    $r = POST '/hheadclose/echo', Cookie => 'JSESSIONID=hc2.HHC1', content => 'not twice';
+    ok t_cmp($r->code, 502, 'head then close: a POST is not sent again: 502');
+    @lines = grep { /OXB00010/ } wait_for_log($mark, qr/OXB00010/);
+    ok(($lines[0] // '') =~ /member HHC1 .*backend closed the connection.*answering 502/)
+        or print "# log: ", ($lines[0] // "(none)\n");
 }

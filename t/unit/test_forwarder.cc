@@ -864,6 +864,44 @@ START_TEST(head_then_closed_get_tried_elsewhere)
 }
 END_TEST
 
+// The same with http:// members: a head alone is held a moment for its
+// body (http::exchange, kHeadHold), so a node that closes right after it
+// leaves the GET to another member.
+START_TEST(http_head_then_closed_get_tried_elsewhere)
+{
+    std::mutex mu;
+    std::vector<std::string> seen;
+    FakeAjpServer a([&](BackendPeer& p, int) {
+        std::string buf;
+        char tmp[4096];
+        while (buf.find("\r\n\r\n") == std::string::npos) {
+            ssize_t n = ::recv(p.fd(), tmp, sizeof tmp, 0);
+            if (n <= 0) return;
+            buf.append(tmp, static_cast<std::size_t>(n));
+        }
+        p.send(unit::bytes_of("HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=dead.A\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    });
+    FakeAjpServer b([&](BackendPeer& p, int no) { serve_http(p, no, mu, seen); });
+    Balancer bal;
+    bal.add(http_url(a));
+    bal.add(http_url(b));
+    bal.start();
+
+    StringBody none;
+    RecordingSink sink;
+    ox::ForwardResult res = bal.forward(get_request(), none, sink);
+    CK_ASSERT_FAILURE(res.outcome.failure, Failure::none);
+    ck_assert_int_eq(res.attempts, 2);
+    CK_ASSERT_STRING_EQ(res.member->url, http_url(b));
+    ck_assert_msg(sink.events.rfind("HD", 0) == 0 && sink.events.back() == 'E', "events %s", sink.events.c_str());
+    ck_assert_str_eq(sink.body_text.c_str(), "ok");
+    for (const auto& h : sink.headers) ck_assert_msg(h.first != "Set-Cookie", "the first member's header kept");
+    bal.stop();
+    a.stop();
+    b.stop();
+}
+END_TEST
+
 // The same for a POST: it reached a backend, which may have acted on it, so
 // no other member is tried; its first body chunk reached one backend, once.
 // The member is avoided all the same.
@@ -1614,6 +1652,7 @@ int main()
     tcase_set_timeout(retry, 30);
     tcase_add_test(retry, fresh_closed_get_tried_elsewhere);
     tcase_add_test(retry, head_then_closed_get_tried_elsewhere);
+    tcase_add_test(retry, http_head_then_closed_get_tried_elsewhere);
     tcase_add_test(retry, pooled_head_then_closed_not_resent);
     tcase_add_test(retry, sent_then_closed_post_not_retried);
     tcase_add_test(retry, not_ajp_member_avoided);

@@ -600,33 +600,100 @@ START_TEST(body_longer_than_content_length)
 END_TEST
 
 // The backend closes before the declared end: the client must see a broken
-// response (abort), never a finished one.
+// response (abort), never a finished one. Unless nothing of it was passed
+// on yet and the request is idempotent: then it is forgotten (discard), and
+// the balancer may send the request to another member.
 START_TEST(body_shorter_then_close)
 {
-    const std::string cases[] = {
+    const std::string answers[] = {
         response("Content-Length: 10\r\n", "hello"),
         response("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n"),
         response("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n"),
     };
-    for (const std::string& answer : cases) {
-        Rig rig([&](HttpPeer& p) {
-            std::string raw;
-            p.read_request(raw);
-            p.send(answer);
-            p.close();
-        });
-        StringBody body;
-        RecordingSink sink;
-        Outcome o = rig.run(get_request(), body, sink);
-        rig.finish();
-        CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
-        ck_assert(o.head_sent);
-        ck_assert(!o.reusable);
-        ck_assert_int_eq(sink.abort_calls, 1);
-        ck_assert_int_eq(sink.finish_calls, 0);
-        ck_assert_str_eq(sink.body_text.c_str(), "hello");
-        ck_assert_int_eq(sink.events.back(), 'A');
+    struct Case {
+        const char* method;
+        bool close_after_release;  // the peer waits until the sink passed "hello" on
+        bool discarded;
+    } cases[] = {{"GET", false, true}, {"GET", true, false}, {"POST", false, false}};
+    for (const std::string& answer : answers) {
+        for (const Case& c : cases) {
+            unit::Signal released;
+            Rig rig([&](HttpPeer& p) {
+                std::string raw;
+                p.read_request(raw);
+                p.send(answer);
+                if (c.close_after_release) released.wait_for(2000);
+                p.close();
+            });
+            StringBody body;
+            RecordingSink sink;
+            sink.on_release = [&] { released.set(); };
+            Request req = get_request();
+            req.method = c.method;
+            Outcome o = rig.run(req, body, sink);
+            rig.finish();
+            CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+            ck_assert(!o.reusable);
+            ck_assert_int_eq(sink.finish_calls, 0);
+            ck_assert_msg(o.head_discarded == c.discarded, "%s after release %d: head_discarded %d", c.method,
+                          c.close_after_release, o.head_discarded);
+            ck_assert(o.head_sent == !c.discarded);
+            if (c.discarded) {
+                ck_assert_int_eq(sink.discard_calls, 1);
+                ck_assert_int_eq(sink.abort_calls, 0);
+                ck_assert_int_eq(sink.release_calls, 0);
+                ck_assert_uint_eq(o.body_bytes_out, 0);
+            } else {
+                ck_assert_int_eq(sink.abort_calls, 1);
+                ck_assert_str_eq(sink.body_text.c_str(), "hello");
+                ck_assert_int_eq(sink.events.back(), 'A');
+            }
+        }
     }
+}
+END_TEST
+
+// A head that comes alone is held a moment (kHeadHold, 100 ms) for its
+// body: a node that closes within it leaves an idempotent request free to
+// go elsewhere; a head that stays alone longer is written by itself (a
+// stream's early head), and its body follows when it comes.
+START_TEST(head_alone_held_a_moment)
+{
+    // Closed 20 ms after the head: forgotten.
+    Rig closing([](HttpPeer& p) {
+        std::string raw;
+        p.read_request(raw);
+        p.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        p.close();
+    });
+    StringBody body;
+    RecordingSink sink;
+    Outcome o = closing.run(get_request(), body, sink);
+    closing.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+    ck_assert(o.head_discarded);
+    ck_assert_str_eq(sink.events.c_str(), "HD");
+
+    // Its body only once the head went out: the head is written alone
+    // (released before the body came), then the body, then the end.
+    unit::Signal head_out;
+    Rig streaming([&](HttpPeer& p) {
+        std::string raw;
+        p.read_request(raw);
+        p.send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        head_out.wait_for(2000);
+        p.send("5\r\nhello\r\n0\r\n\r\n");
+    });
+    RecordingSink sink2;
+    sink2.on_release = [&] { head_out.set(); };
+    o = streaming.run(get_request(), body, sink2);
+    streaming.finish();
+    ck_assert_msg(o.ok(), "failure %s", ox::proxy::failure_name(o.failure));
+    ck_assert_str_eq(sink2.body_text.c_str(), "hello");
+    ck_assert_int_eq(sink2.events[0], 'H');
+    ck_assert_int_eq(sink2.events[1], 'f');  // the head alone, flushed
+    ck_assert_int_eq(sink2.events.back(), 'E');
 }
 END_TEST
 
@@ -1131,6 +1198,7 @@ int main()
     tcase_set_timeout(bad, 20);
     tcase_add_test(bad, body_longer_than_content_length);
     tcase_add_test(bad, body_shorter_then_close);
+    tcase_add_test(bad, head_alone_held_a_moment);
     tcase_add_loop_test(bad, malformed_backend, 0, static_cast<int>(malformed_cases().size()));
     tcase_add_test(bad, read_timeout);
     tcase_add_test(bad, stale_connection_retryable);
