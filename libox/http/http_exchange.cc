@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "http/http_reader.h"
-#include "proxy/method.h"
 #include "net/flush_window.h"
+#include "proxy/method.h"
 
 namespace ox::http {
 
