@@ -11,7 +11,7 @@
 #include "ajp/ajp_protocol.h"
 #include "core/text.h"
 #include "net/flush_window.h"
-#include "proxy/method.h"
+#include "proxy/failed_response.h"
 
 namespace ox::ajp {
 
@@ -418,24 +418,14 @@ private:
         return true;
     }
 
-    // Records the failure; a response already under way is aborted so that
-    // the client never takes a truncated body for a complete one.
+    // Records the failure; what the client gets of a response under way:
+    // proxy::settle_failed_response.
     bool fail(Failure f, const char* detail) noexcept
     {
         out_.failure = f;
         out_.detail = detail;
         out_.reusable = false;
-        if (!out_.head_sent || f == Failure::client_aborted) return false;
-        // The node closed (it died, or was stopped) after the head, before
-        // any of the response was released: the client has nothing of it.
-        if (f == Failure::backend_closed && !released_ && proxy::is_idempotent(req_.method)) {
-            sink_.discard();
-            out_.head_sent = false;
-            out_.head_discarded = true;
-            out_.body_bytes_out = 0;
-            return false;
-        }
-        sink_.abort();
+        proxy::settle_failed_response(out_, sink_, req_.method, released_);
         return false;
     }
 

@@ -8,7 +8,7 @@
 
 #include "http/http_reader.h"
 #include "net/flush_window.h"
-#include "proxy/method.h"
+#include "proxy/failed_response.h"
 
 namespace ox::http {
 
@@ -364,25 +364,14 @@ private:
         return true;
     }
 
-    // Records the failure; a response already under way is aborted so that
-    // the client never takes a truncated body for a complete one. As in
-    // ajp::exchange, a node that closed before any of its response was
-    // released has it forgotten instead: the client has nothing of it, and
-    // an idempotent request may go to another member.
+    // Records the failure; what the client gets of a response under way:
+    // proxy::settle_failed_response.
     bool fail(Failure f, const char* detail) noexcept
     {
         out_.failure = f;
         out_.detail = detail;
         out_.reusable = false;
-        if (!out_.head_sent || f == Failure::client_aborted) return false;
-        if (f == Failure::backend_closed && !released_ && proxy::is_idempotent(req_.method)) {
-            sink_.discard();
-            out_.head_sent = false;
-            out_.head_discarded = true;
-            out_.body_bytes_out = 0;
-            return false;
-        }
-        sink_.abort();
+        proxy::settle_failed_response(out_, sink_, req_.method, released_);
         return false;
     }
 
