@@ -610,11 +610,16 @@ START_TEST(body_shorter_then_close)
         response("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n"),
         response("Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n"),
     };
+    // A GET whose node closes right behind its bytes: discarded when the
+    // close is seen before "hello" was passed on, aborted when after (a
+    // race of the two on loopback: either is right, a finished response
+    // never is). Deterministic: a GET closed after the release, and a POST.
+    enum Expect { discarded, aborted, either };
     struct Case {
         const char* method;
         bool close_after_release;  // the peer waits until the sink passed "hello" on
-        bool discarded;
-    } cases[] = {{"GET", false, true}, {"GET", true, false}, {"POST", false, false}};
+        Expect expect;
+    } cases[] = {{"GET", false, either}, {"GET", true, aborted}, {"POST", false, aborted}};
     for (const std::string& answer : answers) {
         for (const Case& c : cases) {
             unit::Signal released;
@@ -635,10 +640,12 @@ START_TEST(body_shorter_then_close)
             CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
             ck_assert(!o.reusable);
             ck_assert_int_eq(sink.finish_calls, 0);
-            ck_assert_msg(o.head_discarded == c.discarded, "%s after release %d: head_discarded %d", c.method,
-                          c.close_after_release, o.head_discarded);
-            ck_assert(o.head_sent == !c.discarded);
-            if (c.discarded) {
+            if (c.expect != either) {
+                ck_assert_msg(o.head_discarded == (c.expect == discarded), "%s after release %d: head_discarded %d",
+                              c.method, c.close_after_release, o.head_discarded);
+            }
+            ck_assert(o.head_sent == !o.head_discarded);
+            if (o.head_discarded) {
                 ck_assert_int_eq(sink.discard_calls, 1);
                 ck_assert_int_eq(sink.abort_calls, 0);
                 ck_assert_int_eq(sink.release_calls, 0);
