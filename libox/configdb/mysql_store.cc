@@ -36,9 +36,11 @@ constexpr char kHistoryBalancer[] = OXB_HISTORY_COLUMNS " WHERE balancer = ? ORD
 constexpr char kHistoryMember[] = OXB_HISTORY_COLUMNS " WHERE balancer = ? AND route = ? ORDER BY id DESC LIMIT ?";
 #undef OXB_HISTORY_COLUMNS
 
-constexpr char kForgetServed[] = "DELETE FROM oxbalance_frontend_member WHERE frontend = ?";
-constexpr char kAddServed[] =
-    "INSERT INTO oxbalance_frontend_member (frontend, balancer, route, seen_at) VALUES (?, ?, ?, UTC_TIMESTAMP())";
+constexpr char kNow[] = "SELECT UTC_TIMESTAMP()";
+constexpr char kServe[] =
+    "INSERT INTO oxbalance_frontend_member (frontend, balancer, route, seen_at) VALUES (?, ?, ?, ?)"
+    " ON DUPLICATE KEY UPDATE seen_at = ?";
+constexpr char kForgetOthers[] = "DELETE FROM oxbalance_frontend_member WHERE frontend = ? AND seen_at <> ?";
 constexpr char kServed[] =
     "SELECT frontend, balancer, route, UNIX_TIMESTAMP(seen_at) FROM oxbalance_frontend_member"
     " ORDER BY balancer, route, frontend";
@@ -230,16 +232,30 @@ bool MysqlStore::announce(const std::string& frontend, const std::vector<MemberK
 
 bool MysqlStore::announce_once(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err)
 {
+    // No transaction: front ends announce at the same moments (a restart
+    // of them all), and a transaction's DELETE would lock the gaps where
+    // the others insert (REPEATABLE READ) until they deadlock. Each
+    // statement touches this front end's rows only: its members marked
+    // seen now, then its other rows (members no longer configured) removed.
+    // A reader may meet both for a moment; that is harmless.
     last_code_ = 0;
-    if (!write_.query("START TRANSACTION", err)) return write_failed();
-    if (!write_.exec(kForgetServed, {Param::str(frontend)}, nullptr, err)) return write_failed();
+    std::vector<Row> rows;
+    if (!write_.exec(kNow, {}, &rows, err)) return write_failed();
+    if (rows.size() != 1 || !rows[0][0]) {
+        err = write_.name() + ": no answer to " + kNow;
+        last_ = DbError::other;
+        return false;
+    }
+    const std::string now = *rows[0][0];
     for (const MemberKey& m : members) {
-        if (!write_.exec(kAddServed, {Param::str(frontend), Param::str(m.balancer), Param::str(m.route)}, nullptr,
-                         err)) {
+        if (!write_.exec(kServe,
+                         {Param::str(frontend), Param::str(m.balancer), Param::str(m.route), Param::str(now),
+                          Param::str(now)},
+                         nullptr, err)) {
             return write_failed();
         }
     }
-    if (!write_.query("COMMIT", err)) return write_failed();
+    if (!write_.exec(kForgetOthers, {Param::str(frontend), Param::str(now)}, nullptr, err)) return write_failed();
     last_ = DbError::none;
     return true;
 }

@@ -106,7 +106,7 @@ public:
     // Creates our tables where missing (CREATE TABLE IF NOT EXISTS).
     virtual bool ensure_schema(std::string& err) = 0;
     // Replaces the members `frontend` announced before with `members`, all
-    // seen now (the write host, one transaction).
+    // seen now (the write host).
     virtual bool announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err) = 0;
     // Every front end's announced members (reads as load()).
     virtual bool served(std::vector<ServedMember>& out, std::string& err) = 0;
