@@ -141,6 +141,14 @@ PollerOptions options(unsigned poll_seconds = 5)
     return o;
 }
 
+// options(), announcing as `frontend`.
+PollerOptions announcing(const char* frontend)
+{
+    PollerOptions o = options();
+    o.frontend = frontend;
+    return o;
+}
+
 long ms(Millis d) { return static_cast<long>(d.count()); }
 
 }  // namespace
@@ -372,9 +380,7 @@ START_TEST(announces_after_the_first_good_poll_then_hourly)
     FakeStore store;
     RecordingPublisher pub;
     ManualTimeSource clock;
-    PollerOptions o = options();
-    o.frontend = "fe1.example.com:/etc/apache2";
-    Poller p(store, pub, clock, o);
+    Poller p(store, pub, clock, announcing("fe1.example.com:/etc/apache2"));
     // Not while the database is down: nothing is announced, nothing said.
     store.down("gone");
     p.poll_once();
@@ -400,9 +406,7 @@ START_TEST(a_failed_announcement_is_said_once_and_retried_every_minute)
     FakeStore store;
     RecordingPublisher pub;
     ManualTimeSource clock;
-    PollerOptions o = options();
-    o.frontend = "fe1:/srv/httpd";
-    Poller p(store, pub, clock, o);
+    Poller p(store, pub, clock, announcing("fe1:/srv/httpd"));
     store.announce_error = "INSERT command denied to user 'oxbalance'";
     p.poll_once();
     ck_assert_uint_eq(store.announced.size(), 1);
@@ -436,9 +440,7 @@ START_TEST(a_throwing_announcement_is_not_an_outage)
     FakeStore store;
     RecordingPublisher pub;
     ManualTimeSource clock;
-    PollerOptions o = options();
-    o.frontend = "fe1:/etc/apache2";
-    Poller p(store, pub, clock, o);
+    Poller p(store, pub, clock, announcing("fe1:/etc/apache2"));
     store.announce_throws = true;
     ck_assert_int_eq(ms(p.poll_once()), 5000);
     ck_assert(!p.in_outage());

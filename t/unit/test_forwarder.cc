@@ -191,12 +191,8 @@ void serve_http(BackendPeer& p, int no, std::mutex& mu, std::vector<std::string>
     std::string buf;
     char tmp[16384];
     for (;;) {
-        std::size_t end;
-        while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
-            ssize_t n = ::recv(p.fd(), tmp, sizeof tmp, 0);
-            if (n <= 0) return;
-            buf.append(tmp, static_cast<std::size_t>(n));
-        }
+        if (!unit::recv_http_head(p, buf)) return;
+        std::size_t end = buf.find("\r\n\r\n");
         std::string head = buf.substr(0, end + 4);
         std::string lower = head;
         for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -873,12 +869,7 @@ START_TEST(http_head_then_closed_get_tried_elsewhere)
     std::vector<std::string> seen;
     FakeAjpServer a([&](BackendPeer& p, int) {
         std::string buf;
-        char tmp[4096];
-        while (buf.find("\r\n\r\n") == std::string::npos) {
-            ssize_t n = ::recv(p.fd(), tmp, sizeof tmp, 0);
-            if (n <= 0) return;
-            buf.append(tmp, static_cast<std::size_t>(n));
-        }
+        if (!unit::recv_http_head(p, buf)) return;
         p.send(unit::bytes_of("HTTP/1.1 200 OK\r\nSet-Cookie: JSESSIONID=dead.A\r\nTransfer-Encoding: chunked\r\n\r\n"));
     });
     FakeAjpServer b([&](BackendPeer& p, int no) { serve_http(p, no, mu, seen); });

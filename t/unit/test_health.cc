@@ -378,12 +378,7 @@ START_TEST(probe_http_member_wire)
     std::vector<std::string> heads;
     unit::FakeAjpServer node([&](unit::BackendPeer& p, int) {
         std::string head;
-        char buf[1024];
-        while (head.find("\r\n\r\n") == std::string::npos) {
-            ssize_t n = ::recv(p.fd(), buf, sizeof buf, 0);
-            if (n <= 0) return;
-            head.append(buf, static_cast<std::size_t>(n));
-        }
+        if (!unit::recv_http_head(p, head)) return;
         {
             std::lock_guard<std::mutex> lock(mu);
             heads.push_back(head);

@@ -780,6 +780,17 @@ bool serve_one(BackendPeer& p, RequestLog& log, int conn_no, std::string_view an
     return true;
 }
 
+bool recv_http_head(BackendPeer& p, std::string& buf)
+{
+    char tmp[16384];
+    while (buf.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::recv(p.fd(), tmp, sizeof tmp, 0);
+        if (n <= 0) return false;
+        buf.append(tmp, static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
 bool read_request_only(BackendPeer& p, RequestLog& log, int conn_no)
 {
     ServedRequest r;

@@ -309,6 +309,9 @@ bool serve_one(BackendPeer& p, RequestLog& log, int conn_no, std::string_view an
 // Reads the forward request and, for a Content-Length body, the first body
 // packet, logs them, and returns without answering.
 bool read_request_only(BackendPeer& p, RequestLog& log, int conn_no);
+// An HTTP backend's side: reads into `buf` until it holds the end of a
+// request head ("\r\n\r\n"); false when the proxy closed first.
+bool recv_http_head(BackendPeer& p, std::string& buf);
 // serve_one until the proxy closes the connection.
 void serve_all(BackendPeer& p, RequestLog& log, int conn_no, std::string_view answer);
 
