@@ -180,12 +180,22 @@ public:
     void announce_failed(const std::string& msg) noexcept override
     {
         if (!generation_current()) return;
+        ox::configdb::set_text(block_.announce_error, msg);
+        block_.announce_failing_since_ms.store(ox::wall_now_ms());
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s_,
                      OXBLOGNO(00122) "configdb: cannot announce this front end's members (%s); the member states "
                      "are unaffected, but oxbalancectl cannot check routes against this front end: create the "
                      "table (conf/configdb-schema.sql) and GRANT as docs/configdb.md says; retried every minute, "
                      "logged once until it succeeds",
                      msg.c_str());
+    }
+
+    void announced(std::size_t members) noexcept override
+    {
+        if (!generation_current()) return;
+        block_.announced_members.store(static_cast<std::uint32_t>(members));
+        block_.last_announce_ms.store(ox::wall_now_ms());
+        block_.announce_failing_since_ms.store(0);
     }
 
 private:
@@ -602,6 +612,11 @@ ox::status::ConfigdbStatus configdb_status(const ModuleConfig& mc)
     c.write_failures = b.write_failures.load();
     c.last_write_error = ox::configdb::get_text(b.last_write_error);
     c.last_write_error_ms = b.last_write_error_ms.load();
+    c.frontend = cfg->announced_as;
+    c.announced_members = b.announced_members.load();
+    c.last_announce_ms = b.last_announce_ms.load();
+    c.announce_failing_since_ms = b.announce_failing_since_ms.load();
+    if (c.announce_failing_since_ms != 0) c.announce_error = ox::configdb::get_text(b.announce_error);
     return c;
 }
 

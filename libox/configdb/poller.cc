@@ -104,6 +104,7 @@ void Poller::announce()
     if (store_.announce(frontend_, known_list_, err)) {
         next_announce_ = now + announce_every_;
         announce_failing_ = false;
+        publisher_.announced(known_list_.size());
         return;
     }
     next_announce_ = now + kAnnounceRetry;

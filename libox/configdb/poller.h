@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <mutex>
 #include <set>
 #include <string>
@@ -49,6 +50,9 @@ public:
     // Announcing this front end's members failed; once until one succeeds
     // (retried every minute meanwhile; the member states are unaffected).
     virtual void announce_failed(const std::string& msg) noexcept = 0;
+    // Announcing succeeded: `members` announced (each time, also the first
+    // after failures).
+    virtual void announced(std::size_t members) noexcept = 0;
 };
 
 struct PollerOptions {

@@ -85,7 +85,7 @@ std::string get_text(const SharedText& t);
 
 struct alignas(64) SharedBlock {
     static constexpr std::uint32_t kMagic = 0x4f584344;  // "OXCD"
-    static constexpr std::uint32_t kVersion = 2;
+    static constexpr std::uint32_t kVersion = 3;
     std::uint32_t magic;
     std::uint32_t version;
 
@@ -101,6 +101,13 @@ struct alignas(64) SharedBlock {
     std::atomic<std::uint64_t> write_failures;   // ... that could not be written
     std::atomic<std::int64_t> last_write_error_ms;
     SharedText last_write_error;
+
+    // This front end's announcement of its members (the poller's thread
+    // writes; the status page reads).
+    std::atomic<std::int64_t> last_announce_ms;           // wall ms of the last good one; 0: none yet
+    std::atomic<std::int64_t> announce_failing_since_ms;  // wall ms of the first failure in a row; 0: not failing
+    std::atomic<std::uint32_t> announced_members;         // how many the last good one named
+    SharedText announce_error;                            // the first failure's text
 
     std::atomic<std::uint64_t> next_seq;
     QueueEntry entries[kQueueEntries];

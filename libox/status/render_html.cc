@@ -226,7 +226,32 @@ private:
             text(c.last_write_error);
             raw("</span>");
         }
+        announcement(c);
         raw("</p>\n");
+    }
+
+    // Whether oxbalancectl can check changes against this front end.
+    void announcement(const ConfigdbStatus& c)
+    {
+        if (c.announce_failing_since_ms != 0) {
+            raw("<br><span class=\"note announce-error\">This front end (<span class=\"frontend\">");
+            text(c.frontend);
+            raw("</span>) cannot announce its members since ");
+            time_of(c.announce_failing_since_ms);
+            raw(": ");
+            text(c.announce_error);
+            raw(". oxbalancectl cannot check changes against it; tried again every minute.</span>");
+        } else if (c.last_announce_ms != 0) {
+            raw("<br><span class=\"announced\">Announced as <span class=\"frontend\">");
+            text(c.frontend);
+            raw("</span> with ");
+            num(static_cast<std::uint64_t>(c.announced_members));
+            raw(c.announced_members == 1 ? " member, " : " members, ");
+            span_words(m_.generated_ms - c.last_announce_ms);
+            raw(" ago (");
+            time_of(c.last_announce_ms);
+            raw(").</span>");
+        }
     }
 
     void balancer(const BalancerStatus& b)

@@ -191,6 +191,22 @@ void configdb(Writer& w, const ConfigdbStatus& c, std::int64_t now_ms)
     w.key("last_write_error");
     w.string_or_null(c.last_write_error);
     w.time("last_write_error_time", c.last_write_error_ms, c.last_write_error_ms != 0);
+    // What oxbalancectl checks changes against: this front end's members,
+    // as it last announced them.
+    w.key("announcement");
+    w.open('{');
+    w.key("frontend");
+    w.string(c.frontend);
+    w.key("ok");
+    w.boolean(c.last_announce_ms != 0 && c.announce_failing_since_ms == 0);
+    w.key("members");
+    if (c.last_announce_ms != 0) w.number(static_cast<std::uint64_t>(c.announced_members));
+    else w.null();
+    w.time("last", c.last_announce_ms, c.last_announce_ms != 0);
+    w.time("failing_since", c.announce_failing_since_ms, c.announce_failing_since_ms != 0);
+    w.key("error");
+    w.string_or_null(c.announce_failing_since_ms != 0 ? c.announce_error : std::string());
+    w.close('}');
     w.close('}');
 }
 

@@ -144,6 +144,19 @@ std::string render_metrics(const StatusModel& m)
         e.family("oxbalance_configdb_write_failures_total", Type::counter,
                  "Status page changes that could not be written to the configdb.");
         out += "oxbalance_configdb_write_failures_total " + std::to_string(c.write_failures) + "\n";
+        e.family("oxbalance_configdb_announcement_ok", Type::gauge,
+                 "1 when this front end's last announcement of its members to the configdb succeeded (oxbalancectl "
+                 "checks changes against them), 0 while it fails or before the first.");
+        out += "oxbalance_configdb_announcement_ok ";
+        out += c.last_announce_ms != 0 && c.announce_failing_since_ms == 0 ? "1\n" : "0\n";
+        if (c.last_announce_ms != 0) {
+            e.family("oxbalance_configdb_last_announcement_timestamp_seconds", Type::gauge,
+                     "When this front end last announced its members to the configdb, in seconds since the epoch.");
+            out += "oxbalance_configdb_last_announcement_timestamp_seconds ";
+            Value v;
+            v.millis(c.last_announce_ms);
+            e.put_value(v);
+        }
     }
 
     e.family("oxbalance_balancer_failover", Type::gauge,

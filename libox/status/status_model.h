@@ -89,6 +89,13 @@ struct ConfigdbStatus {
     std::uint64_t writes = 0, write_failures = 0;  // status page changes written / not written
     std::string last_write_error;
     std::int64_t last_write_error_ms = 0;
+    // This front end's announcement of its members (oxbalance_frontend_member),
+    // which oxbalancectl checks a change's route against.
+    std::string frontend;                        // "host:ServerRoot", as announced
+    std::uint32_t announced_members = 0;         // in the last good announcement
+    std::int64_t last_announce_ms = 0;           // the last good one; 0: none yet
+    std::int64_t announce_failing_since_ms = 0;  // the first failure in a row; 0: not failing
+    std::string announce_error;                  // that failure's text
 
     // up: the last read succeeded; outage: it failed; starting: no read yet.
     const char* state() const noexcept

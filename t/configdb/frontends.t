@@ -16,7 +16,7 @@ use OXB::ConfigDB qw(start_db ctl configdb_line use_configdb no_configdb start_f
                      frontend_json main_json until_true new_backends backend_of file_since polls_of
                      applied_on_all admin_in db_query);
 
-plan tests => 45;
+plan tests => 53;
 
 my $main = Apache::Test::config()->{vars}{port};
 my $db = start_db();
@@ -64,6 +64,15 @@ my $ann = announced_cdb();
 ok t_cmp(join(' ', map { $ann->{$_} } sort keys %$ann), 'OX1,OX2,OX3 OX1,OX2,OX3',
          'both front ends announced cdb\'s routes') or print "# ", join('; ', map { "$_ => $ann->{$_}" } keys %$ann), "\n";
 ok t_cmp(scalar(grep { /:\Q$fe2->{dir}\E$/ } keys %$ann), 1, 'a front end is its host and ServerRoot');
+# Each front end's status says it announced, under that name, how many.
+for my $p (@ports) {
+    my $a = frontend_json($p)->{configdb}{announcement};
+    my $rows = db_query($db, "SELECT COUNT(*) FROM oxbalance_frontend_member WHERE frontend = '$a->{frontend}'");
+    ok $a->{ok} && defined $a->{last_ms} && !defined $a->{failing_since} && $a->{members} == $rows
+        or print "# $p: ", join(', ', map { "$_=" . ($a->{$_} // 'null') } sort keys %$a), "; rows $rows";
+}
+ok t_cmp(frontend_json($fe2->{port})->{configdb}{announcement}{frontend}, qr/:\Q$fe2->{dir}\E$/,
+         'the second front end\'s status names it as it announced');
 
 ($rc, $out) = ctl($db, 'drain', 'cdb', 'OX4');
 ok t_cmp($rc, 3, 'drain of a route no front end serves: exit 3') or print "# $out";
@@ -149,6 +158,21 @@ ok t_cmp(scalar(grep { /OXB0010[15]/ } @main_log, @fe2_log), 0, 'no outage, no f
 ok t_cmp(scalar(grep { /OXB00104: configdb: balancer cdb member OX1 .*active -> draining.*oxbalancectl/ } @fe2_log), 1,
          'the second front end logs the drain once, with who did it');
 ok !grep { /\Q$db->{password}\E/ } @main_log, @fe2_log;
+
+# ---- a front end that may read the configdb but not announce -------------------------
+# (a GRANT of SELECT only: the states are read, the announcement is refused)
+my $fe3 = start_frontend(extra => configdb_line($db, user => 'oxreader'));
+my $failing;
+until_true(15, sub { $failing = frontend_json($fe3->{port})->{configdb}; $failing->{announcement}{failing_since} });
+ok t_cmp($failing->{state}, 'up', 'a reader that cannot announce reads the configdb all the same');
+ok !$failing->{announcement}{ok} && $failing->{announcement}{error} =~ /command denied/
+    or print "# ", ($failing->{announcement}{error} // 'no error'), "\n";
+ok ua()->get(status_url($fe3->{port}))->content =~ /class="note announce-error">This front end .* cannot announce its members since/
+    or print "# the page does not say that it cannot announce\n";
+ok ua()->get(status_url($fe3->{port}) . '?metrics')->content =~ /^oxbalance_configdb_announcement_ok 0$/m;
+ok t_cmp(scalar(grep { /OXB00122: configdb: cannot announce this front end's members \(.*command denied/ }
+                file_since($fe3->{log}, 0)), 1, 'said once in its error log');
+stop_frontend($fe3);
 
 stop_frontend($fe2);
 no_configdb();

@@ -3,6 +3,7 @@
 // schedule, that the last good state is kept (nothing published while
 // down), that unknown members are reported once each, create=on, and that
 // run() stops promptly.
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <string>
@@ -103,7 +104,8 @@ public:
 };
 
 // Records every call in order: "P2" (publish, 2 rows), "O:msg", "R",
-// "U:balancer/route", "A:msg" (announcing failed).
+// "U:balancer/route", "A:msg" (announcing failed), "N3" (3 members
+// announced).
 class RecordingPublisher final : public Publisher {
 public:
     std::vector<std::string> events;
@@ -125,6 +127,7 @@ public:
         events.push_back("U:" + b + "/" + r);
     }
     void announce_failed(const std::string& msg) noexcept override { events.push_back("A:" + msg); }
+    void announced(std::size_t members) noexcept override { events.push_back("N" + std::to_string(members)); }
     std::string joined() const
     {
         std::string s;
@@ -398,6 +401,10 @@ START_TEST(announces_after_the_first_good_poll_then_hourly)
     p.poll_once();
     ck_assert_uint_eq(store.announced.size(), 2);
     ck_assert(pub.joined().find("A:") == std::string::npos);
+    // Each success is said (the status page shows when), after the poll's
+    // publish.
+    CK_ASSERT_STRING_EQ(pub.events.at(3), "N3");
+    ck_assert_int_eq(std::count(pub.events.begin(), pub.events.end(), "N3"), 2);
 }
 END_TEST
 
@@ -427,6 +434,7 @@ START_TEST(a_failed_announcement_is_said_once_and_retried_every_minute)
     clock.advance(Millis(60000));
     p.poll_once();
     ck_assert_uint_eq(store.announced.size(), 3);
+    CK_ASSERT_STRING_EQ(pub.events.back(), "N3");
     store.announce_error = "table gone";
     clock.advance(Millis(3600 * 1000));
     p.poll_once();

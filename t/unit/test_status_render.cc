@@ -139,6 +139,12 @@ st::StatusModel with_configdb(bool outage)
     c.write_failures = 1;
     c.last_write_error = "configdb write host db-primary:3306: gone";
     c.last_write_error_ms = m.generated_ms - 20000;
+    // Up: announced two minutes ago; in the outage, announcing fails too.
+    c.frontend = "fe1.example.com:/etc/apache2";
+    c.announced_members = 7;
+    c.last_announce_ms = m.generated_ms - 120000;
+    c.announce_failing_since_ms = outage ? m.generated_ms - 25000 : 0;
+    c.announce_error = outage ? "INSERT command denied to user 'ox'<b>" : "";
     return m;
 }
 
@@ -1129,6 +1135,40 @@ START_TEST(configdb_status_rendered)
     std::string html_up = st::render_html(with_configdb(false), o);
     ck_assert(contains(html_up, "data-state=\"up\""));
     ck_assert(!contains(html_up, "class=\"outage\""));
+
+    // This front end's announcement (what oxbalancectl checks routes against).
+    const Json& au = cu["announcement"];
+    ck_assert(au["ok"].kind == Json::bool_v && au["ok"].b);
+    CK_JSON_STR(au["frontend"], "fe1.example.com:/etc/apache2");
+    CK_JSON_NUM(au["members"], "7");
+    CK_JSON_NUM(au["last_ms"], "1714566776789");
+    ck_assert_int_eq(au["failing_since"].kind, Json::null_v);
+    ck_assert_int_eq(au["error"].kind, Json::null_v);
+    const Json& ad = cd["announcement"];
+    ck_assert(ad["ok"].kind == Json::bool_v && !ad["ok"].b);
+    CK_JSON_NUM(ad["failing_since_ms"], "1714566871789");
+    CK_JSON_STR(ad["error"], "INSERT command denied to user 'ox'<b>");
+    ck_assert(contains(metrics_up, "\noxbalance_configdb_announcement_ok 1\n"));
+    ck_assert(contains(metrics_up, "\noxbalance_configdb_last_announcement_timestamp_seconds 1714566776.789\n"));
+    ck_assert(contains(metrics_down, "\noxbalance_configdb_announcement_ok 0\n"));
+    ck_assert(contains(html_up, "Announced as <span class=\"frontend\">fe1.example.com:/etc/apache2</span> with 7 "
+                                "members, 2 min ago"));
+    ck_assert(!contains(html_up, "announce-error"));
+    ck_assert(contains(html, "<span class=\"note announce-error\">This front end (<span class=\"frontend\">"
+                             "fe1.example.com:/etc/apache2</span>) cannot announce its members since"));
+    ck_assert(contains(html, "INSERT command denied to user &#39;ox&#39;&lt;b&gt;"));
+    ck_assert(!contains(html, "Announced as"));
+    // Before the first announcement: not ok, no time, nothing said on the page.
+    st::StatusModel fresh = with_configdb(false);
+    fresh.configdb.last_announce_ms = 0;
+    Json fresh_doc = parse_json(st::render_json(fresh));
+    const Json& af = fresh_doc["configdb"]["announcement"];
+    ck_assert(af["ok"].kind == Json::bool_v && !af["ok"].b);
+    ck_assert_int_eq(af["members"].kind, Json::null_v);
+    ck_assert_int_eq(af["last"].kind, Json::null_v);
+    ck_assert(contains(st::render_metrics(fresh), "\noxbalance_configdb_announcement_ok 0\n"));
+    ck_assert(!contains(st::render_metrics(fresh), "oxbalance_configdb_last_announcement"));
+    ck_assert(!contains(st::render_html(fresh, o), "Announced as"));
 }
 END_TEST
 

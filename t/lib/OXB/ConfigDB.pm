@@ -115,7 +115,8 @@ sub configdb_line {
     my ($db, %o) = @_;
     my $password = $o{password} // $db->{password};
     my $create = $o{create} // 'off';
-    return "OXConfigDB write=127.0.0.1:$db->{port}/configdb user=$db->{user} password=$password poll=1 "
+    my $user = $o{user} // $db->{user};
+    return "OXConfigDB write=127.0.0.1:$db->{port}/configdb user=$user password=$password poll=1 "
         . "create=$create\n";
 }
 
