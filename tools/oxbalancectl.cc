@@ -243,6 +243,20 @@ std::string listed(const std::vector<std::string>& names)
 // a typo would be written, listed, and change nothing. Returns -1 to go
 // on, else an exit code. Where the check cannot be made (no front end has
 // announced its members, or they cannot be read), it says so and goes on.
+// Whether `c`'s member has a row already: one written with --force, or
+// kept after its member left every front end's configuration. Changing it
+// (enable, to undo) is no typo.
+bool has_row(MysqlStore& store, const Change& c)
+{
+    std::vector<ox::configdb::MemberStateRow> rows;
+    std::string err;
+    if (!store.load(rows, err)) return false;
+    for (const auto& r : rows) {
+        if (r.balancer == c.balancer && r.route == c.route) return true;
+    }
+    return false;
+}
+
 int check_served(MysqlStore& store, const Options& o, const Change& c)
 {
     std::vector<ServedMember> rows;
@@ -273,6 +287,12 @@ int check_served(MysqlStore& store, const Options& o, const Change& c)
                        " announced their members in the last day";
     if (o.force) {
         std::cerr << "oxbalancectl: warning: " << what << "; written anyway (--force); " << from << "\n";
+        return -1;
+    }
+    if (has_row(store, c)) {
+        std::cerr << "oxbalancectl: warning: " << what << "; changed all the same: its row is in the configdb "
+                     "already (written with --force, or before its member was removed); "
+                  << from << "\n";
         return -1;
     }
     std::cerr << "oxbalancectl: " << what << "; nothing written (" << from
