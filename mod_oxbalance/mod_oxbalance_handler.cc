@@ -1,7 +1,10 @@
 #include "mod_oxbalance_handler.h"
 
+#include <strings.h>
+
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 #include "balance/balancer_runtime.h"
 #include "proxy/hop_by_hop.h"
@@ -41,16 +44,43 @@ int status_for(Failure f) noexcept
 // mod_proxy_balancer's environment variables, with their names and
 // meanings, so that mod_headers and CustomLog conditions written for it
 // keep working (mod_rewrite runs before the handler: it never sees them).
+// How record_routing puts its entries into a table: added when the table
+// has none under their prefix yet (the first attempt; apr_table_setn
+// would compare each new key with every earlier one, and these all share
+// their first four letters, apr's checksum), set when it has (a retry,
+// or a module that set one before us).
+using TablePut = void (*)(apr_table_t*, const char*, const char*);
+TablePut put_under(const apr_table_t* t, std::string_view prefix) noexcept
+{
+    const apr_array_header_t* a = apr_table_elts(t);
+    const auto* e = reinterpret_cast<const apr_table_entry_t*>(a->elts);
+    for (int i = 0; i < a->nelts; ++i) {
+        if (e[i].key && strncasecmp(e[i].key, prefix.data(), prefix.size()) == 0) return apr_table_setn;
+    }
+    return apr_table_addn;
+}
+
+// "balancer://NAME" in `pool` (apr_pstrcat measures its arguments twice).
+const char* balancer_url(apr_pool_t* pool, const std::string& name)
+{
+    static constexpr std::string_view kScheme = "balancer://";
+    auto* s = static_cast<char*>(apr_palloc(pool, kScheme.size() + name.size() + 1));
+    std::memcpy(s, kScheme.data(), kScheme.size());
+    std::memcpy(s + kScheme.size(), name.c_str(), name.size() + 1);
+    return s;
+}
+
 void set_balancer_env(request_rec* r, const ox::BalancerSpec& b, const ox::MemberSpec* m, const char* route) noexcept
 {
     apr_table_t* env = r->subprocess_env;
-    apr_table_setn(env, "BALANCER_NAME", apr_pstrcat(r->pool, "balancer://", b.name.c_str(), nullptr));
-    apr_table_setn(env, "BALANCER_SESSION_STICKY", b.sticky.cookie.c_str());
-    if (*route != '-') apr_table_setn(env, "BALANCER_SESSION_ROUTE", route);
+    TablePut put = put_under(env, "BALANCER_");
+    put(env, "BALANCER_NAME", balancer_url(r->pool, b.name));
+    put(env, "BALANCER_SESSION_STICKY", b.sticky.cookie.c_str());
+    if (*route != '-') put(env, "BALANCER_SESSION_ROUTE", route);
     if (!m) return;
-    apr_table_setn(env, "BALANCER_WORKER_NAME", m->url.c_str());
-    apr_table_setn(env, "BALANCER_WORKER_ROUTE", m->route.c_str());
-    if (*route != '-' && m->route != route) apr_table_setn(env, "BALANCER_ROUTE_CHANGED", "1");
+    put(env, "BALANCER_WORKER_NAME", m->url.c_str());
+    put(env, "BALANCER_WORKER_ROUTE", m->route.c_str());
+    if (*route != '-' && m->route != route) put(env, "BALANCER_ROUTE_CHANGED", "1");
 }
 
 // Where the request went and why, for LogFormat (%{oxbalance-member}n,
@@ -64,9 +94,10 @@ void record_routing(request_rec* r, const ox::BalancerSpec& b, const ox::MemberS
     const char* route =
         session.route.empty() ? "-" : apr_pstrmemdup(r->pool, session.route.data(), session.route.size());
     const char* reason = ox::to_string(why);
-    apr_table_setn(r->notes, "oxbalance-member", member);
-    apr_table_setn(r->notes, "oxbalance-route", route);
-    apr_table_setn(r->notes, "oxbalance-reason", reason);
+    TablePut put = put_under(r->notes, "oxbalance-");
+    put(r->notes, "oxbalance-member", member);
+    put(r->notes, "oxbalance-route", route);
+    put(r->notes, "oxbalance-reason", reason);
     set_balancer_env(r, b, m, route);
     if (!sc.route_header.empty()) {
         // err_headers_out: kept on error responses too.

@@ -24,6 +24,22 @@ constexpr std::array<std::string_view, 14> kRequestHeaders = {
     "cookie", "cookie2", "host", "pragma", "referer", "user-agent",
 };
 
+// For each name length, a bit per request header name of that length: a
+// client's header is compared with at most two of them.
+constexpr std::size_t kLongestRequestHeader = [] {
+    std::size_t n = 0;
+    for (std::string_view h : kRequestHeaders) n = h.size() > n ? h.size() : n;
+    return n;
+}();
+static_assert(kRequestHeaders.size() <= 16, "a 16-bit mask per length");
+constexpr auto kRequestHeadersByLength = [] {
+    std::array<std::uint16_t, kLongestRequestHeader + 1> by_length{};
+    for (std::size_t i = 0; i < kRequestHeaders.size(); ++i) {
+        by_length[kRequestHeaders[i].size()] |= static_cast<std::uint16_t>(1u << i);
+    }
+    return by_length;
+}();
+
 // Index + 1 is the low byte of the 0xA0xx response header code.
 constexpr std::array<std::string_view, 11> kResponseHeaders = {
     "Content-Type", "Content-Language", "Content-Length", "Date",
@@ -52,7 +68,9 @@ std::string_view method_name(std::uint8_t code) noexcept
 
 std::uint16_t request_header_code(std::string_view name) noexcept
 {
-    for (std::size_t i = 0; i < kRequestHeaders.size(); ++i) {
+    if (name.size() >= kRequestHeadersByLength.size()) return 0;
+    for (unsigned bits = kRequestHeadersByLength[name.size()]; bits != 0; bits &= bits - 1) {
+        auto i = static_cast<std::size_t>(__builtin_ctz(bits));
         if (equals_lowercase(name, kRequestHeaders[i])) return static_cast<std::uint16_t>(0xA001 + i);
     }
     return 0;

@@ -12,7 +12,7 @@ use Digest::SHA qw(sha256_hex);
 use IO::Compress::Gzip qw(gzip $GzipError);
 use OXB::Test qw(parse_dump raw_request error_log_mark wait_for_log);
 
-plan tests => 80;
+plan tests => 81;
 
 my $cfg = Apache::Test::config();
 my $host = $cfg->{vars}{servername};
@@ -184,7 +184,7 @@ for my $p ('/appsuite/api', '/appsuite2/api') {
         or print "# ", $r->header('X-Env') // 'none', "\n";
     # A failover: the session's member is down (nothing listens), or
     # disabled; the request goes to the other member and says so.
-    $r = GET '/envfail/echo/env', Cookie => 'JSESSIONID=123.EF1';
+    $r = GET "/envfail/echo/env-notes$$", Cookie => 'JSESSIONID=123.EF1';
     ok t_cmp($r->header('X-Env'),
              "name=balancer://envfail worker=ajp://127.0.0.1:$ENV{OXB_AJP2_PORT} wroute=EF2 sticky=JSESSIONID sroute=EF1 changed=1",
              'a failover from a member that is down sets BALANCER_ROUTE_CHANGED=1');
@@ -215,4 +215,21 @@ for my $p ('/appsuite/api', '/appsuite2/api') {
     }
     ok t_cmp(join('', @lines), "EM2 1 /envmove/echo/$tag-sticky\n",
              'the CustomLog env= line logged the forwarded request (with its route and the change), nothing else');
+}
+
+# The notes for LogFormat (%{oxbalance-member}n ...) name the member that
+# answered, after a failover too: the envfail request above tried EF1
+# first, and the second attempt's notes replaced the first's.
+{
+    my $log = Apache::Test::vars('t_logs') . '/access_log';
+    my $tag = "notes$$";
+    my @lines;
+    for (1 .. 100) {
+        open my $fh, '<', $log or last;
+        @lines = grep { /\Q$tag\E/ } <$fh>;
+        last if @lines;
+        select undef, undef, undef, 0.05;
+    }
+    ok t_cmp(join('', map { /( member=\S+ route=\S+ reason=\S+)$/ ? "$1\n" : "? $_" } @lines),
+             " member=EF2 route=EF1 reason=failover\n", 'logged with the member that answered');
 }
