@@ -197,6 +197,19 @@ std::string change_json(const Change& c)
     return out + "}\n";
 }
 
+std::string forget_text(const Change& c, const std::optional<ox::AdminState>& admin, unsigned loadfactor)
+{
+    return c.balancer + " " + c.route + ": row removed (it held admin state " + admin_text(admin) + ", loadfactor " +
+           loadfactor_text(loadfactor) + "); every front end uses its configuration's at its next poll\n";
+}
+
+std::string forget_json(const Change& c, const std::optional<ox::AdminState>& admin, unsigned loadfactor)
+{
+    return "{\"ok\":true,\"balancer\":" + json(c.balancer) + ",\"route\":" + json(c.route) +
+           ",\"forgotten\":true,\"old_admin_state\":" + json_admin(admin) +
+           ",\"old_loadfactor\":" + std::to_string(loadfactor) + "}\n";
+}
+
 namespace {
 
 std::string json_or_null(const std::optional<std::string>& s) { return s ? json(*s) : "null"; }

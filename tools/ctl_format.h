@@ -45,6 +45,9 @@ std::string status_json(const std::vector<HostStatus>& hosts, const AnnouncedSta
 // A change done: "oxcluster OX1: admin state draining".
 std::string change_text(const ox::configdb::Change& c);
 std::string change_json(const ox::configdb::Change& c);
+// A row removed (`forget`), with what it held.
+std::string forget_text(const ox::configdb::Change& c, const std::optional<ox::AdminState>& admin, unsigned loadfactor);
+std::string forget_json(const ox::configdb::Change& c, const std::optional<ox::AdminState>& admin, unsigned loadfactor);
 
 // ---- the status page mode (--status-url) --------------------------------
 

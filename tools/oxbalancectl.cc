@@ -48,6 +48,8 @@ const char kUsageText[] =
     "  enable BALANCER ROUTE                active again\n"
     "  standby BALANCER ROUTE               only while no active member is up\n"
     "  loadfactor BALANCER ROUTE N          1..100, or 0: as configured\n"
+    "  forget BALANCER ROUTE                remove the member's row (a member gone for\n"
+    "                                       good, a forced row): as configured everywhere\n"
     "  recover BALANCER ROUTE               --status-url only: end the node's error window\n"
     "                                       on that front end (requests go to it again)\n"
     "  history [BALANCER [ROUTE]] [--limit N]   newest first (default 20)\n"
@@ -300,6 +302,28 @@ int check_served(MysqlStore& store, const Options& o, const Change& c)
     return kInvalid;
 }
 
+// `forget BALANCER ROUTE`: the row removed, whoever serves the member (no
+// check against the announcements: there is nothing to mistype into
+// existence, and a row that is not there is refused).
+int forget(MysqlStore& store, const Options& o, Change& c)
+{
+    identify(c);
+    std::string err = ox::configdb::validate_names(c);
+    if (!err.empty()) {
+        std::cerr << "oxbalancectl: " << err << "\n";
+        return kInvalid;
+    }
+    MysqlStore::Forgotten f;
+    if (!store.forget(c, f, err)) return db_error(store, err);
+    if (!f.existed) {
+        std::cerr << "oxbalancectl: the configdb has no row for route '" << c.route << "' in balancer '" << c.balancer
+                  << "'; nothing to forget (`list` shows the rows)\n";
+        return kInvalid;
+    }
+    std::cout << (o.json ? oxctl::forget_json(c, f.admin, f.loadfactor) : oxctl::forget_text(c, f.admin, f.loadfactor));
+    return kOk;
+}
+
 // --status-url: the page instead of the configdb.
 int run_status_page(const Options& o)
 {
@@ -309,10 +333,12 @@ int run_status_page(const Options& o)
     }
     if (o.force) return usage_error("--force is for the configdb: a status page refuses a member it does not have");
     const std::string& cmd = o.words[0];
-    if (cmd == "history" || cmd == "init-schema") {
+    if (cmd == "history" || cmd == "init-schema" || cmd == "forget") {
         std::cerr << "oxbalancectl: " << cmd << " needs the configdb (--properties or --write): "
-                  << (cmd == "history" ? "a status page keeps no history (its error log has OXB00080 for every change)"
-                                       : "it creates the configdb's tables")
+                  << (cmd == "history"  ? "a status page keeps no history (its error log has OXB00080 for every change)"
+                      : cmd == "forget" ? "it removes a row of the configdb (a page has none; enable and loadfactor "
+                                          "set it back on that front end)"
+                                        : "it creates the configdb's tables")
                   << "\n";
         return kUsage;
     }
@@ -339,6 +365,8 @@ int run(const Options& o)
         if (!needs(0, 0)) return usage_error(cmd + " takes no arguments");
     } else if (admin_cmd) {
         if (!needs(2, 2)) return usage_error(cmd + " takes BALANCER ROUTE");
+    } else if (cmd == "forget") {
+        if (!needs(2, 2)) return usage_error("forget takes BALANCER ROUTE");
     } else if (cmd == "recover") {
         if (!needs(2, 2)) return usage_error("recover takes BALANCER ROUTE");
         // The error window is each front end's own finding: the configdb
@@ -412,6 +440,7 @@ int run(const Options& o)
     Change c;
     c.balancer = o.words[1];
     c.route = o.words[2];
+    if (cmd == "forget") return forget(store, o, c);
     if (admin_cmd) {
         ox::AdminState a = cmd == "drain"     ? ox::AdminState::draining
                            : cmd == "disable" ? ox::AdminState::disabled

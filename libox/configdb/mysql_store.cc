@@ -22,6 +22,7 @@ constexpr char kUpdateRow[] =
     "UPDATE oxbalance_member_state SET admin_state = ?, loadfactor = ?, changed_at = UTC_TIMESTAMP(),"
     " changed_by_frontend = ?, changed_by_client = ?, changed_by_tool = ?, version = version + 1"
     " WHERE balancer = ? AND route = ?";
+constexpr char kDeleteRow[] = "DELETE FROM oxbalance_member_state WHERE balancer = ? AND route = ?";
 constexpr char kAddHistory[] =
     "INSERT INTO oxbalance_member_state_history (balancer, route, old_admin_state, new_admin_state,"
     " old_loadfactor, new_loadfactor, changed_at, changed_by_frontend, changed_by_client, changed_by_tool)"
@@ -213,6 +214,50 @@ bool MysqlStore::apply_once(const Change& c, std::string& err)
     if (!write_.exec(kAddHistory,
                      {Param::str(c.balancer), Param::str(c.route), admin_param(old_admin), admin_param(new_admin),
                       Param::num(old_lf), Param::num(new_lf), Param::str(c.frontend), Param::str(c.client),
+                      Param::str(c.tool)},
+                     nullptr, err)) {
+        return write_failed();
+    }
+    if (!write_.query("COMMIT", err)) return write_failed();
+    last_ = DbError::none;
+    return true;
+}
+
+bool MysqlStore::forget(const Change& c, Forgotten& out, std::string& err)
+{
+    out = Forgotten{};
+    std::string why = validate_names(c);
+    if (!why.empty()) {
+        last_ = DbError::other;
+        err = why;
+        return false;
+    }
+    return once_more_after_deadlock([&] { return forget_once(c, out, err); });
+}
+
+bool MysqlStore::forget_once(const Change& c, Forgotten& out, std::string& err)
+{
+    last_code_ = 0;
+    out = Forgotten{};
+    if (!write_.query("START TRANSACTION", err)) return write_failed();
+    std::vector<Row> rows;
+    if (!write_.exec(kReadRow, {Param::str(c.balancer), Param::str(c.route)}, &rows, err)) return write_failed();
+    if (rows.empty()) {
+        if (!write_.query("COMMIT", err)) return write_failed();
+        last_ = DbError::none;
+        return true;
+    }
+    if (rows.size() != 1 || !admin_of(rows[0][0], out.admin) || !number_of(rows[0][1], out.loadfactor)) {
+        err = write_.name() + ": cannot read the row of " + c.balancer + " " + c.route;
+        write_failed();
+        last_ = DbError::other;
+        return false;
+    }
+    out.existed = true;
+    if (!write_.exec(kDeleteRow, {Param::str(c.balancer), Param::str(c.route)}, nullptr, err)) return write_failed();
+    if (!write_.exec(kAddHistory,
+                     {Param::str(c.balancer), Param::str(c.route), admin_param(out.admin), admin_param(std::nullopt),
+                      Param::num(out.loadfactor), Param::num(0u), Param::str(c.frontend), Param::str(c.client),
                       Param::str(c.tool)},
                      nullptr, err)) {
         return write_failed();

@@ -9,6 +9,7 @@
 #ifndef LIBOX_CONFIGDB_MYSQL_STORE_H
 #define LIBOX_CONFIGDB_MYSQL_STORE_H
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,18 @@ public:
     bool ensure_schema(std::string& err) override;
     bool announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err) override;
     bool served(std::vector<ServedMember>& out, std::string& err) override;
+
+    // Removes `c`'s member's row (its names and who; nothing is set), with
+    // a history row (old -> as configured), in one transaction: every front
+    // end uses its configuration's state and load factor at its next poll.
+    // `existed` false: there was no row, nothing was written. Only
+    // oxbalancectl does this (a member gone for good, a forced row).
+    struct Forgotten {
+        bool existed = false;
+        std::optional<AdminState> admin;  // what the row held
+        unsigned loadfactor = 0;
+    };
+    bool forget(const Change& c, Forgotten& out, std::string& err);
 
     enum class Host { read, write };
 
@@ -58,6 +71,7 @@ private:
     // (unless the connection is gone). Returns false.
     bool write_failed();
     bool apply_once(const Change& c, std::string& err);
+    bool forget_once(const Change& c, Forgotten& out, std::string& err);
     bool announce_once(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err);
 
     Connection read_;

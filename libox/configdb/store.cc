@@ -17,7 +17,7 @@ std::string check_name(const char* what, const std::string& s, std::size_t max, 
 
 }  // namespace
 
-std::string validate(const Change& c)
+std::string validate_names(const Change& c)
 {
     std::string why = check_name("the balancer name", c.balancer, kMaxBalancerChars, false);
     if (why.empty()) why = check_name("the route", c.route, kMaxRouteChars, false);
@@ -26,6 +26,13 @@ std::string validate(const Change& c)
     if (why.empty()) why = check_name("the tool", c.tool, kMaxWhoChars, true);
     if (!why.empty()) return why;
     if (c.route.find_first_of(";, \t") != std::string::npos) return "a route never holds ';', ',' or white space";
+    return {};
+}
+
+std::string validate(const Change& c)
+{
+    std::string why = validate_names(c);
+    if (!why.empty()) return why;
     if (c.loadfactor && *c.loadfactor > kMaxLoadfactor) {
         return "the load factor " + std::to_string(*c.loadfactor) + " is not from 1 to 100 (or 0: as configured)";
     }

@@ -78,6 +78,8 @@ struct Change {
 // "" or what is wrong with a change's names and values (empty or too long
 // names, control characters, load factor above 100, nothing to change).
 std::string validate(const Change& c);
+// The names part of validate() alone (for removing a row: nothing is set).
+std::string validate_names(const Change& c);
 
 struct HistoryRow {
     std::uint64_t id = 0;

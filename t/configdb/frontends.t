@@ -16,7 +16,7 @@ use OXB::ConfigDB qw(start_db ctl configdb_line use_configdb no_configdb start_f
                      frontend_json main_json until_true new_backends backend_of file_since polls_of
                      applied_on_all admin_in db_query);
 
-plan tests => 53;
+plan tests => 56;
 
 my $main = Apache::Test::config()->{vars}{port};
 my $db = start_db();
@@ -115,6 +115,13 @@ ok t_cmp($rc, 0, 'oxbalancectl enable cdb OX1') or print "# $out";
 ok t_cmp(admin_applied('OX1', 'active', \@ports, polls_of(@ports)), 1, 'OX1 active on both at the next poll');
 ok t_cmp(backend_of($_, 's1x.OX1'), 'OX1', "enabled: OX1's sessions are back on OX1 through $_") for @ports;
 ok t_cmp(new_backends($_, 6), 'BIG=2,OX1=2,OX2=2', "enabled: new sessions on $_ everywhere again") for @ports;
+
+# ---- forget: the row removed, every front end back to its configuration ---------------
+($rc, $out) = ctl($db, 'drain', 'cdb', 'OX3');
+ok t_cmp(admin_applied('OX3', 'draining', \@ports, polls_of(@ports)), 1, 'OX3 draining on both');
+($rc, $out) = ctl($db, 'forget', 'cdb', 'OX3');
+ok t_cmp($rc, 0, 'oxbalancectl forget cdb OX3') or print "# $out";
+ok t_cmp(admin_applied('OX3', 'active', \@ports, polls_of(@ports)), 1, 'OX3 as configured (active) on both at the next poll');
 
 # ---- a status page action on one front end, seen by the other -------------------------
 my $url2 = status_url($fe2->{port});
