@@ -75,18 +75,41 @@ std::string admin_text(const std::optional<ox::AdminState>& a) { return a ? ox::
 
 std::string loadfactor_text(unsigned lf) { return lf ? std::to_string(lf) : "(configured)"; }
 
-std::string list_text(const std::vector<MemberStateRow>& rows)
+namespace {
+
+std::size_t serving_count(const Serving& serving, const MemberStateRow& r)
+{
+    auto it = serving.find(ox::configdb::MemberKey{r.balancer, r.route});
+    return it == serving.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+std::string list_text(const std::vector<MemberStateRow>& rows, const Serving* serving)
 {
     if (rows.empty()) return "no member has been changed: every member is as configured\n";
     std::vector<std::vector<std::string>> t{{"BALANCER", "ROUTE", "STATE", "LOADFACTOR", "CHANGED (UTC)", "BY"}};
+    // With the announcements: how many front ends serve each member.
+    if (serving) t[0].insert(t[0].end() - 1, "FRONT ENDS");
+    std::size_t unserved = 0;
     for (const MemberStateRow& r : rows) {
         t.push_back({r.balancer, r.route, admin_text(r.admin), loadfactor_text(r.loadfactor), format_time(r.changed_at),
                      who(r.changed_by_tool, r.changed_by_client, r.changed_by_frontend)});
+        if (!serving) continue;
+        std::size_t n = serving_count(*serving, r);
+        unserved += n == 0;
+        t.back().insert(t.back().end() - 1, n ? std::to_string(n) : "none");
     }
-    return table(t);
+    std::string out = table(t);
+    if (unserved) {
+        out += "\n" + std::to_string(unserved) + (unserved == 1 ? " row names a member" : " rows name members") +
+               " no front end serves (taken out, or written with --force): `oxbalancectl forget BALANCER ROUTE` "
+               "removes one\n";
+    }
+    return out;
 }
 
-std::string list_json(const std::vector<MemberStateRow>& rows, const std::string& served_by)
+std::string list_json(const std::vector<MemberStateRow>& rows, const std::string& served_by, const Serving* serving)
 {
     std::string out = "{\"served_by\":" + json(served_by) + ",\"members\":[";
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -98,7 +121,8 @@ std::string list_json(const std::vector<MemberStateRow>& rows, const std::string
                ",\"changed_at_epoch\":" + std::to_string(r.changed_at) +
                ",\"changed_by_frontend\":" + json(r.changed_by_frontend) +
                ",\"changed_by_client\":" + json(r.changed_by_client) +
-               ",\"changed_by_tool\":" + json(r.changed_by_tool) + ",\"version\":" + std::to_string(r.version) + "}";
+               ",\"changed_by_tool\":" + json(r.changed_by_tool) + ",\"version\":" + std::to_string(r.version) +
+               ",\"frontends\":" + (serving ? std::to_string(serving_count(*serving, r)) : std::string("null")) + "}";
     }
     return out + "]}\n";
 }

@@ -4,6 +4,7 @@
 #define OXB_TOOLS_CTL_FORMAT_H
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,8 +23,12 @@ std::string admin_text(const std::optional<ox::AdminState>& a);
 // "50", or "(configured)" for 0.
 std::string loadfactor_text(unsigned lf);
 
-std::string list_text(const std::vector<ox::configdb::MemberStateRow>& rows);
-std::string list_json(const std::vector<ox::configdb::MemberStateRow>& rows, const std::string& served_by);
+// `serving`: how many front ends announced each member lately; null when
+// that is unknown (nothing announced, or the table unreadable).
+using Serving = std::map<ox::configdb::MemberKey, std::size_t>;
+std::string list_text(const std::vector<ox::configdb::MemberStateRow>& rows, const Serving* serving);
+std::string list_json(const std::vector<ox::configdb::MemberStateRow>& rows, const std::string& served_by,
+                      const Serving* serving);
 std::string history_text(const std::vector<ox::configdb::HistoryRow>& rows);
 std::string history_json(const std::vector<ox::configdb::HistoryRow>& rows, const std::string& served_by);
 

@@ -394,7 +394,18 @@ int run(const Options& o)
         std::vector<MemberStateRow> rows;
         if (!store.load(rows, err)) return db_error(store, err);
         std::string by = served_by(store, s);
-        std::cout << (o.json ? oxctl::list_json(rows, by) : oxctl::list_text(rows));
+        // Which rows a front end serves (best effort: without the
+        // announcements the list is shown as it is; not after the read
+        // host failed, which would be waited for a second time).
+        std::vector<ServedMember> served;
+        std::string served_err;
+        oxctl::Serving serving;
+        const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+        bool known = !store.last_read_fell_back() && store.served(served, served_err) &&
+                     !frontends_seen(served, now).empty();
+        if (known) serving = ox::configdb::frontends_per_member(served, now);
+        const oxctl::Serving* sv = known ? &serving : nullptr;
+        std::cout << (o.json ? oxctl::list_json(rows, by, sv) : oxctl::list_text(rows, sv));
         return kOk;
     }
     if (cmd == "history") {

@@ -30,6 +30,15 @@ RouteCheck check_route(const std::vector<ServedMember>& rows, const std::string&
     return out;
 }
 
+std::map<MemberKey, std::size_t> frontends_per_member(const std::vector<ServedMember>& rows, std::int64_t now)
+{
+    std::map<MemberKey, std::size_t> out;
+    for (const ServedMember& m : rows) {
+        if (m.seen_at >= now - kServedMaxAgeSeconds) ++out[MemberKey{m.balancer, m.route}];
+    }
+    return out;
+}
+
 std::vector<FrontendSeen> frontends_seen(const std::vector<ServedMember>& rows, std::int64_t now)
 {
     std::map<std::string, FrontendSeen> by_name;

@@ -5,7 +5,9 @@
 #ifndef LIBOX_CONFIGDB_SERVED_H
 #define LIBOX_CONFIGDB_SERVED_H
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,10 @@ struct FrontendSeen {
 
 // The front ends that announced their members in the last day, by name.
 std::vector<FrontendSeen> frontends_seen(const std::vector<ServedMember>& rows, std::int64_t now);
+
+// How many front ends announced each member in the last day; a member
+// none announced is absent.
+std::map<MemberKey, std::size_t> frontends_per_member(const std::vector<ServedMember>& rows, std::int64_t now);
 
 RouteCheck check_route(const std::vector<ServedMember>& rows, const std::string& balancer, const std::string& route,
                        std::int64_t now);

@@ -105,6 +105,22 @@ START_TEST(frontends_seen_counts_each_front_ends_members_of_the_last_day)
 }
 END_TEST
 
+// oxbalancectl list: how many front ends serve each row's member.
+START_TEST(frontends_per_member_counts_the_last_day)
+{
+    std::vector<ServedMember> rows = kTwoFrontends;
+    rows.push_back(served("gone:/srv", "oxcluster", "OX2", kServedMaxAgeSeconds + 60));
+    rows.push_back(served("gone:/srv", "oxcluster", "OX9", kServedMaxAgeSeconds + 60));
+    auto n = frontends_per_member(rows, kNow);
+    ck_assert_uint_eq(n.size(), 4);
+    ck_assert_uint_eq(n.at(MemberKey{"oxcluster", "OX1"}), 2);
+    ck_assert_uint_eq(n.at(MemberKey{"oxcluster", "OX2"}), 1);
+    ck_assert_uint_eq(n.at(MemberKey{"oxcluster", "OX3"}), 1);
+    ck_assert_uint_eq(n.at(MemberKey{"oxcluster_sync", "OX1"}), 1);
+    ck_assert(n.count(MemberKey{"oxcluster", "OX9"}) == 0);
+}
+END_TEST
+
 int main()
 {
     Suite* s = suite_create("configdb_served");
@@ -115,6 +131,7 @@ int main()
     tcase_add_test(tc, announcements_older_than_a_day_do_not_count);
     tcase_add_test(tc, nothing_announced_lately_cannot_be_checked);
     tcase_add_test(tc, frontends_seen_counts_each_front_ends_members_of_the_last_day);
+    tcase_add_test(tc, frontends_per_member_counts_the_last_day);
     suite_add_tcase(s, tc);
     return unit::run_suite(s);
 }
