@@ -41,9 +41,6 @@ int status_for(Failure f) noexcept
     }
 }
 
-// mod_proxy_balancer's environment variables, with their names and
-// meanings, so that mod_headers and CustomLog conditions written for it
-// keep working (mod_rewrite runs before the handler: it never sees them).
 // How record_routing puts its entries into a table: added when the table
 // has none under their prefix yet (the first attempt; apr_table_setn
 // would compare each new key with every earlier one, and these all share
@@ -70,6 +67,9 @@ const char* balancer_url(apr_pool_t* pool, const std::string& name)
     return s;
 }
 
+// mod_proxy_balancer's environment variables, with their names and
+// meanings, so that mod_headers and CustomLog conditions written for it
+// keep working (mod_rewrite runs before the handler: it never sees them).
 void set_balancer_env(request_rec* r, const ox::BalancerSpec& b, const ox::MemberSpec* m, const char* route) noexcept
 {
     apr_table_t* env = r->subprocess_env;

@@ -241,10 +241,6 @@ std::string listed(const std::vector<std::string>& names)
     return out;
 }
 
-// A change for a member no front end serves is refused (unless --force):
-// a typo would be written, listed, and change nothing. Returns -1 to go
-// on, else an exit code. Where the check cannot be made (no front end has
-// announced its members, or they cannot be read), it says so and goes on.
 // Whether `c`'s member has a row already: one written with --force, or
 // kept after its member left every front end's configuration. Changing it
 // (enable, to undo) is no typo.
@@ -259,6 +255,10 @@ bool has_row(MysqlStore& store, const Change& c)
     return false;
 }
 
+// A change for a member no front end serves is refused (unless --force):
+// a typo would be written, listed, and change nothing. Returns -1 to go
+// on, else an exit code. Where the check cannot be made (no front end has
+// announced its members, or they cannot be read), it says so and goes on.
 int check_served(MysqlStore& store, const Options& o, const Change& c)
 {
     std::vector<ServedMember> rows;
