@@ -190,6 +190,17 @@ public:
                      msg.c_str());
     }
 
+    void unknown_rows(const std::vector<MemberKey>& keys) noexcept override
+    {
+        if (!generation_current()) return;
+        try {
+            ox::configdb::set_text(block_.unknown_list, ox::configdb::member_lines(keys));
+        } catch (const std::exception&) {
+            ox::configdb::set_text(block_.unknown_list, "");
+        }
+        block_.unknown_rows.store(static_cast<std::uint32_t>(keys.size()));
+    }
+
     void announced(std::size_t members) noexcept override
     {
         if (!generation_current()) return;
@@ -617,6 +628,12 @@ ox::status::ConfigdbStatus configdb_status(const ModuleConfig& mc)
     c.last_announce_ms = b.last_announce_ms.load();
     c.announce_failing_since_ms = b.announce_failing_since_ms.load();
     if (c.announce_failing_since_ms != 0) c.announce_error = ox::configdb::get_text(b.announce_error);
+    c.unknown_rows = b.unknown_rows.load();
+    if (c.unknown_rows != 0) {
+        for (auto& k : ox::configdb::parse_member_lines(ox::configdb::get_text(b.unknown_list))) {
+            c.unknown_members.push_back({std::move(k.balancer), std::move(k.route)});
+        }
+    }
     return c;
 }
 

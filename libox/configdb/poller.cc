@@ -66,18 +66,22 @@ Millis Poller::poll_once() noexcept
         if (!poll(rows, err)) return failed(err);
         TimePoint fetched = clock_.now();
         std::vector<MemberStateRow> mine;
+        std::vector<MemberKey> unknown;
         mine.reserve(rows.size());
         for (MemberStateRow& r : rows) {
             MemberKey key{r.balancer, r.route};
             if (known_.count(key)) {
                 mine.push_back(std::move(r));
-            } else if (reported_.insert(key).second) {
-                publisher_.unknown_member(key.balancer, key.route);
+                continue;
             }
+            if (reported_.insert(key).second) publisher_.unknown_member(key.balancer, key.route);
+            unknown.push_back(std::move(key));
         }
+        std::sort(unknown.begin(), unknown.end());
         failures_ = 0;
         last_success_ = fetched;
         publisher_.publish(mine, fetched);
+        publisher_.unknown_rows(unknown);
         if (in_outage_) {
             in_outage_ = false;
             publisher_.recovered();

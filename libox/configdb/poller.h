@@ -47,6 +47,9 @@ public:
     virtual void recovered() noexcept = 0;
     // A row names a balancer or route the configuration lacks; once each.
     virtual void unknown_member(const std::string& balancer, const std::string& route) noexcept = 0;
+    // After each good read (after publish()): every row it had for a
+    // member the configuration lacks, sorted; empty when none.
+    virtual void unknown_rows(const std::vector<MemberKey>& keys) noexcept = 0;
     // Announcing this front end's members failed; once until one succeeds
     // (retried every minute meanwhile; the member states are unaffected).
     virtual void announce_failed(const std::string& msg) noexcept = 0;

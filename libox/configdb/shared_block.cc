@@ -68,6 +68,32 @@ std::string get_text(const SharedText& t)
     return {};  // a writer kept it busy: nothing rather than a torn text
 }
 
+std::string member_lines(const std::vector<MemberKey>& keys)
+{
+    std::string out;
+    for (const MemberKey& k : keys) {
+        std::string line = k.balancer + "\t" + k.route + "\n";
+        if (out.size() + line.size() > kSharedTextBytes - 1) break;
+        out += line;
+    }
+    return out;
+}
+
+std::vector<MemberKey> parse_member_lines(std::string_view text)
+{
+    std::vector<MemberKey> out;
+    while (!text.empty()) {
+        std::size_t nl = text.find('\n');
+        if (nl == std::string_view::npos) break;  // cut short: not a whole line
+        std::string_view line = text.substr(0, nl);
+        text.remove_prefix(nl + 1);
+        std::size_t tab = line.rfind('\t');
+        if (tab == std::string_view::npos) continue;
+        out.push_back(MemberKey{std::string(line.substr(0, tab)), std::string(line.substr(tab + 1))});
+    }
+    return out;
+}
+
 SharedBlock* format_block(void* mem) noexcept
 {
     if (reinterpret_cast<std::uintptr_t>(mem) % alignof(SharedBlock) != 0) return nullptr;

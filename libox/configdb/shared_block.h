@@ -82,6 +82,10 @@ struct SharedText {
 };
 void set_text(SharedText& t, std::string_view s) noexcept;
 std::string get_text(const SharedText& t);
+// `keys` as the lines of SharedBlock::unknown_list, as many whole lines as
+// fit; and back.
+std::string member_lines(const std::vector<MemberKey>& keys);
+std::vector<MemberKey> parse_member_lines(std::string_view text);
 
 struct alignas(64) SharedBlock {
     static constexpr std::uint32_t kMagic = 0x4f584344;  // "OXCD"
@@ -108,6 +112,12 @@ struct alignas(64) SharedBlock {
     std::atomic<std::int64_t> announce_failing_since_ms;  // wall ms of the first failure in a row; 0: not failing
     std::atomic<std::uint32_t> announced_members;         // how many the last good one named
     SharedText announce_error;                            // the first failure's text
+
+    // The rows of the last good read for members this configuration lacks
+    // (a member taken out, a typo written with --force): how many, and the
+    // first of them as "balancer\troute\n" lines (cut at a whole line).
+    std::atomic<std::uint32_t> unknown_rows;
+    SharedText unknown_list;
 
     std::atomic<std::uint64_t> next_seq;
     QueueEntry entries[kQueueEntries];

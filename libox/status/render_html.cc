@@ -227,7 +227,32 @@ private:
             raw("</span>");
         }
         announcement(c);
+        unknown_rows(c);
         raw("</p>\n");
+    }
+
+    // Rows this configuration has no member for: a member taken out (its
+    // row left), a typo written with --force, or front ends configured
+    // differently.
+    void unknown_rows(const ConfigdbStatus& c)
+    {
+        if (c.unknown_rows == 0) return;
+        raw("<br><span class=\"note unknown-rows\" data-value=\"");
+        num(static_cast<std::uint64_t>(c.unknown_rows));
+        raw("\">The configdb has ");
+        num(static_cast<std::uint64_t>(c.unknown_rows));
+        raw(c.unknown_rows == 1 ? " row for a member" : " rows for members");
+        raw(" this configuration does not have (ignored): ");
+        for (std::size_t i = 0; i < c.unknown_members.size(); ++i) {
+            raw(i ? ", " : "");
+            raw("<span class=\"unknown-member\">");
+            text(c.unknown_members[i].first);
+            raw(" ");
+            text(c.unknown_members[i].second);
+            raw("</span>");
+        }
+        if (c.unknown_members.size() < c.unknown_rows) raw(c.unknown_members.empty() ? "\u2026" : ", \u2026");
+        raw(". If no front end has them, <code>oxbalancectl forget BALANCER ROUTE</code> removes a row.</span>");
     }
 
     // Whether oxbalancectl can check changes against this front end.

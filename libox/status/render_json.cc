@@ -207,6 +207,21 @@ void configdb(Writer& w, const ConfigdbStatus& c, std::int64_t now_ms)
     w.key("error");
     w.string_or_null(c.announce_failing_since_ms != 0 ? c.announce_error : std::string());
     w.close('}');
+    // Rows for members this configuration lacks (oxbalancectl forget
+    // removes one no front end needs).
+    w.key("unknown_rows");
+    w.number(static_cast<std::uint64_t>(c.unknown_rows));
+    w.key("unknown_members");
+    w.open('[');
+    for (const auto& [balancer, route] : c.unknown_members) {
+        w.open('{');
+        w.key("balancer");
+        w.string(balancer);
+        w.key("route");
+        w.string(route);
+        w.close('}');
+    }
+    w.close(']');
     w.close('}');
 }
 

@@ -144,6 +144,10 @@ std::string render_metrics(const StatusModel& m)
         e.family("oxbalance_configdb_write_failures_total", Type::counter,
                  "Status page changes that could not be written to the configdb.");
         out += "oxbalance_configdb_write_failures_total " + std::to_string(c.write_failures) + "\n";
+        e.family("oxbalance_configdb_unknown_rows", Type::gauge,
+                 "Rows of the last configdb read for members this configuration does not have (ignored): a member "
+                 "taken out, a typo written with --force, or front ends configured differently.");
+        out += "oxbalance_configdb_unknown_rows " + std::to_string(c.unknown_rows) + "\n";
         e.family("oxbalance_configdb_announcement_ok", Type::gauge,
                  "1 when this front end's last announcement of its members to the configdb succeeded (oxbalancectl "
                  "checks changes against them), 0 while it fails or before the first.");

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "balance/member_state.h"
@@ -96,6 +97,9 @@ struct ConfigdbStatus {
     std::int64_t last_announce_ms = 0;           // the last good one; 0: none yet
     std::int64_t announce_failing_since_ms = 0;  // the first failure in a row; 0: not failing
     std::string announce_error;                  // that failure's text
+    // Rows of the last good read for members this configuration lacks.
+    std::uint32_t unknown_rows = 0;
+    std::vector<std::pair<std::string, std::string>> unknown_members;  // (balancer, route), the first few
 
     // up: the last read succeeded; outage: it failed; starting: no read yet.
     const char* state() const noexcept

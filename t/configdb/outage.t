@@ -19,7 +19,7 @@ use OXB::Status qw(status_url page_nonce post_action ua);
 use OXB::ConfigDB qw(start_db stop_db restart_db db_sql ctl use_configdb no_configdb main_json until_true
                      new_backends backend_of);
 
-plan tests => 54;
+plan tests => 58;
 
 my $main = Apache::Test::config()->{vars}{port};
 my $db = start_db();
@@ -115,6 +115,13 @@ ok t_cmp(count(qr/OXB00103: configdb: the table has a row for balancer 'nosuch' 
          'unknown balancer: once');
 ok t_cmp(configdb()->{state}, 'up', 'and the rest is read as usual');
 ok t_cmp(served(), 200);
+# The status page lists them (at every read), until they are forgotten.
+my $unknown = sub { join ' ', map { "$_->{balancer}/$_->{route}" } @{ configdb()->{unknown_members} } };
+ok t_cmp(configdb()->{unknown_rows} . ': ' . $unknown->(), '2: cdb/OX9 nosuch/OX1', 'the status page names the rows it ignores');
+ok ua()->get(status_url())->content =~ /The configdb has 2 rows for members this configuration does not have/;
+ctl($db, 'forget', 'cdb', 'OX9');
+ok defined until_true(5, sub { configdb()->{unknown_rows} == 1 }) or print "# ", $unknown->(), "\n";
+ok t_cmp($unknown->(), 'nosuch/OX1', 'a forgotten row is gone from it at the next read');
 
 # ---- a wrong password ------------------------------------------------------------------------
 my $pid = server_pid();

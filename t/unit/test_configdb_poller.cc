@@ -126,6 +126,16 @@ public:
     {
         events.push_back("U:" + b + "/" + r);
     }
+    // unknown_rows() comes after every good read: kept apart from events,
+    // the last call as "balancer/route ...".
+    std::string unknown;
+    int unknown_calls = 0;
+    void unknown_rows(const std::vector<MemberKey>& keys) noexcept override
+    {
+        unknown.clear();
+        for (const MemberKey& k : keys) unknown += (unknown.empty() ? "" : " ") + k.balancer + "/" + k.route;
+        ++unknown_calls;
+    }
     void announce_failed(const std::string& msg) noexcept override { events.push_back("A:" + msg); }
     void announced(std::size_t members) noexcept override { events.push_back("N" + std::to_string(members)); }
     std::string joined() const
@@ -294,6 +304,17 @@ START_TEST(unknown_members_reported_once_each_and_left_out)
     CK_ASSERT_STRING_EQ(pub.last_rows[1].balancer, "oxcluster_sync");
     // The poller goes on: an unknown member is never fatal.
     ck_assert(!p.in_outage());
+    // Every read tells which rows it ignored (for the status page), sorted;
+    // a row removed (oxbalancectl forget) is gone at the next read.
+    ck_assert_int_eq(pub.unknown_calls, 2);
+    CK_ASSERT_STRING_EQ(pub.unknown, "nocluster/OX1 oxcluster/OX9");
+    rows.erase(rows.begin() + 1);
+    store.up(rows);
+    p.poll_once();
+    CK_ASSERT_STRING_EQ(pub.unknown, "nocluster/OX1");
+    store.down("gone");
+    p.poll_once();
+    ck_assert_int_eq(pub.unknown_calls, 3);  // not on a failed read
 }
 END_TEST
 

@@ -50,6 +50,30 @@ START_TEST(format_and_attach)
 }
 END_TEST
 
+// The ignored rows the status page lists: whole lines only, back as given.
+START_TEST(member_lines_round_trip_and_cut_at_a_whole_line)
+{
+    std::vector<MemberKey> keys = {{"cdb", "OX9"}, {"no such", "OX-1"}, {"b\tx", "r"}};
+    auto back = parse_member_lines(member_lines(keys));
+    ck_assert_uint_eq(back.size(), 3);
+    CK_ASSERT_STRING_EQ(back[1].balancer, "no such");
+    CK_ASSERT_STRING_EQ(back[1].route, "OX-1");
+    CK_ASSERT_STRING_EQ(back[2].balancer, "b\tx");  // the route is after the last tab
+    std::vector<MemberKey> many;
+    for (int i = 0; i < 40; ++i) many.push_back({"oxcluster", "OX" + std::to_string(i)});
+    std::string text = member_lines(many);
+    ck_assert_uint_le(text.size(), kSharedTextBytes - 1);
+    ck_assert(!text.empty() && text.back() == '\n');
+    auto some = parse_member_lines(text);
+    ck_assert_uint_gt(some.size(), 5);
+    ck_assert_uint_lt(some.size(), 40);
+    CK_ASSERT_STRING_EQ(some.back().route, "OX" + std::to_string(some.size() - 1));
+    // A text cut inside a line (as SharedText cuts) keeps the whole ones.
+    ck_assert_uint_eq(parse_member_lines("a\tb\nc\td").size(), 1);
+    ck_assert_uint_eq(parse_member_lines("").size(), 0);
+}
+END_TEST
+
 START_TEST(changes_come_out_in_order_and_whole)
 {
     Block blk;
@@ -245,6 +269,7 @@ int main()
     Suite* s = suite_create("configdb_queue");
     TCase* tc = tcase_create("queue");
     tcase_add_test(tc, format_and_attach);
+    tcase_add_test(tc, member_lines_round_trip_and_cut_at_a_whole_line);
     tcase_add_test(tc, changes_come_out_in_order_and_whole);
     tcase_add_test(tc, results_reach_the_waiting_producer);
     tcase_add_test(tc, a_producer_that_stops_waiting_leaves_it_to_the_consumer);

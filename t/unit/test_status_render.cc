@@ -145,6 +145,12 @@ st::StatusModel with_configdb(bool outage)
     c.last_announce_ms = m.generated_ms - 120000;
     c.announce_failing_since_ms = outage ? m.generated_ms - 25000 : 0;
     c.announce_error = outage ? "INSERT command denied to user 'ox'<b>" : "";
+    // In the outage's model, the last good read had three rows this
+    // configuration lacks, two of them listed.
+    if (outage) {
+        c.unknown_rows = 3;
+        c.unknown_members = {{"cdb", "OX9"}, {"no<such>", "OX1"}};
+    }
     return m;
 }
 
@@ -1169,6 +1175,20 @@ START_TEST(configdb_status_rendered)
     ck_assert(contains(st::render_metrics(fresh), "\noxbalance_configdb_announcement_ok 0\n"));
     ck_assert(!contains(st::render_metrics(fresh), "oxbalance_configdb_last_announcement"));
     ck_assert(!contains(st::render_html(fresh, o), "Announced as"));
+
+    // Rows of the configdb for members this configuration lacks.
+    CK_JSON_NUM(cu["unknown_rows"], "0");
+    ck_assert_uint_eq(cu["unknown_members"].items.size(), 0);
+    CK_JSON_NUM(cd["unknown_rows"], "3");
+    ck_assert_uint_eq(cd["unknown_members"].items.size(), 2);
+    CK_JSON_STR(cd["unknown_members"].items[1]["balancer"], "no<such>");
+    CK_JSON_STR(cd["unknown_members"].items[1]["route"], "OX1");
+    ck_assert(contains(metrics_up, "\noxbalance_configdb_unknown_rows 0\n"));
+    ck_assert(contains(metrics_down, "\noxbalance_configdb_unknown_rows 3\n"));
+    ck_assert(contains(html, "The configdb has 3 rows for members this configuration does not have (ignored): "
+                             "<span class=\"unknown-member\">cdb OX9</span>, <span class=\"unknown-member\">no&lt;such&gt; "
+                             "OX1</span>, \u2026. If no front end has them, <code>oxbalancectl forget"));
+    ck_assert(!contains(html_up, "unknown-rows"));
 }
 END_TEST
 
