@@ -8,6 +8,25 @@
 
 namespace oxctl {
 
+std::string printable(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto u = static_cast<unsigned char>(s[i]);
+        if (u < 0x20 || u == 0x7F) {
+            out += '?';
+        } else if (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+            out += '?';  // a C1 control (U+0080-U+009F): CSI is one
+            ++i;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
 using ox::configdb::Change;
 using ox::configdb::HistoryRow;
 using ox::configdb::MemberStateRow;
@@ -32,19 +51,34 @@ std::string who(const std::string& tool, const std::string& client, const std::s
     return s.empty() ? "-" : s;
 }
 
-// Columns padded to their widest cell; the last one is not padded.
+// Characters on a terminal, for padding: UTF-8 continuation bytes take
+// no column of their own.
+std::size_t columns(const std::string& s)
+{
+    std::size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+}
+
+// Columns padded to their widest cell; the last one is not padded. Every
+// cell printable: names come from the database and status pages too.
 std::string table(const std::vector<std::vector<std::string>>& rows)
 {
+    std::vector<std::vector<std::string>> cells;
     std::vector<std::size_t> width;
     for (const auto& r : rows) {
+        cells.emplace_back();
         width.resize(std::max(width.size(), r.size()));
-        for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            cells.back().push_back(printable(r[i]));
+            width[i] = std::max(width[i], columns(cells.back()[i]));
+        }
     }
     std::string out;
-    for (const auto& r : rows) {
+    for (const auto& r : cells) {
         for (std::size_t i = 0; i < r.size(); ++i) {
             out += r[i];
-            if (i + 1 < r.size()) out.append(width[i] - r[i].size() + 2, ' ');
+            if (i + 1 < r.size()) out.append(width[i] - columns(r[i]) + 2, ' ');
         }
         out += '\n';
     }
@@ -163,22 +197,23 @@ std::string status_text(const std::vector<HostStatus>& hosts, const AnnouncedSta
     for (const HostStatus& h : hosts) {
         out += h.role + " host " + h.where + " (database " + h.database + "): ";
         if (!h.check.reachable) {
-            out += "UNREACHABLE: " + h.check.error + "\n";
+            out += "UNREACHABLE: " + printable(h.check.error) + "\n";
         } else if (!h.check.schema) {
-            out += "reachable (MariaDB/MySQL " + h.check.version + "), SCHEMA MISSING: " + h.check.error + "\n";
+            out += "reachable (MariaDB/MySQL " + printable(h.check.version) + "), SCHEMA MISSING: " +
+                   printable(h.check.error) + "\n";
         } else {
-            out += "reachable (MariaDB/MySQL " + h.check.version + "), schema present\n";
+            out += "reachable (MariaDB/MySQL " + printable(h.check.version) + "), schema present\n";
         }
     }
     out += "front ends announcing their members (last day): ";
-    if (!announced.error.empty()) return out + "cannot read them: " + announced.error + "\n";
+    if (!announced.error.empty()) return out + "cannot read them: " + printable(announced.error) + "\n";
     if (announced.frontends.empty()) {
         return out + "none (they run without OXConfigDB, or cannot write oxbalance_frontend_member: OXB00122 in "
                      "their error logs); changes are written unchecked\n";
     }
     out += std::to_string(announced.frontends.size()) + "\n";
     for (const auto& f : announced.frontends) {
-        out += "  " + f.frontend + ": " + std::to_string(f.members) + (f.members == 1 ? " member" : " members") +
+        out += "  " + printable(f.frontend) + ": " + std::to_string(f.members) + (f.members == 1 ? " member" : " members") +
                ", announced " + format_time(f.seen_at) + "\n";
     }
     return out;
@@ -223,7 +258,7 @@ std::string change_json(const Change& c)
 
 std::string forget_text(const Change& c, const std::optional<ox::AdminState>& admin, unsigned loadfactor)
 {
-    return c.balancer + " " + c.route + ": row removed (it held admin state " + admin_text(admin) + ", loadfactor " +
+    return printable(c.balancer) + " " + printable(c.route) + ": row removed (it held admin state " + admin_text(admin) + ", loadfactor " +
            loadfactor_text(loadfactor) + "); every front end uses its configuration's at its next poll\n";
 }
 
@@ -284,9 +319,9 @@ const char* actions_word(PageStatus::Actions a)
 std::string page_status_text(const PageStatus& st)
 {
     std::string out = "status page " + st.url + ": ";
-    if (!st.reachable) return out + "UNREACHABLE: " + st.error + "\n";
+    if (!st.reachable) return out + "UNREACHABLE: " + printable(st.error) + "\n";
     const page::Snapshot& s = st.snapshot;
-    out += "reachable (server " + s.server + ", mod_oxbalance " + s.version + ", JSON schema " +
+    out += "reachable (server " + printable(s.server) + ", mod_oxbalance " + printable(s.version) + ", JSON schema " +
            std::to_string(s.schema) + "), " + std::to_string(s.balancers) + " balancers, " +
            std::to_string(s.members.size()) + " members, actions ";
     switch (st.actions) {
@@ -296,8 +331,8 @@ std::string page_status_text(const PageStatus& st)
     }
     out += "\n";
     if (s.configdb) {
-        out += "configdb on that front end: " + s.configdb_state + " (read host " + s.configdb_read_host +
-               ", write host " + s.configdb_write_host + ")\n";
+        out += "configdb on that front end: " + printable(s.configdb_state) + " (read host " +
+               printable(s.configdb_read_host) + ", write host " + printable(s.configdb_write_host) + ")\n";
     }
     return out;
 }
@@ -320,7 +355,7 @@ std::string page_status_json(const PageStatus& st)
     return out + ",\"error\":\"\"}\n";
 }
 
-std::string page_change_text(const PageChange& c) { return c.notice + "\n"; }
+std::string page_change_text(const PageChange& c) { return printable(c.notice) + "\n"; }
 
 std::string page_change_json(const PageChange& c)
 {

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "configdb/mysql_store.h"
@@ -46,6 +47,10 @@ struct AnnouncedStatus {
 };
 std::string status_text(const std::vector<HostStatus>& hosts, const AnnouncedStatus& announced);
 std::string status_json(const std::vector<HostStatus>& hosts, const AnnouncedStatus& announced);
+
+// `s` with control characters (C0, DEL, C1) as '?': what text output
+// prints of names and messages that come from a database or a page.
+std::string printable(std::string_view s);
 
 // A change done: "oxcluster OX1: admin state draining".
 std::string change_text(const ox::configdb::Change& c);

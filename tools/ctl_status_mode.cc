@@ -10,7 +10,8 @@ namespace oxctl {
 
 namespace {
 
-void error(const std::string& msg) { std::cerr << "oxbalancectl: " << msg << "\n"; }
+// (Messages quote the page's words: printable only.)
+void error(const std::string& msg) { std::cerr << "oxbalancectl: " << oxctl::printable(msg) << "\n"; }
 
 // The first line of a plain answer ("Forbidden"), at most 200 bytes.
 std::string first_line(const std::string& body)

@@ -219,7 +219,7 @@ void identify(Change& c)
 
 int db_error(const MysqlStore& store, const std::string& err)
 {
-    std::cerr << "oxbalancectl: " << err << "\n";
+    std::cerr << "oxbalancectl: " << oxctl::printable(err) << "\n";
     if (store.last_error() == DbError::no_table) {
         std::cerr << "oxbalancectl: (oxbalancectl init-schema creates the tables, with the right to CREATE)\n";
     }
@@ -237,22 +237,8 @@ std::string served_by(const MysqlStore& store, const Settings& s)
 std::string listed(const std::vector<std::string>& names)
 {
     std::string out;
-    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + oxctl::printable(n);
     return out;
-}
-
-// Whether `c`'s member has a row already: one written with --force, or
-// kept after its member left every front end's configuration. Changing it
-// (enable, to undo) is no typo.
-bool has_row(MysqlStore& store, const Change& c)
-{
-    std::vector<ox::configdb::MemberStateRow> rows;
-    std::string err;
-    if (!store.load(rows, err)) return false;
-    for (const auto& r : rows) {
-        if (r.balancer == c.balancer && r.route == c.route) return true;
-    }
-    return false;
 }
 
 // A change for a member no front end serves is refused (unless --force):
@@ -291,7 +277,13 @@ int check_served(MysqlStore& store, const Options& o, const Change& c)
         std::cerr << "oxbalancectl: warning: " << what << "; written anyway (--force); " << from << "\n";
         return -1;
     }
-    if (has_row(store, c)) {
+    // A member with a row already (written with --force, or kept after it
+    // left every configuration) may be changed: enable undoes a forced
+    // drain. Asked of the write host, where the change goes (a replica may
+    // not have the row yet).
+    bool exists = false;
+    if (!store.has_row(c.balancer, c.route, exists, err)) return db_error(store, err);
+    if (exists) {
         std::cerr << "oxbalancectl: warning: " << what << "; changed all the same: its row is in the configdb "
                      "already (written with --force, or before its member was removed); "
                   << from << "\n";
@@ -376,6 +368,13 @@ int run(const Options& o)
         if (!needs(3, 3)) return usage_error("loadfactor takes BALANCER ROUTE N");
     } else if (cmd == "history") {
         if (!needs(0, 2)) return usage_error("history takes [BALANCER [ROUTE]]");
+        for (std::size_t i = 1; i <= nargs; ++i) {
+            if (o.words[i].empty()) {
+                // (It would match nothing, or, as a balancer, everything.)
+                std::cerr << "oxbalancectl: history: " << (i == 1 ? "the balancer name" : "the route") << " is empty\n";
+                return kInvalid;
+            }
+        }
     } else {
         return usage_error("unknown command '" + cmd + "'");
     }
@@ -442,7 +441,8 @@ int run(const Options& o)
         if (o.json) {
             std::cout << "{\"ok\":true,\"write_host\":\"" << s.write.where() << "\"}\n";
         } else {
-            std::cout << "tables oxbalance_member_state and oxbalance_member_state_history are present on the write host "
+            std::cout << "tables oxbalance_member_state, oxbalance_member_state_history and oxbalance_frontend_member are "
+                         "present on the write host "
                       << s.write.where() << " (database " << s.write.database << ")\n";
         }
         return kOk;

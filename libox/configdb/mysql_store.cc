@@ -22,6 +22,10 @@ constexpr char kUpdateRow[] =
     "UPDATE oxbalance_member_state SET admin_state = ?, loadfactor = ?, changed_at = UTC_TIMESTAMP(),"
     " changed_by_frontend = ?, changed_by_client = ?, changed_by_tool = ?, version = version + 1"
     " WHERE balancer = ? AND route = ?";
+// The row as stored, for comparing its names byte for byte: the tables'
+// collation (utf8mb4_bin, PAD SPACE) finds 'oxcluster' for 'oxcluster '.
+constexpr char kReadRowNamed[] =
+    "SELECT admin_state, loadfactor, balancer, route FROM oxbalance_member_state WHERE balancer = ? AND route = ?";
 constexpr char kDeleteRow[] = "DELETE FROM oxbalance_member_state WHERE balancer = ? AND route = ?";
 constexpr char kAddHistory[] =
     "INSERT INTO oxbalance_member_state_history (balancer, route, old_admin_state, new_admin_state,"
@@ -235,14 +239,42 @@ bool MysqlStore::forget(const Change& c, Forgotten& out, std::string& err)
     return once_more_after_deadlock([&] { return forget_once(c, out, err); });
 }
 
+namespace {
+
+// Whether `rows` (of kReadRowNamed, with FOR UPDATE or not) hold the row of
+// exactly `balancer` and `route`.
+bool names_match(const std::vector<Row>& rows, const std::string& balancer, const std::string& route)
+{
+    return rows.size() == 1 && rows[0][2] && rows[0][3] && *rows[0][2] == balancer && *rows[0][3] == route;
+}
+
+}  // namespace
+
+bool MysqlStore::has_row(const std::string& balancer, const std::string& route, bool& exists, std::string& err)
+{
+    exists = false;
+    last_code_ = 0;
+    std::vector<Row> rows;
+    if (!write_.exec(kReadRowNamed, {Param::str(balancer), Param::str(route)}, &rows, err)) {
+        last_ = write_.last_error();
+        return false;
+    }
+    exists = names_match(rows, balancer, route);
+    last_ = DbError::none;
+    return true;
+}
+
 bool MysqlStore::forget_once(const Change& c, Forgotten& out, std::string& err)
 {
     last_code_ = 0;
     out = Forgotten{};
     if (!write_.query("START TRANSACTION", err)) return write_failed();
     std::vector<Row> rows;
-    if (!write_.exec(kReadRow, {Param::str(c.balancer), Param::str(c.route)}, &rows, err)) return write_failed();
-    if (rows.empty()) {
+    const std::string locked = std::string(kReadRowNamed) + " FOR UPDATE";
+    if (!write_.exec(locked.c_str(), {Param::str(c.balancer), Param::str(c.route)}, &rows, err)) {
+        return write_failed();
+    }
+    if (rows.empty() || !names_match(rows, c.balancer, c.route)) {
         if (!write_.query("COMMIT", err)) return write_failed();
         last_ = DbError::none;
         return true;
@@ -393,7 +425,8 @@ MysqlStore::HostCheck MysqlStore::check(Host h)
     if (!rows.empty()) out.version = text_of(rows[0][0]);
     // LIMIT 0: the tables' presence and our SELECT right, without reading.
     if (!c.exec("SELECT balancer FROM oxbalance_member_state LIMIT 0", {}, nullptr, out.error) ||
-        !c.exec("SELECT id FROM oxbalance_member_state_history LIMIT 0", {}, nullptr, out.error)) {
+        !c.exec("SELECT id FROM oxbalance_member_state_history LIMIT 0", {}, nullptr, out.error) ||
+        !c.exec("SELECT frontend FROM oxbalance_frontend_member LIMIT 0", {}, nullptr, out.error)) {
         last_ = c.last_error();
         return out;
     }

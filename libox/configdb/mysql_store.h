@@ -41,6 +41,10 @@ public:
         unsigned loadfactor = 0;
     };
     bool forget(const Change& c, Forgotten& out, std::string& err);
+    // Whether the write host has a row for exactly these names (not one
+    // its collation calls equal): what oxbalancectl asks before it lets a
+    // change through for a member no front end serves.
+    bool has_row(const std::string& balancer, const std::string& route, bool& exists, std::string& err);
 
     enum class Host { read, write };
 

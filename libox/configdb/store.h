@@ -76,9 +76,13 @@ struct Change {
 };
 
 // "" or what is wrong with a change's names and values (empty or too long
-// names, control characters, load factor above 100, nothing to change).
+// names, control characters, not UTF-8, a balancer or route with
+// characters no configuration allows, load factor above 100, nothing to
+// change).
 std::string validate(const Change& c);
-// The names part of validate() alone (for removing a row: nothing is set).
+// What any name must be (no control characters, UTF-8, a route without
+// ';', ',' and white space), without the configuration's character set:
+// for removing a row some older tool wrote with other characters.
 std::string validate_names(const Change& c);
 
 struct HistoryRow {

@@ -415,6 +415,28 @@ START_TEST(change_validation)
     d = c;
     d.client = "a\nb";
     ck_assert(contains(validate(d), "control character"));
+    // Names no configuration can have: a typo (and a trailing space would
+    // match the name without it in the tables' padding collation).
+    for (const char* b : {"oxcluster ", " oxcluster", "ox'c", "ox/c", "\xC3\xA9t\xC3\xA9"}) {
+        d = c;
+        d.balancer = b;
+        ck_assert_msg(contains(validate(d), "none a front end can have"), "balancer '%s' accepted", b);
+        // ... which forget still takes (rows an older tool wrote).
+        CK_ASSERT_STRING_EQ(validate_names(d), "");
+    }
+    d = c;
+    d.route = "OX'1";
+    ck_assert(contains(validate(d), "the route 'OX'1' is none a front end can have"));
+    d.balancer = "ox.cluster_2-a";
+    d.route = "OX.1_a-B";
+    CK_ASSERT_STRING_EQ(validate(d), "");
+    // Not UTF-8, or a C1 control (U+009B, CSI): refused by both.
+    for (const char* r : {"OX\xFF", "OX\xC2\x9B" "1", "OX\xC3"}) {
+        d = c;
+        d.route = r;
+        ck_assert(!validate_names(d).empty());
+        ck_assert(!validate(d).empty());
+    }
 }
 END_TEST
 
