@@ -158,7 +158,10 @@ private:
             }
             if (!release(true)) return false;
         }
-        return filled(c_.fill(p_.timeout, err), err);
+        // (Not filled(c_.fill(..., err), err): the arguments' order is
+        // unspecified; the errno was read before the call set it.)
+        net::IoStatus st = c_.fill(p_.timeout, err);
+        return filled(st, err);
     }
 
     // Worth waiting for more: body bytes are held, and the body so far is

@@ -300,7 +300,10 @@ private:
             }
             if (!release(true)) return false;
         }
-        return filled(fill_for(c_, p_.max_head, p_.timeout, err), err);
+        // (Not filled(fill_for(..., err), err): the arguments' order is
+        // unspecified, and err could be read before the call sets it.)
+        net::IoStatus st = fill_for(c_, p_.max_head, p_.timeout, err);
+        return filled(st, err);
     }
 
     // As in ajp::exchange: body bytes are held and the body so far is
@@ -322,8 +325,10 @@ private:
             received_ = true;
             return true;
         }
-        // A body delimited by the close has ended.
-        if (st == net::IoStatus::closed && r_.at_eof()) {
+        // A body delimited by the close has ended: by a close, not a reset
+        // (a node that died mid-body; its end is unknown).
+        const bool reset = st == net::IoStatus::closed && err == ECONNRESET;
+        if (st == net::IoStatus::closed && !reset && r_.at_eof()) {
             held_bytes_ = 0;
             unreleased_ = false;
             ++c_.requests;
@@ -340,6 +345,7 @@ private:
         if (st == net::IoStatus::timeout) return fail(Failure::read_timeout, "waiting for the backend");
         if (!received_) return fail(Failure::backend_closed, "connection closed before the response");
         if (!r_.head_done()) return fail(Failure::backend_closed, "connection closed inside the response head");
+        if (reset) return fail(Failure::backend_closed, "connection reset inside the response body");
         return fail(Failure::backend_closed, "connection closed before the end of the response body");
     }
 

@@ -957,6 +957,33 @@ START_TEST(backend_closes_mid_body)
 }
 END_TEST
 
+// The same with a reset (the node died): the outcome carries the errno,
+// which the error log prints ("Connection reset by peer").
+START_TEST(backend_resets_mid_body)
+{
+    unit::Signal flushed;
+    Rig rig(
+        [&](BackendPeer& p) {
+            p.read_packet();
+            p.send(cat({pkt_headers(200, "OK"), pkt_body("partial")}));
+            flushed.wait();
+            linger l{1, 0};
+            ::setsockopt(p.fd(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            p.close();
+        },
+        8192, true);
+    StringBody body;
+    RecordingSink sink;
+    sink.on_release = [&] { flushed.set(); };
+    Outcome o = rig.run(get_request(), body, sink);
+    rig.finish();
+    CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+    ck_assert_int_eq(o.sys_errno, ECONNRESET);
+    ck_assert_int_eq(sink.abort_calls, 1);
+    ck_assert_int_eq(sink.finish_calls, 0);
+}
+END_TEST
+
 // The node dies (closes) after sending a head alone: a head alone waits for
 // its body, so nothing was released, and for an idempotent request the sink
 // forgets the head (another member may answer instead). A POST's response
@@ -1573,6 +1600,7 @@ int main()
     tcase_add_test(backend, backend_gone_before_request);
     tcase_add_test(backend, backend_closes_before_headers);
     tcase_add_test(backend, backend_closes_mid_body);
+    tcase_add_test(backend, backend_resets_mid_body);
     tcase_add_test(backend, head_alone_then_closed);
     tcase_add_test(backend, read_timeout);
     tcase_add_loop_test(backend, malformed_backend, 0, static_cast<int>(malformed_cases().size()));

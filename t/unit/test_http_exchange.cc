@@ -103,6 +103,14 @@ public:
         return r;
     }
     void close() { p_.close(); }
+    // Closes with a reset (RST), as a node's kernel does when it dies
+    // mid-response.
+    void reset()
+    {
+        linger l{1, 0};
+        ::setsockopt(p_.fd(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        p_.close();
+    }
 
 private:
     bool fill()
@@ -660,6 +668,37 @@ START_TEST(body_shorter_then_close)
 }
 END_TEST
 
+// A body delimited by the close that a reset ends (its node died in it)
+// has no known end: never finished as complete. The client's response is
+// aborted, or, for a GET nothing of which was passed on yet, dropped so
+// that another member is tried. (until_close_response: a close ends it.)
+START_TEST(until_close_body_ended_by_a_reset)
+{
+    // Reset right after the head (within the head's hold), and after a
+    // part of the body.
+    for (const char* answer : {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n",
+                               "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\npartial-bo"}) {
+        Rig rig([&](HttpPeer& p) {
+            std::string raw;
+            p.read_request(raw);
+            p.send(answer);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            p.reset();
+        }, true);  // over TCP: a socket pair has no reset
+        StringBody body;
+        RecordingSink sink;
+        Outcome o = rig.run(get_request(), body, sink);
+        rig.finish();
+        CK_ASSERT_FAILURE(o.failure, Failure::backend_closed);
+        ck_assert_msg(std::string(o.detail).find("reset") != std::string::npos, "detail: %s", o.detail);
+        ck_assert_int_eq(o.sys_errno, ECONNRESET);
+        ck_assert(!o.reusable);
+        ck_assert_int_eq(sink.finish_calls, 0);
+        ck_assert_int_eq(sink.discard_calls + sink.abort_calls, 1);
+    }
+}
+END_TEST
+
 // A head that comes alone is held a moment (kHeadHold, 100 ms) for its
 // body: a node that closes within it leaves an idempotent request free to
 // go elsewhere; a head that stays alone longer is written by itself (a
@@ -1205,6 +1244,7 @@ int main()
     tcase_set_timeout(bad, 20);
     tcase_add_test(bad, body_longer_than_content_length);
     tcase_add_test(bad, body_shorter_then_close);
+    tcase_add_test(bad, until_close_body_ended_by_a_reset);
     tcase_add_test(bad, head_alone_held_a_moment);
     tcase_add_loop_test(bad, malformed_backend, 0, static_cast<int>(malformed_cases().size()));
     tcase_add_test(bad, read_timeout);
