@@ -250,7 +250,10 @@ int check_served(MysqlStore& store, const Options& o, const Change& c)
     std::vector<ServedMember> rows;
     std::string err;
     if (!store.served(rows, err)) {
-        std::cerr << "oxbalancectl: warning: cannot read which members the front ends serve (" << err
+        // Both hosts tried, the write host last: unreachable, the change
+        // cannot be written either (and would wait for it a second time).
+        if (store.last_error() == ox::configdb::DbError::unreachable) return db_error(store, err);
+        std::cerr << "oxbalancectl: warning: cannot read which members the front ends serve (" << oxctl::printable(err)
                   << "); the route is not checked\n";
         return -1;
     }
