@@ -215,6 +215,13 @@ bool MysqlStore::apply_once(const Change& c, std::string& err)
                      nullptr, err)) {
         return write_failed();
     }
+    return commit_with_history(c, old_admin, new_admin, old_lf, new_lf, err);
+}
+
+bool MysqlStore::commit_with_history(const Change& c, const std::optional<AdminState>& old_admin,
+                                     const std::optional<AdminState>& new_admin, unsigned old_lf, unsigned new_lf,
+                                     std::string& err)
+{
     if (!write_.exec(kAddHistory,
                      {Param::str(c.balancer), Param::str(c.route), admin_param(old_admin), admin_param(new_admin),
                       Param::num(old_lf), Param::num(new_lf), Param::str(c.frontend), Param::str(c.client),
@@ -287,16 +294,7 @@ bool MysqlStore::forget_once(const Change& c, Forgotten& out, std::string& err)
     }
     out.existed = true;
     if (!write_.exec(kDeleteRow, {Param::str(c.balancer), Param::str(c.route)}, nullptr, err)) return write_failed();
-    if (!write_.exec(kAddHistory,
-                     {Param::str(c.balancer), Param::str(c.route), admin_param(out.admin), admin_param(std::nullopt),
-                      Param::num(out.loadfactor), Param::num(0u), Param::str(c.frontend), Param::str(c.client),
-                      Param::str(c.tool)},
-                     nullptr, err)) {
-        return write_failed();
-    }
-    if (!write_.query("COMMIT", err)) return write_failed();
-    last_ = DbError::none;
-    return true;
+    return commit_with_history(c, out.admin, std::nullopt, out.loadfactor, 0, err);
 }
 
 bool MysqlStore::announce(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err)

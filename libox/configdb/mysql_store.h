@@ -76,6 +76,10 @@ private:
     bool write_failed();
     bool apply_once(const Change& c, std::string& err);
     bool forget_once(const Change& c, Forgotten& out, std::string& err);
+    // The change's history row, then COMMIT (the transaction's last steps).
+    bool commit_with_history(const Change& c, const std::optional<AdminState>& old_admin,
+                             const std::optional<AdminState>& new_admin, unsigned old_lf, unsigned new_lf,
+                             std::string& err);
     bool announce_once(const std::string& frontend, const std::vector<MemberKey>& members, std::string& err);
 
     Connection read_;
