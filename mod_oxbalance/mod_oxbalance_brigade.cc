@@ -70,6 +70,12 @@ int BrigadeBodySource::error_status() const noexcept
 constexpr std::size_t kTlsRecord = 16384;
 // What the gathered buffers hold: a pass's worth.
 constexpr std::size_t kGatherBuffer = 65536;
+// Over HTTP/1.1 in the clear, pieces smaller than this are gathered too (into
+// buffers of a record's size): a backend writing a body in bytes-long
+// chunks (or AJP packets) would otherwise cost a bucket and an iovec each,
+// tens of thousands per pass held in the connection's bucket allocator.
+// w1's 200-byte body is larger: it still goes by reference.
+constexpr std::size_t kTinyPiece = 128;
 
 namespace {
 
@@ -186,7 +192,9 @@ void release_block(void* base) { ox::net::BlockHold::release(base); }
 }  // namespace
 
 // Pieces smaller than a TLS record are copied into buffers of gather_
-// bytes (see gather_size() for why); larger ones go by reference. A buffer
+// bytes (see gather_size() for why), over HTTP/1.1 in the clear those
+// smaller than kTinyPiece into buffers of a record's size; larger ones go
+// by reference. A buffer
 // is no larger than what is left of a body of known length, and a body of
 // unknown length starts with a record's size: a 200-byte answer does not
 // take 64 KiB (over HTTP/2, for as long as its stream holds it).
@@ -197,7 +205,7 @@ void BrigadeResponseSink::gather(const char* data, std::size_t len) noexcept
     while (len > 0) {
         auto* h = gathering_ ? static_cast<apr_bucket_heap*>(gathering_->data) : nullptr;
         if (!h || gathering_->length == h->alloc_len) {
-            std::size_t size = gather_;
+            std::size_t size = gather_ ? gather_ : kTlsRecord;
             if (left >= 0) {
                 size = std::min(size, std::max(len, static_cast<std::size_t>(left)));
             } else if (!gathered_) {
@@ -222,7 +230,7 @@ void BrigadeResponseSink::gather(const char* data, std::size_t len) noexcept
 SinkResult BrigadeResponseSink::body(const char* data, std::size_t len, ox::net::BlockHold hold) noexcept
 {
     apr_bucket_alloc_t* list = r_->connection->bucket_alloc;
-    bool small = gather_ && len < kTlsRecord;
+    bool small = len < (gather_ ? kTlsRecord : kTinyPiece);
     if (small) gather(data, len);
     if (body_left_ >= 0) body_left_ = body_left_ > static_cast<apr_off_t>(len) ? body_left_ - static_cast<apr_off_t>(len) : 0;
     if (small) return SinkResult::ok;

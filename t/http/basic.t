@@ -10,7 +10,7 @@ use HTTP::Request ();
 use Digest::SHA qw(sha256_hex);
 use OXB::Test qw(parse_dump pattern_bytes curl);
 
-plan tests => 37;
+plan tests => 40;
 
 my $ua = Apache::TestRequest::user_agent(keep_alive => 1);
 my $base = Apache::TestRequest::resolve_url('');
@@ -61,6 +61,12 @@ for my $te (qw(length chunked close)) {
     my $r = req(GET => "/hone/stream?bytes=300000&chunk=7000&te=$te");
     ok t_cmp($r->code, 200, "te=$te: 200");
     ok t_cmp(sha256_hex($r->content), sha256_hex(pattern_bytes(300000)), "te=$te: bytes");
+}
+# A body in chunks of a byte (and just under and at the size from which
+# pieces go by reference): gathered, whole and in order.
+for my $chunk (1, 127, 128) {
+    my $r = req(GET => "/hone/stream?bytes=70000&chunk=$chunk&te=chunked");
+    ok t_cmp(sha256_hex($r->content), sha256_hex(pattern_bytes(70000)), "chunks of $chunk bytes: bytes");
 }
 {
     my $r = req(HEAD => '/hone/stream?bytes=5000');
