@@ -194,10 +194,10 @@ void release_block(void* base) { ox::net::BlockHold::release(base); }
 // Pieces smaller than a TLS record are copied into buffers of gather_
 // bytes (see gather_size() for why), over HTTP/1.1 in the clear those
 // smaller than kTinyPiece into buffers of a record's size; larger ones go
-// by reference. A buffer
-// is no larger than what is left of a body of known length, and a body of
-// unknown length starts with a record's size: a 200-byte answer does not
-// take 64 KiB (over HTTP/2, for as long as its stream holds it).
+// by reference. A buffer is no larger than what is left of a body of known
+// length, and a body of unknown length starts with a record's size: a
+// 200-byte answer does not take 64 KiB (over HTTP/2, for as long as its
+// stream holds it).
 void BrigadeResponseSink::gather(const char* data, std::size_t len) noexcept
 {
     apr_bucket_alloc_t* list = r_->connection->bucket_alloc;

@@ -399,14 +399,14 @@ int run(const Options& o)
         // Which rows a front end serves (best effort: without the
         // announcements the list is shown as it is; not after the read
         // host failed, which would be waited for a second time).
+        // Nothing announced in the last day leaves `serving` empty: unknown.
         std::vector<ServedMember> served;
         std::string served_err;
         oxctl::Serving serving;
-        const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-        bool known = !store.last_read_fell_back() && store.served(served, served_err) &&
-                     !frontends_seen(served, now).empty();
-        if (known) serving = ox::configdb::frontends_per_member(served, now);
-        const oxctl::Serving* sv = known ? &serving : nullptr;
+        if (!store.last_read_fell_back() && store.served(served, served_err)) {
+            serving = ox::configdb::frontends_per_member(served, static_cast<std::int64_t>(std::time(nullptr)));
+        }
+        const oxctl::Serving* sv = serving.empty() ? nullptr : &serving;
         std::cout << (o.json ? oxctl::list_json(rows, by, sv) : oxctl::list_text(rows, sv));
         return kOk;
     }

@@ -91,10 +91,8 @@ std::string parse_balancer_name(std::string_view text, std::string& out)
 {
     if (text.substr(0, 11) == "balancer://") text.remove_prefix(11);
     if (text.empty()) return "a balancer needs a name";
-    for (char c : text) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_' || c == '.';
-        if (!ok) return "balancer name '" + std::string(text) + "': only letters, digits, '-', '_' and '.' are allowed";
+    if (!is_name_text(text)) {
+        return "balancer name '" + std::string(text) + "': only letters, digits, '-', '_' and '.' are allowed";
     }
     out.assign(text);
     return {};

@@ -40,10 +40,8 @@ std::string check_route(std::string_view route)
 {
     if (route.empty()) return "route= must not be empty";
     if (route.size() > 64) return "route= is longer than 64 characters";
-    for (char c : route) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_' || c == '.';
-        if (!ok) return "route=" + std::string(route) + ": only letters, digits, '-', '_' and '.' are allowed";
+    if (!is_name_text(route)) {
+        return "route=" + std::string(route) + ": only letters, digits, '-', '_' and '.' are allowed";
     }
     return {};
 }

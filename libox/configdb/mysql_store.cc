@@ -286,7 +286,7 @@ bool MysqlStore::forget_once(const Change& c, Forgotten& out, std::string& err)
         last_ = DbError::none;
         return true;
     }
-    if (rows.size() != 1 || !admin_of(rows[0][0], out.admin) || !number_of(rows[0][1], out.loadfactor)) {
+    if (!admin_of(rows[0][0], out.admin) || !number_of(rows[0][1], out.loadfactor)) {
         err = write_.name() + ": cannot read the row of " + c.balancer + " " + c.route;
         write_failed();
         last_ = DbError::other;

@@ -1,6 +1,7 @@
 #include "configdb/store.h"
 
 #include "acl/path_normalizer.h"
+#include "core/text.h"
 
 namespace ox::configdb {
 
@@ -18,19 +19,6 @@ std::string check_name(const char* what, const std::string& s, std::size_t max, 
         if (u < 0x20 || u == 0x7F || c1) return std::string(what) + " holds a control character";
     }
     return {};
-}
-
-// What <OXBalancer> and route= accept: a name no front end can have is a
-// typo. (Also what keeps the tables' collation from matching a name with
-// trailing spaces to the one without: utf8mb4_bin pads.)
-bool configurable(const std::string& s)
-{
-    for (char c : s) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_' || c == '.';
-        if (!ok) return false;
-    }
-    return true;
 }
 
 }  // namespace
@@ -51,11 +39,14 @@ std::string validate(const Change& c)
 {
     std::string why = validate_names(c);
     if (!why.empty()) return why;
-    if (!configurable(c.balancer)) {
+    // What <OXBalancer> and route= accept: a name no front end can have is
+    // a typo. (Also what keeps the tables' collation from matching a name
+    // with trailing spaces to the one without: utf8mb4_bin pads.)
+    if (!is_name_text(c.balancer)) {
         return "the balancer name '" + c.balancer + "' is none a front end can have: only letters, digits, '-', '_' "
                "and '.'";
     }
-    if (!configurable(c.route)) {
+    if (!is_name_text(c.route)) {
         return "the route '" + c.route + "' is none a front end can have: only letters, digits, '-', '_' and '.'";
     }
     if (c.loadfactor && *c.loadfactor > kMaxLoadfactor) {

@@ -84,6 +84,19 @@ inline bool is_tchar(char ch) noexcept
     }
 }
 
+// What balancer names and routes may hold (<OXBalancer>, route=): letters,
+// digits, '-', '_' and '.'. Nothing that ends a cookie value or a path
+// parameter, and nothing a padding collation could match to another name.
+inline bool is_name_text(std::string_view s) noexcept
+{
+    for (char c : s) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '_' || c == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 // A non-empty token.
 inline bool is_token(std::string_view s) noexcept
 {
